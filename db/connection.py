@@ -1,0 +1,113 @@
+"""Opening a desk database and running write transactions on it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlite_utils
+
+from db.errors import StorageError, explain
+from db.stemming import stem_text
+
+BUSY_TIMEOUT_MS = 5_000
+
+
+def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> sqlite_utils.Database:
+    """Open (creating if needed) the database at `path`, ready for desk.
+
+    The connection runs in autocommit mode (transactions are explicit, see `write_transaction`),
+    uses WAL so readers never block the writer, waits up to five seconds for a lock, enforces
+    foreign keys, and may be handed to a worker thread. With `migrate`, an older schema is
+    brought up to date and a newer one is refused with `DatabaseTooNew`.
+    """
+    location = str(path)
+    if location != ":memory:":
+        folder = Path(location).expanduser().resolve().parent
+        if not folder.is_dir():
+            raise StorageError(f"Cannot create {location}: the folder {folder} does not exist.")
+    try:
+        conn = sqlite3.connect(
+            location,
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+        )
+    except sqlite3.Error as error:
+        raise explain(error, location) from error
+    try:
+        conn.create_function("desk_stem", 1, stem_text, deterministic=True)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if location != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL: a crash loses no committed data
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA cache_size = -32000")  # 32 MB of page cache
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as error:
+        conn.close()
+        raise explain(error, location) from error
+    database = sqlite_utils.Database(conn)
+    if migrate:
+        from db.migrations import migrate as run_migrations
+
+        try:
+            run_migrations(database)
+        except sqlite3.Error as error:
+            conn.close()
+            raise explain(error, location) from error
+        except StorageError:
+            conn.close()
+            raise
+    return database
+
+
+def database_path(database: sqlite_utils.Database) -> str:
+    """The file behind a connection ("" for an in-memory database)."""
+    row = database.execute("PRAGMA database_list").fetchone()
+    return str(row[2]) if row else ""
+
+
+@contextlib.contextmanager
+def write_transaction(database: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """Run the block as one write transaction: all of it is written, or none of it.
+
+    The outermost block starts with BEGIN IMMEDIATE, taking the write lock up front: a deferred
+    transaction that reads and then writes can fail with "database is locked" under concurrency
+    even with a busy timeout. A nested block becomes a savepoint, so services can be combined
+    into one larger transaction (a bulk action over many cases).
+    """
+    conn = database.conn
+    if conn.in_transaction:
+        savepoint = f"desk_{secrets.token_hex(8)}"
+        conn.execute(f"SAVEPOINT {savepoint}")
+        try:
+            yield database
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+                conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+            raise
+        else:
+            conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+        return
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as error:
+        raise explain(error, database_path(database)) from error
+    try:
+        yield database
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.Error as error:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise explain(error, database_path(database)) from error

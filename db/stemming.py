@@ -1,0 +1,57 @@
+"""Indonesian stemming for full-text search.
+
+FTS5 cannot call a Python tokenizer, so text is stemmed before it reaches the index: the
+`desk_stem()` SQL function (registered on every connection) turns "Jalan diperbaiki" into
+"jalan baik", and the same function stems the words of a search. Each distinct word is
+stemmed once and remembered, because the pure-Python Snowball stemmer is slow (~120k words/s)
+while complaint text repeats the same few thousand words.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import snowballstemmer
+
+# Letters and digits, as FTS5's unicode61 tokenizer sees them (underscore separates words there).
+WORD = re.compile(r"[^\W_]+")
+
+_local = threading.local()  # a Snowball stemmer keeps state while it works: one per thread
+_cache: dict[str, str] = {}
+_CACHE_LIMIT = 500_000
+
+
+def _stemmer() -> snowballstemmer.stemmer:
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("indonesian")
+    return stemmer
+
+
+def stem_word(word: str) -> str:
+    """The stem of one lower-case word; cached."""
+    stem = _cache.get(word)
+    if stem is None:
+        stem = _stemmer().stemWord(word)
+        if len(_cache) >= _CACHE_LIMIT:
+            _cache.clear()
+        _cache[word] = stem
+    return stem
+
+
+def stem_words(text: str) -> list[str]:
+    """The stems of every word in `text`, in order."""
+    cache = _cache
+    stems = []
+    for word in WORD.findall(text.lower()):
+        stem = cache.get(word)
+        stems.append(stem if stem is not None else stem_word(word))
+    return stems
+
+
+def stem_text(text: str | None) -> str:
+    """`text` reduced to its stems, separated by spaces: what the search index stores."""
+    if not text:
+        return ""
+    return " ".join(stem_words(text))
