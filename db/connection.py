@@ -44,7 +44,9 @@ def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> sqli
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if location != ":memory:":
             conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL: a crash loses no committed data
+        conn.execute(
+            "PRAGMA synchronous = NORMAL"
+        )  # safe with WAL: a crash loses no committed data
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA cache_size = -32000")  # 32 MB of page cache
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()

@@ -25,9 +25,7 @@ def explain(error: sqlite3.Error, path: str) -> StorageError:
             f"The database {path} is busy: another desk or command is writing to it. Try again."
         )
     if "disk is full" in message or "database or disk is full" in message:
-        return StorageError(
-            f"The disk holding {path} is full: free some space; nothing was saved."
-        )
+        return StorageError(f"The disk holding {path} is full: free some space; nothing was saved.")
     if "not a database" in message or "malformed" in message:
         return NotADatabase(f"{path} is not a desk database or is damaged ({error}).")
     if "readonly" in message or "read-only" in message:

@@ -55,3 +55,17 @@ def stem_text(text: str | None) -> str:
     if not text:
         return ""
     return " ".join(stem_words(text))
+
+
+def match_expression(words: str) -> str | None:
+    """An FTS5 MATCH expression finding every word of `words` (any form of it), or None if empty.
+
+    Each word is stemmed like the indexed text and quoted, so user input can never be read as
+    FTS5 syntax; a word typed with a trailing `*` matches as a prefix.
+    """
+    terms = []
+    for raw in words.split():
+        prefix = raw.endswith("*")
+        for stem in stem_words(raw):
+            terms.append(f'"{stem}"*' if prefix else f'"{stem}"')
+    return " ".join(terms) or None

@@ -1,0 +1,150 @@
+"""The queries behind the inbox: filtered, ordered pages of cases by keyset, and counts.
+
+Pages are fetched by keyset (`WHERE (sort, id) > (last sort, last id)`), never by OFFSET, so the
+last page of a million cases costs what the first one does. Every order has an index that ends in
+the sort column and the id (see schema_v1.sql).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import sqlite_utils
+
+from db.stemming import match_expression
+
+Order = Literal["due", "received", "updated"]
+# Column and direction of each order. Deadlines: most urgent first; the rest: newest first.
+ORDERS: dict[str, tuple[str, bool]] = {
+    "due": ("due_sort", True),
+    "received": ("received_at", False),
+    "updated": ("updated_at", False),
+}
+
+PAGE_COLUMNS = (
+    "c.id, c.local_id, c.tracking_no, c.status, c.due_at, c.due_sort, c.due_kind, c.auto_at, "
+    "c.auto_kind, "
+    "c.category, c.subcategory, c.unit_code, c.assignee_nip, c.title, c.anonymous, "
+    "c.confidential, c.channel, c.received_at, c.updated_at, c.version, r.name AS reporter_name"
+)
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Which cases a view or a search shows. Every field that is None does not filter."""
+
+    statuses: tuple[str, ...] | None = None
+    unit_code: str | None = None
+    assignee_nip: str | None = None
+    due_before: str | None = None  # overdue: a running deadline earlier than this instant
+    words: str | None = None  # full-text, stemmed
+    category: str | None = None  # main category or sub-category, case-insensitive
+    channel: str | None = None
+    anonymous: bool | None = None
+    confidential: bool | None = None
+    received_from: str | None = None  # instants, inclusive
+    received_until: str | None = None  # exclusive
+    tracking_no: str | None = None
+    extra: tuple[tuple[str, tuple[Any, ...]], ...] = field(default=())
+
+    def where(self) -> tuple[str, list[Any]]:
+        """The SQL condition (on `cases AS c`) and its parameters."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.statuses is not None:
+            clauses.append(f"c.status IN ({', '.join('?' for _ in self.statuses)})")
+            params.extend(self.statuses)
+        if self.unit_code is not None:
+            clauses.append("c.unit_code = ?")
+            params.append(self.unit_code)
+        if self.assignee_nip is not None:
+            clauses.append("c.assignee_nip = ?")
+            params.append(self.assignee_nip)
+        if self.due_before is not None:
+            clauses.append("c.due_sort < ?")
+            params.append(self.due_before)
+        if self.words:
+            expression = match_expression(self.words)
+            if expression:
+                clauses.append("c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?)")
+                params.append(expression)
+        if self.category is not None:
+            clauses.append("(c.category = ? COLLATE NOCASE OR c.subcategory = ? COLLATE NOCASE)")
+            params.extend([self.category, self.category])
+        if self.channel is not None:
+            clauses.append("c.channel = ? COLLATE NOCASE")
+            params.append(self.channel)
+        if self.anonymous is not None:
+            clauses.append("c.anonymous = ?")
+            params.append(int(self.anonymous))
+        if self.confidential is not None:
+            clauses.append("c.confidential = ?")
+            params.append(int(self.confidential))
+        if self.received_from is not None:
+            clauses.append("c.received_at >= ?")
+            params.append(self.received_from)
+        if self.received_until is not None:
+            clauses.append("c.received_at < ?")
+            params.append(self.received_until)
+        if self.tracking_no is not None:
+            clauses.append("c.tracking_no = ?")
+            params.append(self.tracking_no.lstrip("#"))
+        for clause, values in self.extra:
+            clauses.append(clause)
+            params.extend(values)
+        return (" AND ".join(clauses) or "1"), params
+
+
+@dataclass(frozen=True)
+class PageKey:
+    """Where a page starts or ends: the sort value and id of a row."""
+
+    sort_value: str
+    case_id: int
+
+
+def key_of(row: dict[str, Any], order: str) -> PageKey:
+    return PageKey(str(row[ORDERS[order][0]]), int(row["id"]))
+
+
+def fetch_page(
+    database: sqlite_utils.Database,
+    case_filter: CaseFilter,
+    order: str = "due",
+    *,
+    after: PageKey | None = None,
+    before: PageKey | None = None,
+    from_end: bool = False,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """One page of cases in `order`.
+
+    `after`: the rows that follow a key (scrolling down); `before`: the rows that precede it
+    (scrolling up), returned in display order; `from_end`: the last page (jump to bottom).
+    """
+    column, ascending = ORDERS[order]
+    where, params = case_filter.where()
+    backwards = before is not None or from_end
+    forward_op, backward_op = (">", "<") if ascending else ("<", ">")
+    if after is not None:
+        where += f" AND (c.{column}, c.id) {forward_op} (?, ?)"
+        params += [after.sort_value, after.case_id]
+    if before is not None:
+        where += f" AND (c.{column}, c.id) {backward_op} (?, ?)"
+        params += [before.sort_value, before.case_id]
+    direction = "ASC" if ascending != backwards else "DESC"
+    sql = (
+        f"SELECT {PAGE_COLUMNS} FROM cases AS c LEFT JOIN reporters AS r ON r.case_id = c.id "
+        f"WHERE {where} ORDER BY c.{column} {direction}, c.id {direction} LIMIT ?"
+    )
+    rows = list(database.query(sql, [*params, limit]))
+    if backwards:
+        rows.reverse()
+    return rows
+
+
+def count_cases(database: sqlite_utils.Database, case_filter: CaseFilter) -> int:
+    where, params = case_filter.where()
+    row = database.execute(f"SELECT count(*) FROM cases AS c WHERE {where}", params).fetchone()
+    return int(row[0])

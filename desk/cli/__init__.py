@@ -1,0 +1,1 @@
+"""The `desk` command line: thin Typer commands over the services in `desk`."""

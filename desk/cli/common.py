@@ -1,0 +1,81 @@
+"""What every command shares: the chosen database, the consoles, and user-facing errors."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import platformdirs
+import sqlite_utils
+import typer
+from rich.console import Console
+
+from db import open_database
+from desk.errors import DeskError
+
+APP_NAME = "desk"
+console = Console(highlight=False)
+error_console = Console(stderr=True, highlight=False)
+
+
+def default_database_path() -> Path:
+    """`DESK_DB`, else desk.db in the platform's user data folder."""
+    configured = os.environ.get("DESK_DB")
+    if configured:
+        return Path(configured).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "desk.db"
+
+
+@dataclass
+class Settings:
+    """The global options, kept on the Typer context for the commands."""
+
+    db_path: Path
+    lang: str = "id"
+
+
+def settings(ctx: typer.Context) -> Settings:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, Settings):
+        obj = Settings(default_database_path())
+        ctx.find_root().obj = obj
+    return obj
+
+
+# Every command that works on a database also takes --db after its name ("desk seed --db x.db").
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="The database file (overrides the global --db and $DESK_DB).",
+        show_default=False,
+    ),
+]
+
+
+def database_path_for(ctx: typer.Context, db: Path | None) -> Path:
+    return db.expanduser() if db is not None else settings(ctx).db_path
+
+
+def open_for_command(
+    ctx: typer.Context, db: Path | None = None, *, must_exist: bool = True
+) -> sqlite_utils.Database:
+    """Open the command's database; a missing file is an error unless the command creates one."""
+    path = database_path_for(ctx, db)
+    if must_exist and not path.exists():
+        raise DeskError(
+            f"No database at {path}. Create one with 'desk seed --db {path}' or choose "
+            "another with --db PATH."
+        )
+    if not must_exist:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return open_database(path)
+
+
+def plain(text: object) -> str:
+    """Make text safe to print through Rich: no markup is interpreted, no escape sequences pass."""
+    from desk.safety import printable
+
+    return printable(str(text))

@@ -1,0 +1,90 @@
+"""The `desk` command: global options, command groups, and errors as one line, never a traceback."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from db.errors import StorageError
+from desk import __version__
+from desk.cli import db_cmd, holidays_cmd, officer_cmd, seed_cmd
+from desk.cli.common import Settings, default_database_path, error_console
+from desk.errors import DeskError
+from desk.i18n import LANGUAGES, set_language
+
+
+class FriendlyGroup(TyperGroup):
+    """Turns the errors a user can cause into one line on stderr and exit status 1."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (DeskError, StorageError) as error:
+            error_console.print(f"desk: {error}", markup=False, highlight=False)
+            raise typer.Exit(1) from None
+        except sqlite3.Error as error:  # anything storage did not already explain
+            error_console.print(f"desk: database error: {error}", markup=False, highlight=False)
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=FriendlyGroup,
+    name="desk",
+    help="A terminal complaint desk for SP4N-LAPOR! complaints.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(db_cmd.app, name="db")
+app.add_typer(officer_cmd.officer_app, name="officer")
+app.add_typer(officer_cmd.unit_app, name="unit")
+app.add_typer(holidays_cmd.app, name="holidays")
+app.command("seed")(seed_cmd.seed)
+
+
+def show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"desk {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            help="The database file (default: $DESK_DB, else desk.db in the user data folder).",
+            show_default=False,
+        ),
+    ] = None,
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of the interface: id (Indonesian) or en.")
+    ] = "id",
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=show_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """desk: work SP4N-LAPOR! complaints from the terminal, online or off."""
+    if lang not in LANGUAGES:
+        raise typer.BadParameter(f"choose one of: {', '.join(LANGUAGES)}", param_hint="--lang")
+    set_language(lang)
+    ctx.obj = Settings(db_path=(db or default_database_path()).expanduser(), lang=lang)
+
+
+def run() -> None:
+    """Entry point of the console script."""
+    app()
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,23 @@
+"""Errors a user can cause and fix. Each message says what was tried and why it failed."""
+
+from __future__ import annotations
+
+
+class DeskError(Exception):
+    """Base class: the message is shown to the user as it is, without a traceback."""
+
+
+class ActionRefused(DeskError):
+    """The action is not allowed for this officer, for this case, in this state."""
+
+
+class NotFound(DeskError):
+    """A case, unit or officer that the user named does not exist."""
+
+
+class InvalidInput(DeskError):
+    """A value the user gave cannot be used (missing reason, empty reply, bad unit...)."""
+
+
+class StaleCase(DeskError):
+    """The case changed since the officer read it (another window, another officer)."""

@@ -1,0 +1,364 @@
+"""Every officer action on a case, each one a single transaction.
+
+An action changes the case (and bumps its version), appends an event to its timeline, appends an
+operation to the outbox for the central system and appends an entry to the audit log: all four are
+written, or, when anything fails or is refused, none of them. The TUI, the CLI and sync call these
+functions; none of them writes to a case another way.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+from ulid import ULID
+
+from db import audit, write_transaction
+from db.timefmt import to_text, utc_now
+from desk.clocks import clock_after, verification_clock
+from desk.errors import ActionRefused, InvalidInput, NotFound, StaleCase
+from desk.i18n import action_label, t
+from desk.workflow import ACTIONS, Action, Actor, Role, Status, check, target_status
+
+# Events the reporter sees on the public page; the rest stay inside the office.
+PUBLIC_EVENTS = frozenset(
+    {
+        Action.VERIFY,
+        Action.DISPOSE,
+        Action.HOLD,
+        Action.FOLLOW_UP,
+        Action.CLOSE,
+        Action.REOPEN,
+        Action.REPORTER_REPLY,
+    }
+)
+
+
+def load_actor(database: sqlite_utils.Database, nip: str) -> Actor:
+    """The officer with this NIP, refusing unknown and disabled officers."""
+    row = database.execute(
+        "SELECT nip, name, role, unit_code, active FROM officers WHERE nip = ?", [nip.strip()]
+    ).fetchone()
+    if row is None:
+        raise NotFound(t("notfound.officer", nip=nip))
+    if not row[4]:
+        raise ActionRefused(t("refuse.inactive", nip=nip))
+    return Actor(nip=row[0], name=row[1], role=Role(row[2]), unit_code=row[3])
+
+
+def find_case(database: sqlite_utils.Database, reference: str | int) -> dict[str, Any]:
+    """A case by tracking number ("#8112829" or "8112829"), local id (ULID) or row id."""
+    if isinstance(reference, int):
+        rows = list(database.query("SELECT * FROM cases WHERE id = ?", [reference]))
+    else:
+        text = reference.strip().lstrip("#")
+        rows = list(
+            database.query(
+                "SELECT * FROM cases WHERE tracking_no = ? OR local_id = ?", [text, text]
+            )
+        )
+    if not rows:
+        raise NotFound(t("notfound.case", ref=reference))
+    return rows[0]
+
+
+def case_label(case: dict[str, Any]) -> str:
+    """How a case is named to a person: its tracking number, else its local id."""
+    return f"#{case['tracking_no']}" if case.get("tracking_no") else str(case["local_id"])
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an action did: the case after it, and the ids of what it appended."""
+
+    case: dict[str, Any]
+    event_id: int
+    op_id: str
+    audit_seq: int
+
+
+def perform(
+    database: sqlite_utils.Database,
+    actor: Actor,
+    action: Action,
+    reference: str | int,
+    *,
+    reason: str | None = None,
+    text: str | None = None,
+    unit_code: str | None = None,
+    officer_nip: str | None = None,
+    duplicate_of: str | int | None = None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Outcome:
+    """Take `action` on a case as `actor`, in one transaction; raise a `DeskError` if refused.
+
+    `expected_version`, when given, is the version the officer was looking at: if someone else
+    changed the case since, the action is refused rather than applied to a case they have not seen.
+    """
+    now = now or utc_now()
+    with write_transaction(database):
+        case = find_case(database, reference)
+        if expected_version is not None and case["version"] != expected_version:
+            raise StaleCase(
+                t("stale", ref=case_label(case), seen=expected_version, now=case["version"])
+            )
+        status = Status(case["status"])
+        check(actor, action, status, case["unit_code"])
+        rule = ACTIONS[action]
+        name = action_label(action.value)
+        reason = (reason or "").strip() or None
+        text = (text or "").strip() or None
+        if rule.needs_reason and not reason:
+            raise InvalidInput(t("input.reason", action=name))
+        if rule.needs_text and not text:
+            raise InvalidInput(t("input.text", action=name))
+
+        changes: dict[str, Any] = {}
+        payload: dict[str, Any] = {}
+        new_status = target_status(action, status)
+        if new_status is not status:
+            changes["status"] = payload["status"] = new_status.value
+        new_unit = case["unit_code"]
+        if rule.needs_unit:
+            new_unit = _checked_unit(database, unit_code, name)
+            if new_unit == case["unit_code"] and status is not Status.BARU:
+                raise InvalidInput(t("input.same_unit", unit=new_unit))
+            changes["unit_code"] = payload["unit"] = new_unit
+            changes["assignee_nip"] = None
+        if rule.needs_officer:
+            changes["assignee_nip"] = payload["assignee"] = _checked_assignee(
+                database, officer_nip, case["unit_code"], name
+            )
+        if action is Action.ARCHIVE and duplicate_of is not None:
+            original = find_case(database, duplicate_of)
+            if original["id"] == case["id"]:
+                raise InvalidInput(t("input.duplicate_self"))
+            changes["duplicate_of"] = original["id"]
+            payload["duplicate_of"] = original["local_id"]
+        clock = clock_after(database, action, case, new_status, new_unit, now)
+        if clock is not None:
+            changes.update(clock.as_columns())
+        if reason:
+            payload["reason"] = reason
+        if text:
+            payload["text"] = text
+
+        at = to_text(now)
+        changes["updated_at"] = at
+        changes["version"] = case["version"] + 1
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        database.execute(
+            f"UPDATE cases SET {assignments} WHERE id = ? AND version = ?",
+            [*changes.values(), case["id"], case["version"]],
+        )
+        event_id = append_event(
+            database,
+            case_id=case["id"],
+            at=at,
+            actor_kind="officer",
+            actor_nip=actor.nip,
+            kind=action.value,
+            visibility="public" if action in PUBLIC_EVENTS else "internal",
+            from_status=status.value,
+            to_status=new_status.value,
+            unit_code=new_unit,
+            body=text or reason,
+            data={k: v for k, v in payload.items() if k not in ("text", "reason", "status")},
+        )
+        op_id = append_outbox(
+            database, case=case, kind=action.value, payload=payload, actor_nip=actor.nip, at=at
+        )
+        seq = audit.append(
+            database,
+            at=at,
+            actor_nip=actor.nip,
+            action=action.value,
+            case_id=case["id"],
+            detail={
+                "case": case_label(case),
+                "from": status.value,
+                "to": new_status.value,
+                "op_id": op_id,
+                **{k: v for k, v in payload.items() if k in ("unit", "assignee", "duplicate_of")},
+            },
+        )
+        return Outcome(find_case(database, case["id"]), event_id, op_id, seq)
+
+
+def _checked_unit(database: sqlite_utils.Database, code: str | None, action: str) -> str:
+    if not code or not code.strip():
+        raise InvalidInput(t("input.unit", action=action))
+    row = database.execute(
+        "SELECT code FROM units WHERE code = ? COLLATE NOCASE AND active = 1", [code.strip()]
+    ).fetchone()
+    if row is None:
+        raise NotFound(t("notfound.unit", code=code))
+    return str(row[0])
+
+
+def _checked_assignee(
+    database: sqlite_utils.Database, nip: str | None, unit_code: str | None, action: str
+) -> str:
+    if not nip or not nip.strip():
+        raise InvalidInput(t("input.officer", action=action))
+    row = database.execute(
+        "SELECT nip FROM officers WHERE nip = ? AND unit_code IS ? AND active = 1 "
+        "AND role = 'petugas'",
+        [nip.strip(), unit_code],
+    ).fetchone()
+    if row is None:
+        raise InvalidInput(t("input.officer_unit", nip=nip, unit=unit_code))
+    return str(row[0])
+
+
+def append_event(
+    database: sqlite_utils.Database,
+    *,
+    case_id: int,
+    at: str,
+    actor_kind: str,
+    actor_nip: str | None,
+    kind: str,
+    visibility: str,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    unit_code: str | None = None,
+    body: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> int:
+    """Append one event to a case's timeline; returns its id."""
+    cursor = database.execute(
+        "INSERT INTO events (case_id, at, actor_kind, actor_nip, kind, visibility, from_status, "
+        "to_status, unit_code, body, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            case_id,
+            at,
+            actor_kind,
+            actor_nip,
+            kind,
+            visibility,
+            from_status,
+            to_status,
+            unit_code,
+            body,
+            json.dumps(data, ensure_ascii=False, separators=(",", ":")) if data else None,
+        ],
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def append_outbox(
+    database: sqlite_utils.Database,
+    *,
+    case: dict[str, Any],
+    kind: str,
+    payload: dict[str, Any],
+    actor_nip: str | None,
+    at: str,
+) -> str:
+    """Queue one operation for the central system; returns its ULID."""
+    op_id = str(ULID())
+    database.execute(
+        "INSERT INTO outbox (op_id, case_id, case_local_id, kind, base_version, payload, "
+        "actor_nip, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            op_id,
+            case["id"],
+            case["local_id"],
+            kind,
+            case["version"],
+            json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+            actor_nip,
+            at,
+        ],
+    )
+    return op_id
+
+
+CASE_FIELDS = (
+    "tracking_no",
+    "complaint_id",
+    "title",
+    "body",
+    "classification",
+    "category",
+    "subcategory",
+    "channel",
+    "location",
+    "incident_date",
+    "anonymous",
+    "confidential",
+    "rating",
+)
+REPORTER_FIELDS = ("name", "nik", "phone", "email", "address")
+
+
+def create_case(
+    database: sqlite_utils.Database,
+    fields: dict[str, Any],
+    *,
+    reporter: dict[str, Any] | None = None,
+    received_at: datetime | None = None,
+    source: str = "desk",
+    actor_nip: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Record a newly received case (status baru, verification clock running) in one transaction."""
+    now = now or utc_now()
+    received_at = received_at or now
+    at = to_text(now)
+    unknown = set(fields) - set(CASE_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown case fields: {sorted(unknown)}")
+    with write_transaction(database):
+        row = {
+            **{name: fields.get(name) for name in CASE_FIELDS},
+            "local_id": str(ULID()),
+            "status": Status.BARU.value,
+            "received_at": to_text(received_at),
+            "updated_at": at,
+            "version": 1,
+            "source": source,
+            **verification_clock(database, received_at).as_columns(),
+        }
+        row["anonymous"] = int(bool(fields.get("anonymous")))
+        row["confidential"] = int(bool(fields.get("confidential")))
+        row["classification"] = fields.get("classification") or "pengaduan"
+        row["channel"] = fields.get("channel") or "web"
+        columns = ", ".join(row)
+        placeholders = ", ".join("?" for _ in row)
+        cursor = database.execute(
+            f"INSERT INTO cases ({columns}) VALUES ({placeholders})", list(row.values())
+        )
+        case_id = int(cursor.lastrowid or 0)
+        if reporter and any(reporter.get(name) for name in REPORTER_FIELDS):
+            database.execute(
+                "INSERT INTO reporters (case_id, name, nik, phone, email, address) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [case_id, *(reporter.get(name) for name in REPORTER_FIELDS)],
+            )
+        actor_kind = "officer" if actor_nip else "import" if source == "import" else "system"
+        append_event(
+            database,
+            case_id=case_id,
+            at=to_text(received_at),
+            actor_kind=actor_kind,
+            actor_nip=actor_nip,
+            kind="received",
+            visibility="public",
+            to_status=Status.BARU.value,
+        )
+        case = find_case(database, case_id)
+        audit.append(
+            database,
+            at=at,
+            actor_nip=actor_nip,
+            action="create",
+            case_id=case_id,
+            detail={"case": case_label(case), "source": source},
+        )
+        return case

@@ -1,0 +1,1 @@
+"""Textual screens of the desk: inbox, case detail, reply (issue 3)."""

@@ -1,0 +1,148 @@
+"""The command line as a user meets it: help, version, the database commands, clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from typer.testing import CliRunner
+
+from db import open_database
+from desk import __version__
+from desk.cli.main import app
+from tests.conftest import make_office
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def office_db(tmp_path: Path) -> Path:
+    path = tmp_path / "office.db"
+    database = open_database(path)
+    make_office(database)
+    database.conn.close()
+    return path
+
+
+def test_help_lists_the_command_groups() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for group in ("db", "officer", "unit", "seed", "holidays"):
+        assert group in result.output
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"desk {__version__}"
+
+
+def test_db_path_follows_option_then_environment(tmp_path: Path) -> None:
+    chosen = tmp_path / "a.db"
+    assert runner.invoke(app, ["--db", str(chosen), "db", "path"]).output.strip() == str(chosen)
+    assert runner.invoke(app, ["db", "path", "--db", str(chosen)]).output.strip() == str(chosen)
+    from_env = runner.invoke(app, ["db", "path"], env={"DESK_DB": str(tmp_path / "env.db")})
+    assert from_env.output.strip() == str(tmp_path / "env.db")
+
+
+def test_db_check_reports_a_healthy_database(office_db: Path) -> None:
+    result = runner.invoke(app, ["db", "check", "--db", str(office_db), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["healthy"] is True
+    assert report["counts"]["officers"] == 5
+    assert report["schema_version"] == report["current_schema_version"]
+
+
+def test_db_check_catches_a_tampered_audit_log(office_db: Path) -> None:
+    from db import audit
+
+    database = open_database(office_db)
+    for action in ("login", "verify", "close"):
+        audit.append(database, at="2026-11-10T01:00:00Z", actor_nip="1", action=action)
+    database.execute("DROP TRIGGER audit_log_no_update")
+    database.execute("UPDATE audit_log SET action = 'nothing' WHERE seq = 2")
+    database.conn.close()
+    result = runner.invoke(app, ["db", "check", "--db", str(office_db)])
+    assert result.exit_code == 1
+    assert "entry 2 was altered" in result.output
+
+
+def test_missing_database_is_one_clear_line(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.db"
+    result = runner.invoke(app, ["db", "check", "--db", str(missing)])
+    assert result.exit_code == 1
+    assert str(missing) in result.output
+    assert "Traceback" not in result.output
+    listed = runner.invoke(app, ["officer", "list", "--db", str(missing)])
+    assert listed.exit_code == 1 and "desk seed" in listed.output
+    assert not missing.exists()  # asking about a database must not create one
+
+
+def test_not_a_database_is_one_clear_line(tmp_path: Path) -> None:
+    bogus = tmp_path / "export.xlsx"
+    bogus.write_bytes(b"PK\x03\x04" + b"\x00" * 2000)
+    result = runner.invoke(app, ["officer", "list", "--db", str(bogus)])
+    assert result.exit_code == 1
+    assert "is not a desk database" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_officer_list(office_db: Path) -> None:
+    result = runner.invoke(app, ["officer", "list", "--db", str(office_db), "--json"])
+    assert result.exit_code == 0
+    officers = json.loads(result.output)
+    assert officers[0]["role"] == "admin"  # admins first
+    assert {o["nip"] for o in officers} >= {"198001012005011001", "198502022010012002"}
+    table = runner.invoke(app, ["--lang", "en", "officer", "list", "--db", str(office_db)])
+    assert "Siti Rahmawati" in table.output and "unit officer" in table.output
+
+
+def test_unit_list(office_db: Path) -> None:
+    result = runner.invoke(app, ["unit", "list", "--db", str(office_db), "--json"])
+    units = {u["code"]: u for u in json.loads(result.output)}
+    assert units["PUPR"]["officers"] == 2
+
+
+def test_unknown_language_is_refused() -> None:
+    result = runner.invoke(app, ["--lang", "fr", "db", "path"])
+    assert result.exit_code == 2
+    assert "--lang" in result.output
+
+
+def test_regional_holidays_import_and_list(office_db: Path, tmp_path: Path) -> None:
+    holidays = tmp_path / "libur.txt"
+    holidays.write_text(
+        "# libur daerah Kaltim\n2026-01-09;Hari Jadi Provinsi Kalimantan Timur\n"
+        "2026-05-21;Hari Jadi Kota Samarinda;PUPR\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["holidays", "import", str(holidays), "--db", str(office_db)])
+    assert result.exit_code == 0, result.output
+    listed = runner.invoke(
+        app, ["holidays", "list", "--year", "2026", "--db", str(office_db), "--json"]
+    )
+    days = {d["day"]: d for d in json.loads(listed.output)}
+    assert days["2026-01-09"]["kind"] == "regional"
+    assert days["2026-05-21"]["unit"] == "PUPR"
+    assert days["2026-08-17"]["kind"] == "national"
+    broken = tmp_path / "rusak.txt"
+    broken.write_text("2026-13-40;Tidak ada\n", encoding="utf-8")
+    failed = runner.invoke(app, ["holidays", "import", str(broken), "--db", str(office_db)])
+    assert failed.exit_code == 1 and "line 1" in failed.output.lower().replace("baris", "line")
+
+
+def test_regional_holiday_moves_a_deadline(office_db: Path, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from desk.clocks import verification_clock
+
+    database: sqlite_utils.Database = open_database(office_db)
+    received = datetime(2026, 11, 10, 1, 0, tzinfo=UTC)  # Tuesday
+    assert verification_clock(database, received).due_at == "2026-11-13T15:59:59Z"
+    database.execute(
+        "INSERT INTO regional_holidays (day, name) VALUES ('2026-11-12', 'Libur daerah')"
+    )
+    assert verification_clock(database, received).due_at == "2026-11-16T15:59:59Z"

@@ -1,0 +1,62 @@
+"""Full-text search: stemmed Indonesian, kept in step with every change to a case."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from db.inbox import CaseFilter, count_cases, fetch_page
+from db.stemming import match_expression, stem_text
+from tests.conftest import new_case
+
+
+def found(database: sqlite_utils.Database, words: str) -> list[str]:
+    rows = fetch_page(database, CaseFilter(words=words), "received", limit=100)
+    return sorted(row["tracking_no"] for row in rows)
+
+
+def test_word_forms_find_each_other(database: sqlite_utils.Database) -> None:
+    new_case(database, "1", title="Perbaikan jalan", body="Mohon segera.")
+    new_case(database, "2", title="Lampu jalan", body="Belum diperbaiki sejak Mei.")
+    new_case(database, "3", title="Sampah", body="Petugas memperbaiki saluran.")
+    new_case(database, "4", title="Sekolah", body="Atap bocor.")
+    for query in ("perbaikan", "diperbaiki", "memperbaiki", "PERBAIKAN"):
+        assert found(database, query) == ["1", "2", "3"], query
+    assert found(database, "jalan diperbaiki") == ["1", "2"]  # every word must match
+
+
+def test_diacritics_are_ignored(database: sqlite_utils.Database) -> None:
+    new_case(database, "1", title="Kafe di tepi sungai", body="Musik keras tiap malam.")
+    assert found(database, "kafé") == ["1"]
+
+
+def test_index_follows_updates_and_deletes(database: sqlite_utils.Database) -> None:
+    case = new_case(database, "1", title="Lampu mati", body="Di depan pasar.")
+    assert found(database, "lampu") == ["1"]
+    database.execute("UPDATE cases SET title = 'Jembatan retak' WHERE id = ?", [case["id"]])
+    assert found(database, "lampu") == []
+    assert found(database, "jembatan") == ["1"]
+    database.execute("DELETE FROM events WHERE case_id = ?", [case["id"]])
+    database.execute("DELETE FROM reporters WHERE case_id = ?", [case["id"]])
+    database.execute("DELETE FROM cases WHERE id = ?", [case["id"]])
+    assert found(database, "jembatan") == []
+    database.execute("INSERT INTO case_search(case_search) VALUES ('integrity-check')")
+
+
+def test_search_combines_with_filters(database: sqlite_utils.Database) -> None:
+    new_case(database, "1", title="Jalan rusak", body="x", channel="sms")
+    new_case(database, "2", title="Jalan rusak", body="x", channel="web")
+    assert count_cases(database, CaseFilter(words="jalan", channel="SMS")) == 1
+
+
+def test_user_input_is_never_fts_syntax(database: sqlite_utils.Database) -> None:
+    new_case(database, "1", title="Jalan rusak", body="x")
+    for hostile in ('"', "jalan OR", "NEAR(", "title:jalan", "-jalan", "*", "a AND"):
+        fetch_page(database, CaseFilter(words=hostile), limit=5)  # must not raise
+    assert match_expression("jalan*") == '"jalan"*'
+    assert match_expression("  ") is None
+
+
+def test_stems_match_what_the_index_stores() -> None:
+    assert stem_text("Jalan diperbaiki, PERBAIKAN!") == "jalan baik baik"
+    assert stem_text("snake_case") == "snake case"
+    assert stem_text(None) == ""
