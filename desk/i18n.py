@@ -182,6 +182,26 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Petugas dengan NIP {nip} tidak terdaftar. Lihat 'desk officer list'.",
         "No officer with NIP {nip}. See 'desk officer list'.",
     ),
+    # inbox
+    "inbox.loading": ("Memuat…", "Loading…"),
+    "inbox.empty": ("Tidak ada kasus di sini.", "No cases here."),
+    "inbox.search": ("Cari", "Search"),
+    "inbox.search_placeholder": (
+        "kata, status:baru unit:PUPR kategori:… kanal:sms anonim:ya #8112829 sesudah:2026-01-01",
+        "words, status:baru unit:PUPR kategori:… kanal:sms anonim:ya #8112829 after:2026-01-01",
+    ),
+    "inbox.position": ("{position} dari {total}", "{position} of {total}"),
+    "inbox.search_active": ("cari: {query}", "search: {query}"),
+    "inbox.marked": ("{count} ditandai", "{count} marked"),
+    "status.officer": ("{name} ({role}, {unit})", "{name} ({role}, {unit})"),
+    "status.outbox": ("antrean kirim: {count}", "outbox: {count}"),
+    "status.never_synced": ("belum pernah sinkron", "never synced"),
+    "status.last_sync": ("sinkron terakhir: {at}", "last sync: {at}"),
+    "status.local_only": ("hanya lokal", "local only"),
+    "picker.title": (
+        "Siapa yang bekerja? Pilih petugas (Enter), atau jalankan dengan --as NIP.",
+        "Who is working? Choose an officer (Enter), or start with --as NIP.",
+    ),
     # command line
     "cli.officers.title": ("Petugas", "Officers"),
     "cli.units.title": ("Unit", "Units"),

@@ -35,7 +35,7 @@ app = typer.Typer(
     cls=FriendlyGroup,
     name="desk",
     help="A terminal complaint desk for SP4N-LAPOR! complaints.",
-    no_args_is_help=True,
+    invoke_without_command=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -67,6 +67,10 @@ def main(
     lang: Annotated[
         str, typer.Option("--lang", help="Language of the interface: id (Indonesian) or en.")
     ] = "id",
+    as_nip: Annotated[
+        str | None,
+        typer.Option("--as", help="The officer (NIP) working; default: the last one used."),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -79,6 +83,26 @@ def main(
         raise typer.BadParameter(f"choose one of: {', '.join(LANGUAGES)}", param_hint="--lang")
     set_language(lang)
     ctx.obj = Settings(db_path=(db or default_database_path()).expanduser(), lang=lang)
+    if ctx.invoked_subcommand is None:
+        from desk.cli.tui import open_desk
+
+        open_desk(ctx.obj.db_path, as_nip)
+
+
+@app.command("demo")
+def demo(
+    as_nip: Annotated[
+        str | None, typer.Option("--as", help="The officer (NIP); default: the demo admin.")
+    ] = None,
+) -> None:
+    """Open the desk on a demo database of about 5,000 cases (created the first time)."""
+    from desk.cli.tui import DEMO_ADMIN_NIP, demo_database_path, ensure_demo_database, open_desk
+    from desk.config import load_config
+
+    path = demo_database_path()
+    if ensure_demo_database(path):
+        error_console.print(f"Demo database created at {path}", markup=False)
+    open_desk(path, as_nip or load_config().officer_for(path) or DEMO_ADMIN_NIP)
 
 
 def run() -> None:

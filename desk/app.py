@@ -1,0 +1,74 @@
+"""The Textual application: which officer, which database, which screen first.
+
+The CLI resolves the database and the officer before the app starts (no SQLite on the UI thread
+once it runs); from then on every read and write runs in a thread worker.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from desk.inbox import InboxSource
+from desk.workflow import Actor
+
+
+class DeskApp(App[None]):
+    """desk: the officer's complaint desk."""
+
+    TITLE = "desk"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Keluar", id="quit"),
+        Binding("question_mark", "help", "Bantuan", id="help"),
+    ]
+
+    def __init__(
+        self,
+        db_path: Path,
+        actor: Actor | None,
+        officers: list[dict[str, Any]] | None = None,
+        *,
+        office_tz: str = "Asia/Makassar",
+    ) -> None:
+        super().__init__()
+        self.db_path = db_path
+        self.actor = actor
+        self.officers = officers or []
+        self.office_tz = office_tz
+        self.source: InboxSource | None = None
+
+    def on_mount(self) -> None:
+        if self.actor is None:
+            from screens.officer_picker import OfficerPicker
+
+            self.push_screen(OfficerPicker(self.officers), self._officer_chosen)
+        else:
+            self._open_inbox(self.actor)
+
+    def _officer_chosen(self, actor: Actor | None) -> None:
+        if actor is None:
+            self.exit()
+            return
+        from desk.config import load_config, save_config
+
+        config = load_config()
+        config.remember_officer(self.db_path, actor.nip)
+        save_config(config)
+        self._open_inbox(actor)
+
+    def _open_inbox(self, actor: Actor) -> None:
+        from screens.inbox import InboxScreen
+
+        self.actor = actor
+        self.source = InboxSource(self.db_path, actor)
+        self.push_screen(InboxScreen(self.source, self.db_path, office_tz=self.office_tz))
+
+    def action_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()

@@ -1,0 +1,80 @@
+"""Opening the TUI from the command line: `desk`, `desk --as NIP`, `desk demo`.
+
+Everything that needs the database before the first screen (the officer, the list to pick from)
+is read here, before the event loop starts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from db import open_database
+from desk.clocks import office_time_zone
+from desk.config import load_config, save_config
+from desk.errors import DeskError
+from desk.services import load_actor
+from desk.workflow import Actor
+
+DEMO_CASES = 5_000
+DEMO_ADMIN_NIP = "198001012005011001"  # the seed's coordinating admin (desk/seed.py)
+
+
+def open_desk(db_path: Path, as_nip: str | None) -> None:
+    """Run the TUI on `db_path` as officer `as_nip` (else the last one used, else a picker)."""
+    if not db_path.exists():
+        raise DeskError(
+            f"No database at {db_path}. Try 'desk demo' for a demo database, or choose one "
+            "with --db PATH."
+        )
+    database = open_database(db_path)
+    config = load_config()
+    nip = as_nip or config.officer_for(db_path)
+    actor: Actor | None = None
+    if nip:
+        try:
+            actor = load_actor(database, nip)
+        except DeskError:
+            if as_nip:
+                raise
+            actor = None  # the remembered officer is gone: let them pick again
+    if actor is not None and as_nip:
+        config.remember_officer(db_path, actor.nip)
+        save_config(config)
+    officers = list(
+        database.query(
+            "SELECT nip, name, unit_code, role, active FROM officers WHERE active = 1 "
+            "ORDER BY role = 'admin' DESC, unit_code, name"
+        )
+    )
+    if actor is None and not officers:
+        raise DeskError(f"{db_path} has no officers yet: add one with 'desk officer add'.")
+    office_tz = office_time_zone(database)
+    database.conn.close()
+
+    from desk.app import DeskApp
+
+    DeskApp(db_path, actor, officers, office_tz=office_tz).run()
+
+
+def demo_database_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("desk", appauthor=False)) / "demo.db"
+
+
+def ensure_demo_database(path: Path) -> bool:
+    """Create the demo database once; True when it was created now."""
+    if path.exists():
+        return False
+    from desk.seed import seed_database
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial.db")
+    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        leftover.unlink(missing_ok=True)
+    database = open_database(partial)
+    seed_database(database, DEMO_CASES, seed=1)
+    database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.conn.close()
+    partial.replace(path)  # a demo interrupted half-way is never mistaken for a whole one
+    return True

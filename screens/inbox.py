@@ -1,0 +1,270 @@
+"""The inbox: views with live counts, search, a million-row case list, marks and bulk actions."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from desk.errors import DeskError
+from desk.i18n import current_language, role_label, t
+from desk.inbox import InboxSource, Query
+from desk.views import VIEWS, view_by_code
+from desk.workflow import Role
+from widgets.case_list import CaseList
+from widgets.search_input import SearchInput
+from widgets.status_line import StatusLine
+
+ORDERS = ("due", "received", "updated")
+ORDER_LABELS = {
+    "due": ("paling mendesak", "most urgent"),
+    "received": ("terbaru diterima", "newest received"),
+    "updated": ("terakhir diubah", "last updated"),
+}
+
+
+def number(value: int) -> str:
+    """12345 → "12.345" in Indonesian, "12,345" in English."""
+    text = f"{value:,}"
+    return text if current_language() == "en" else text.replace(",", ".")
+
+
+class InboxScreen(Screen[None]):
+    DEFAULT_CSS = """
+    InboxScreen #title { height: 1; padding: 0 1; background: $boost; text-style: bold; }
+    InboxScreen #views { width: 32; border-right: solid $panel; }
+    InboxScreen.narrow #views { display: none; }
+    InboxScreen SearchInput { display: none; }
+    InboxScreen SearchInput.visible { display: block; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(
+            Binding(
+                str(index + 1),
+                f"view('{view.code}')",
+                view.label_id,
+                show=False,
+                id=f"view-{view.code}",
+            )
+            for index, view in enumerate(VIEWS)
+        ),
+        Binding("slash", "search", "Cari", id="search"),
+        Binding("escape", "clear_search", "Hapus cari", show=False),
+        Binding("o", "cycle_order", "Urutan", id="order"),
+        Binding("ctrl+r", "refresh", "Muat ulang", show=False, id="refresh"),
+    ]
+
+    def __init__(self, source: InboxSource, db_path: Path, *, office_tz: str) -> None:
+        super().__init__()
+        self.source = source
+        self.db_path = db_path
+        self.office_tz = office_tz
+        self.query_state = Query(view=self.default_view())
+        self.search_text = ""
+        self.counts: dict[str, int] = {}
+
+    def default_view(self) -> str:
+        return "unit" if self.source.actor.role is Role.PETUGAS else "verifikasi"
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="title", markup=False)
+        with Horizontal():
+            yield OptionList(id="views")
+            with Vertical():
+                yield SearchInput(placeholder=t("inbox.search_placeholder"), id="search")
+                yield CaseList(office_tz=self.office_tz, id="cases")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(CaseList).focus()
+        self._fill_view_list()
+        self.reload()
+        self.refresh_counts()
+        self.refresh_status()
+        self.set_interval(30, self.refresh_counts)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 100, "narrow")
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Show the current view/search/order from its top."""
+        cases = self.query_one(CaseList)
+        cases.reset(partial(self.source.page, self.query_state), total=0)
+        cases.clear_marks()
+        self.load_total(self.query_state)
+        self._show_title()
+
+    @work(thread=True, group="total", exclusive=True, exit_on_error=False)
+    def load_total(self, query: Query) -> None:
+        total = self.source.count(query)
+        self.app.call_from_thread(self._total_loaded, query, total)
+
+    def _total_loaded(self, query: Query, total: int) -> None:
+        if query == self.query_state:
+            self.query_one(CaseList).set_total(total)
+            self._show_title()
+
+    @work(thread=True, group="counts", exclusive=True, exit_on_error=False)
+    def refresh_counts(self) -> None:
+        counts = self.source.view_counts()
+        self.app.call_from_thread(self._counts_loaded, counts)
+
+    def _counts_loaded(self, counts: dict[str, int]) -> None:
+        self.counts = counts
+        self._fill_view_list()
+
+    @work(thread=True, group="status", exclusive=True, exit_on_error=False)
+    def refresh_status(self) -> None:
+        database = self.source.database()
+        outbox = database.execute(
+            "SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending')"
+        ).fetchone()[0]
+        synced = database.execute(
+            "SELECT value FROM sync_state WHERE key = 'last_sync_at'"
+        ).fetchone()
+        remote = database.execute(
+            "SELECT value FROM sync_state WHERE key = 'remote_url'"
+        ).fetchone()
+        self.app.call_from_thread(self._status_loaded, int(outbox), synced, remote)
+
+    def _status_loaded(self, outbox: int, synced: Any, remote: Any) -> None:
+        actor = self.source.actor
+        parts = [
+            t(
+                "status.officer",
+                name=actor.name,
+                role=role_label(actor.role.value),
+                unit=actor.unit_code,
+            ),
+            self.db_path.name,
+            t("status.outbox", count=number(outbox)),
+            t("status.last_sync", at=synced[0]) if synced else t("status.never_synced"),
+        ]
+        if not remote:
+            parts.append(t("status.local_only"))
+        self.query_one(StatusLine).show(parts)
+
+    # -- showing ---------------------------------------------------------------------------
+
+    def _fill_view_list(self) -> None:
+        views = self.query_one("#views", OptionList)
+        highlighted = next((i for i, v in enumerate(VIEWS) if v.code == self.query_state.view), 0)
+        views.clear_options()
+        for index, view in enumerate(VIEWS):
+            count = self.counts.get(view.code)
+            label = f"{index + 1} {view.label}"
+            counted = number(count) if count is not None else "…"
+            views.add_option(Option(Content(f"{label:<20}{counted:>7}"), id=view.code))
+        views.highlighted = highlighted
+
+    def _show_title(self) -> None:
+        cases = self.query_one(CaseList)
+        view = view_by_code(self.query_state.view)
+        english = current_language() == "en"
+        order = ORDER_LABELS[self.query_state.order][1 if english else 0]
+        parts = [view.label]
+        if self.search_text:
+            parts.append(t("inbox.search_active", query=self.search_text))
+        position = cases.position
+        if position is not None:
+            parts.append(
+                t("inbox.position", position=number(position + 1), total=number(cases.total))
+            )
+        else:
+            parts.append(number(cases.total))
+        parts.append(order)
+        if cases.marked:
+            parts.append(t("inbox.marked", count=number(len(cases.marked))))
+        self.query_one("#title", Static).update(" · ".join(parts))
+
+    def on_case_list_highlighted(self, event: CaseList.Highlighted) -> None:
+        self._show_title()
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_view(self, code: str) -> None:
+        self.query_state = Query(
+            view=code, search=self.query_state.search, order=self.query_state.order
+        )
+        self._fill_view_list()
+        self.reload()
+
+    @on(OptionList.OptionSelected, "#views")
+    def _view_chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.action_view(event.option.id)
+            self.query_one(CaseList).focus()
+
+    def action_search(self) -> None:
+        search = self.query_one(SearchInput)
+        search.add_class("visible")
+        search.focus()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        from desk.search_query import parse_query
+
+        text = event.value.strip()
+        try:
+            search = parse_query(text, office_tz=self.office_tz) if text else None
+        except DeskError as error:
+            self.notify(str(error), severity="error", markup=False, title=t("inbox.search"))
+            return
+        self.query_one(SearchInput).remember(text)
+        self.search_text = text
+        self.query_state = Query(
+            view=self.query_state.view, search=search, order=self.query_state.order
+        )
+        if not text:
+            self.query_one(SearchInput).remove_class("visible")
+        self.query_one(CaseList).focus()
+        self.reload()
+
+    def action_clear_search(self) -> None:
+        search = self.query_one(SearchInput)
+        if self.search_text or search.has_class("visible"):
+            search.value = ""
+            search.remove_class("visible")
+            self.query_one(CaseList).focus()
+            if self.search_text:
+                self.search_text = ""
+                self.query_state = Query(view=self.query_state.view, order=self.query_state.order)
+                self.reload()
+
+    def action_cycle_order(self) -> None:
+        order = ORDERS[(ORDERS.index(self.query_state.order) + 1) % len(ORDERS)]
+        self.query_state = Query(
+            view=self.query_state.view, search=self.query_state.search, order=order
+        )
+        self.reload()
+
+    def action_refresh(self) -> None:
+        self.reload()
+        self.refresh_counts()
+        self.refresh_status()
+
+    def on_case_list_opened(self, event: CaseList.Opened) -> None:
+        try:
+            from screens.case_detail import CaseScreen
+        except ImportError:
+            self.notify(str(event.case["tracking_no"]), markup=False)
+            return
+        self.app.push_screen(CaseScreen(self.source, event.case["id"]), self._back_from_case)
+
+    def _back_from_case(self, changed: bool | None) -> None:
+        if changed:
+            self.refresh_counts()
+            self.refresh_status()
+            self.query_one(CaseList).refresh_rows()
