@@ -6,6 +6,8 @@ once it runs); from then on every read and write runs in a thread worker.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -33,6 +35,7 @@ class DeskApp(App[None]):
         officers: list[dict[str, Any]] | None = None,
         *,
         office_tz: str = "Asia/Makassar",
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
         self.db_path = db_path
@@ -40,6 +43,7 @@ class DeskApp(App[None]):
         self.officers = officers or []
         self.office_tz = office_tz
         self.source: InboxSource | None = None
+        self.clock = clock
 
     def on_mount(self) -> None:
         if self.actor is None:
@@ -64,7 +68,10 @@ class DeskApp(App[None]):
         from screens.inbox import InboxScreen
 
         self.actor = actor
-        self.source = InboxSource(self.db_path, actor)
+        if self.clock is not None:
+            self.source = InboxSource(self.db_path, actor, clock=self.clock)
+        else:
+            self.source = InboxSource(self.db_path, actor)
         self.push_screen(InboxScreen(self.source, self.db_path, office_tz=self.office_tz))
 
     def action_help(self) -> None:

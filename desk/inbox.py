@@ -8,6 +8,7 @@ back with its clock already worked out, so drawing a row never touches the datab
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from desk.workflow import Actor, Role
 
 def initials(name: str) -> str:
     """ "Andi Wijaya" → "A. W.": enough to tell reporters apart, not to identify them."""
-    return " ".join(f"{part[0]}." for part in name.split() if part[:1].isalpha())
+    return " ".join(f"{part[0]}." for part in name.split() if part[:1].isalnum())
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,12 @@ class Query:
 class InboxSource:
     """Pages and counts for one actor on one database file, safe to call from any thread."""
 
-    def __init__(self, path: Path, actor: Actor) -> None:
+    def __init__(
+        self, path: Path, actor: Actor, *, clock: Callable[[], datetime] = utc_now
+    ) -> None:
         self.path = path
         self.actor = actor
+        self.clock = clock  # tests and snapshots fix the time; the desk uses the real one
         self._local = threading.local()
 
     def database(self) -> sqlite_utils.Database:
@@ -54,7 +58,7 @@ class InboxSource:
         return database
 
     def case_filter(self, query: Query, now: datetime | None = None) -> CaseFilter:
-        base = view_filter(query.view, self.actor, now or utc_now())
+        base = view_filter(query.view, self.actor, now or self.clock())
         return with_search(base, query.search) if query.search else base
 
     def page(
@@ -67,7 +71,7 @@ class InboxSource:
         limit: int = 100,
     ) -> list[dict[str, Any]]:
         """A page of rows, each with `days_left` (None when no deadline runs)."""
-        now = utc_now()
+        now = self.clock()
         database = self.database()
         rows = fetch_page(
             database,
@@ -91,7 +95,7 @@ class InboxSource:
 
     def view_counts(self) -> dict[str, int]:
         """The number of cases in every view, for the side list."""
-        now = utc_now()
+        now = self.clock()
         database = self.database()
         return {
             view.code: count_cases(database, view_filter(view.code, self.actor, now))

@@ -1,0 +1,201 @@
+"""The inbox as an officer uses it: views, counts, paging, search, marks — and hostile text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from db import open_database
+from desk import services
+from desk.app import DeskApp
+from desk.i18n import set_language
+from desk.workflow import Action
+from screens.inbox import InboxScreen
+from tests.conftest import ADMIN, NOW, PETUGAS_PUPR, PIMPINAN, make_office
+from widgets.case_list import PAGE, CaseList
+
+HOSTILE_TITLE = "[bold]Jalan[/bold] \x1b[2J rusak [/x] \x1b]52;c;SGVsbG8=\x07 \u202eabc"
+
+
+def build_office(path: Path, cases: int = 30) -> sqlite_utils.Database:
+    database = open_database(path)
+    make_office(database)
+    titles = ["Jalan rusak di Jl. Juanda", "Lampu jalan mati", "Sampah menumpuk di pasar",
+              "Puskesmas tutup", "Banjir di Sempaja"]
+    for number in range(cases):
+        received = NOW - timedelta(days=number % 9, hours=number)
+        case = services.create_case(
+            database,
+            {
+                "tracking_no": str(8100000 + number),
+                "title": HOSTILE_TITLE if number == 3 else titles[number % len(titles)],
+                "body": "Mohon segera diperbaiki.",
+                "category": "INFRASTRUKTUR",
+                "channel": ("web", "sms", "whatsapp")[number % 3],
+                "anonymous": number % 7 == 0,
+            },
+            reporter={"name": f"Warga {number}", "nik": "6471010101900003"},
+            received_at=received,
+            now=received,
+        )
+        if number % 4 == 1:
+            services.perform(database, ADMIN, Action.VERIFY, case["id"], unit_code="PUPR",
+                             now=received)
+    return database
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Path:
+    path = tmp_path / "desk.db"
+    build_office(path).conn.close()
+    return path
+
+
+@pytest.fixture(autouse=True)
+def language() -> Iterator[None]:
+    set_language("id")
+    yield
+    set_language("id")
+
+
+def desk_app(path: Path, actor=ADMIN) -> DeskApp:  # type: ignore[no-untyped-def]
+    return DeskApp(path, actor, office_tz="Asia/Makassar", clock=lambda: NOW)
+
+
+async def settle(app: DeskApp) -> None:
+    await app.workers.wait_for_complete()
+    await app.workers.wait_for_complete()
+
+
+async def test_the_inbox_opens_on_the_views_with_counts(office: Path) -> None:
+    app = desk_app(office)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, InboxScreen)
+        assert screen.counts["semua"] == 30
+        assert screen.counts["verifikasi"] == 22  # 8 of 30 were verified to PUPR
+        cases = screen.query_one(CaseList)
+        assert cases.total == 22 and len(cases.rows) == 22
+        # Most urgent first: the deadlines never go backwards down the list.
+        dues = [row["due_sort"] for row in cases.rows]
+        assert dues == sorted(dues)
+
+
+async def test_number_keys_switch_views_and_petugas_start_on_their_unit(office: Path) -> None:
+    app = desk_app(office, PETUGAS_PUPR)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app)
+        cases = app.screen.query_one(CaseList)
+        assert cases.total == 8
+        assert {row["unit_code"] for row in cases.rows} == {"PUPR"}
+        await pilot.press("7")
+        await settle(app)
+        assert cases.total == 30
+
+
+async def test_paging_through_many_cases_keeps_only_a_window(tmp_path: Path) -> None:
+    path = tmp_path / "desk.db"
+    build_office(path, cases=PAGE * 8).conn.close()
+    app = desk_app(path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app)
+        await pilot.press("7")
+        await settle(app)
+        cases = app.screen.query_one(CaseList)
+        seen = set()
+        for _ in range(PAGE * 8 // 25 + 5):
+            await pilot.press("pagedown")
+            await settle(app)
+            seen.update(row["id"] for row in cases.rows)
+            assert len(cases.rows) <= 6 * PAGE
+        assert cases.position == PAGE * 8 - 1  # the last case, reached by paging
+        assert len(seen) == PAGE * 8
+        await pilot.press("g")
+        await settle(app)
+        assert cases.position == 0
+        await pilot.press("G")
+        await settle(app)
+        assert cases.position == PAGE * 8 - 1
+        await pilot.press("k")
+        assert cases.position == PAGE * 8 - 2
+
+
+async def test_search_with_words_and_qualifiers(office: Path) -> None:
+    app = desk_app(office)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app)
+        await pilot.press("7", "slash")
+        await pilot.press(*"sampah kanal:sms")
+        await pilot.press("enter")
+        await settle(app)
+        cases = app.screen.query_one(CaseList)
+        assert cases.total > 0
+        assert all("Sampah" in row["title"] and row["channel"] == "sms" for row in cases.rows)
+        await pilot.press("escape")
+        await settle(app)
+        assert cases.total == 30
+
+
+async def test_a_bad_search_says_why_and_keeps_the_list(office: Path) -> None:
+    app = desk_app(office)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app)
+        await pilot.press("slash", *"warna:merah", "enter")
+        await settle(app)
+        assert app.screen.query_one(CaseList).total == 22
+        notes = [n.message for n in app._notifications]
+        assert any("warna" in message for message in notes)
+
+
+async def test_marking_cases(office: Path) -> None:
+    app = desk_app(office)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app)
+        await pilot.press("space", "space", "j", "space")
+        cases = app.screen.query_one(CaseList)
+        assert len(cases.marked) == 3
+        await pilot.press("k", "space")
+        assert len(cases.marked) == 2
+
+
+async def test_hostile_text_is_shown_literally(office: Path) -> None:
+    app = desk_app(office)
+    async with app.run_test(size=(250, 40)) as pilot:
+        await settle(app)
+        await pilot.press("7")
+        await settle(app)
+        lines = [app.screen.query_one(CaseList).render_line(y).text for y in range(1, 32)]
+        hostile = next(line for line in lines if "Jalan[/bold]" in line)
+        assert "[bold]Jalan[/bold]" in hostile and "[/x]" in hostile
+        assert "\x1b" not in hostile and "\x07" not in hostile and "\u202e" not in hostile
+
+
+async def test_pimpinan_sees_initials_not_names(office: Path) -> None:
+    app = desk_app(office, PIMPINAN)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app)
+        await pilot.press("7")
+        await settle(app)
+        names = {row["reporter_name"] for row in app.screen.query_one(CaseList).rows}
+        assert "W. 1." in names and not any(name.startswith("Warga") for name in names)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_inbox_snapshot(snap_compare, office: Path, size: tuple[int, int], lang: str) -> None:  # type: ignore[no-untyped-def]
+    set_language(lang)
+
+    async def ready(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot.app)
+        await pilot.press("7")
+        await settle(pilot.app)
+        await pilot.press("j", "space")
+        await pilot.pause()
+
+    assert snap_compare(desk_app(office), terminal_size=size, run_before=ready)
