@@ -6,13 +6,16 @@ once it runs); from then on every read and write runs in a thread worker.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
+from textual.screen import Screen
 
 from desk.inbox import InboxSource
 from desk.workflow import Actor
@@ -73,6 +76,25 @@ class DeskApp(App[None]):
         else:
             self.source = InboxSource(self.db_path, actor)
         self.push_screen(InboxScreen(self.source, self.db_path, office_tz=self.office_tz))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The palette lists every action of the current screen (its key bindings) too."""
+        yield from super().get_system_commands(screen)
+        seen: set[str] = set()
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if not active.enabled or not binding.description or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            node, action = active.node, binding.action
+            yield SystemCommand(
+                f"{binding.description} ({key})",
+                binding.tooltip or binding.description,
+                partial(self._run_bound_action, node, action),
+            )
+
+    def _run_bound_action(self, node: DOMNode, action: str) -> None:
+        self.call_later(self.run_action, action, node)
 
     def action_help(self) -> None:
         if self.screen.query("HelpPanel"):

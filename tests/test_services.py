@@ -238,3 +238,19 @@ def test_disabled_officers_cannot_act(database: sqlite_utils.Database) -> None:
     database.execute("UPDATE officers SET active = 0 WHERE nip = ?", [PETUGAS_PUPR.nip])
     with pytest.raises(ActionRefused, match="dinonaktifkan"):
         services.load_actor(database, PETUGAS_PUPR.nip)
+
+
+def test_a_bulk_action_does_what_it_may_and_reports_the_rest(
+    database: sqlite_utils.Database,
+) -> None:
+    from desk.bulk import perform_many
+
+    new = [new_case(database, str(8000000 + n))["id"] for n in range(3)]
+    closed = case_in(database, "selesai", "8000009")["id"]
+    result = perform_many(database, ADMIN, Action.VERIFY, [*new, closed], unit_code="PUPR",
+                          now=NOW)
+    assert result.done == new
+    assert [case_id for case_id, _ in result.refused] == [closed]
+    assert "Selesai" in result.refused[0][1]
+    statuses = {services.find_case(database, i)["status"] for i in new}
+    assert statuses == {"terverifikasi"}

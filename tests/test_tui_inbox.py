@@ -199,3 +199,15 @@ def test_inbox_snapshot(snap_compare, office: Path, size: tuple[int, int], lang:
         await pilot.pause()
 
     assert snap_compare(desk_app(office), terminal_size=size, run_before=ready)
+
+
+async def test_the_palette_lists_the_screen_actions(office: Path) -> None:
+    app = desk_app(office)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert any(title.startswith("Cari") for title in titles)
+        assert any(title.startswith("Urutan") for title in titles)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen.query("HelpPanel")
