@@ -1,0 +1,1 @@
+"""Data files shipped with desk (the LAPOR! category tree)."""
