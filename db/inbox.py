@@ -48,8 +48,13 @@ class CaseFilter:
     tracking_no: str | None = None
     extra: tuple[tuple[str, tuple[Any, ...]], ...] = field(default=())
 
-    def where(self) -> tuple[str, list[Any]]:
-        """The SQL condition (on `cases AS c`) and its parameters."""
+    def where(self, search_plan: str = "set") -> tuple[str, list[Any]]:
+        """The SQL condition (on `cases AS c`) and its parameters.
+
+        `search_plan` says how words are matched: "set" gathers every matching case first (best
+        when the words are rare), "probe" asks the index about each case as the scan reaches it
+        (best when they are common: the first page is found after a few hundred cases).
+        """
         clauses: list[str] = []
         params: list[Any] = []
         if self.statuses is not None:
@@ -66,7 +71,13 @@ class CaseFilter:
             params.append(self.due_before)
         if self.words:
             expression = match_expression(self.words)
-            if expression:
+            if expression and search_plan == "probe":
+                clauses.append(
+                    "EXISTS (SELECT 1 FROM case_search WHERE case_search MATCH ? "
+                    "AND case_search.rowid = c.id)"
+                )
+                params.append(expression)
+            elif expression:
                 clauses.append("c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?)")
                 params.append(expression)
         if self.category is not None:
@@ -108,6 +119,27 @@ def key_of(row: dict[str, Any], order: str) -> PageKey:
     return PageKey(str(row[ORDERS[order][0]]), int(row["id"]))
 
 
+# Above this many cases for its rarest word, a search probes the index case by case.
+COMMON_WORD = 100_000
+
+
+def search_plan(database: sqlite_utils.Database, case_filter: CaseFilter) -> str:
+    """ "set" or "probe" for `case_filter.words` (see `CaseFilter.where`)."""
+    if not case_filter.words:
+        return "set"
+    expression = match_expression(case_filter.words) or ""
+    terms = [term.strip('"') for term in expression.split() if not term.endswith("*")]
+    if not terms or len(terms) != len(expression.split()):
+        return "set"  # prefix searches: no cheap count, gather them
+    placeholders = ", ".join("?" for _ in terms)
+    rows = database.execute(
+        f"SELECT term, doc FROM case_search_terms WHERE term IN ({placeholders})", terms
+    ).fetchall()
+    counts = dict(rows)
+    rarest = min(counts.get(term, 0) for term in terms)
+    return "probe" if rarest > COMMON_WORD else "set"
+
+
 def fetch_page(
     database: sqlite_utils.Database,
     case_filter: CaseFilter,
@@ -124,27 +156,65 @@ def fetch_page(
     (scrolling up), returned in display order; `from_end`: the last page (jump to bottom).
     """
     column, ascending = ORDERS[order]
-    where, params = case_filter.where()
+    plan = search_plan(database, case_filter)
+    where, params = case_filter.where(plan)
+    # With a gathered set of matches, walk the set and sort it ("+" keeps SQLite from walking
+    # the whole sort index instead, looking for the few cases in the set).
+    sort = f"+c.{column}" if case_filter.words and plan == "set" else f"c.{column}"
     backwards = before is not None or from_end
-    forward_op, backward_op = (">", "<") if ascending else ("<", ">")
-    if after is not None:
-        where += f" AND (c.{column}, c.id) {forward_op} (?, ?)"
-        params += [after.sort_value, after.case_id]
-    if before is not None:
-        where += f" AND (c.{column}, c.id) {backward_op} (?, ?)"
-        params += [before.sort_value, before.case_id]
     direction = "ASC" if ascending != backwards else "DESC"
-    sql = (
+    select = (
         f"SELECT {PAGE_COLUMNS} FROM cases AS c LEFT JOIN reporters AS r ON r.case_id = c.id "
-        f"WHERE {where} ORDER BY c.{column} {direction}, c.id {direction} LIMIT ?"
+        f"WHERE {where}"
     )
-    rows = list(database.query(sql, [*params, limit]))
+    key = after or before
+    if key is None:
+        sql = f"{select} ORDER BY {sort} {direction}, c.id {direction} LIMIT ?"
+        rows = list(database.query(sql, [*params, limit]))
+    else:
+        # (sort, id) > (?, ?) written as two index seeks: rows with the same sort value after
+        # the id, then rows with a later sort value. SQLite seeks a row-value comparison only on
+        # its first column, which scans every tied row (most cases share "no deadline").
+        beyond = ">" if direction == "ASC" else "<"
+        sql = (
+            f"SELECT * FROM ({select} AND {sort} = ? AND c.id {beyond} ? "
+            f"ORDER BY c.id {direction} LIMIT ?) "
+            f"UNION ALL SELECT * FROM ({select} AND {sort} {beyond} ? "
+            f"ORDER BY {sort} {direction}, c.id {direction} LIMIT ?) "
+            f"ORDER BY {column} {direction}, id {direction} LIMIT ?"
+        )
+        rows = list(
+            database.query(
+                sql,
+                [
+                    *params,
+                    key.sort_value,
+                    key.case_id,
+                    limit,
+                    *params,
+                    key.sort_value,
+                    limit,
+                    limit,
+                ],
+            )
+        )
     if backwards:
         rows.reverse()
     return rows
 
 
 def count_cases(database: sqlite_utils.Database, case_filter: CaseFilter) -> int:
-    where, params = case_filter.where()
+    if case_filter.words and case_filter == CaseFilter(words=case_filter.words):
+        expression = match_expression(case_filter.words)
+        if expression is None:
+            return count_cases(database, CaseFilter())
+        # Words alone: the index counts its own matches, without touching the cases.
+        row = database.execute(
+            "SELECT count(*) FROM case_search WHERE case_search MATCH ?", [expression]
+        ).fetchone()
+        return int(row[0])
+    # Counting with other filters: gather the matches (cost follows their number), never probe
+    # every case the other filters leave.
+    where, params = case_filter.where("set")
     row = database.execute(f"SELECT count(*) FROM cases AS c WHERE {where}", params).fetchone()
     return int(row[0])

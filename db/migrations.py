@@ -28,6 +28,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "cases, people, timeline, outbox, audit, search", "schema_v1.sql"),
     Migration(2, "reply drafts", "schema_v2.sql"),
+    Migration(3, "search term counts", "schema_v3.sql"),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

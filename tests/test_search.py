@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlite_utils
 
 from db.inbox import CaseFilter, count_cases, fetch_page
@@ -60,3 +61,21 @@ def test_stems_match_what_the_index_stores() -> None:
     assert stem_text("Jalan diperbaiki, PERBAIKAN!") == "jalan baik baik"
     assert stem_text("snake_case") == "snake case"
     assert stem_text(None) == ""
+
+
+def test_common_and_rare_word_plans_find_the_same_cases(
+    database: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from db import inbox
+
+    for number in range(12):
+        new_case(database, str(number), title=f"Jalan rusak {number}", body="diperbaiki")
+    new_case(database, "99", title="Lampu", body="mati")
+    search = CaseFilter(words="jalan diperbaiki")
+    assert inbox.search_plan(database, search) == "set"
+    rare = [row["id"] for row in fetch_page(database, search, limit=100)]
+    monkeypatch.setattr(inbox, "COMMON_WORD", 0)
+    assert inbox.search_plan(database, search) == "probe"
+    assert [row["id"] for row in fetch_page(database, search, limit=100)] == rare
+    assert count_cases(database, CaseFilter(words="jalan", channel="web")) == 12
+    assert count_cases(database, search) == 12 and len(rare) == 12
