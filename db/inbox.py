@@ -30,6 +30,10 @@ PAGE_COLUMNS = (
 )
 
 
+# Statuses in which a deadline runs for the officers (their cases sort first by deadline).
+CLOCKED_STATUSES = frozenset({"baru", "dikembalikan", "terverifikasi", "ditanggapi"})
+
+
 @dataclass(frozen=True)
 class CaseFilter:
     """Which cases a view or a search shows. Every field that is None does not filter."""
@@ -48,17 +52,22 @@ class CaseFilter:
     tracking_no: str | None = None
     extra: tuple[tuple[str, tuple[Any, ...]], ...] = field(default=())
 
-    def where(self, search_plan: str = "set") -> tuple[str, list[Any]]:
+    def where(self, search_plan: str = "set", *, ordered: bool = False) -> tuple[str, list[Any]]:
         """The SQL condition (on `cases AS c`) and its parameters.
 
         `search_plan` says how words are matched: "set" gathers every matching case first (best
         when the words are rare), "probe" asks the index about each case as the scan reaches it
         (best when they are common: the first page is found after a few hundred cases).
+        `ordered`: the condition serves a page in sort order, not a count.
         """
         clauses: list[str] = []
         params: list[Any] = []
         if self.statuses is not None:
-            clauses.append(f"c.status IN ({', '.join('?' for _ in self.statuses)})")
+            # Several statuses whose cases all run an officer's clock: walk the sort index and
+            # skip the others ("+"), instead of gathering every such case and sorting them.
+            walk = ordered and len(self.statuses) > 1 and set(self.statuses) <= CLOCKED_STATUSES
+            column = "+c.status" if walk else "c.status"
+            clauses.append(f"{column} IN ({', '.join('?' for _ in self.statuses)})")
             params.extend(self.statuses)
         if self.unit_code is not None:
             clauses.append("c.unit_code = ?")
@@ -157,7 +166,7 @@ def fetch_page(
     """
     column, ascending = ORDERS[order]
     plan = search_plan(database, case_filter)
-    where, params = case_filter.where(plan)
+    where, params = case_filter.where(plan, ordered=True)
     # With a gathered set of matches, walk the set and sort it ("+" keeps SQLite from walking
     # the whole sort index instead, looking for the few cases in the set).
     sort = f"+c.{column}" if case_filter.words and plan == "set" else f"c.{column}"
