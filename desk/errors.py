@@ -21,3 +21,18 @@ class InvalidInput(DeskError):
 
 class StaleCase(DeskError):
     """The case changed since the officer read it (another window, another officer)."""
+
+
+def describe(error: BaseException, where: str = "") -> str:
+    """One sentence for the officer about an error that reached the interface."""
+    import sqlite3
+
+    from db.errors import StorageError, explain
+
+    if isinstance(error, DeskError | StorageError):
+        return str(error)
+    if isinstance(error, sqlite3.Error):
+        return str(explain(error, where or "the database"))
+    if isinstance(error, OSError):
+        return f"{error.strerror or error} ({error.filename or where})"
+    return f"Unexpected error ({type(error).__name__}): {error}"

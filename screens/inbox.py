@@ -14,6 +14,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
 from desk.errors import DeskError
 from desk.i18n import current_language, role_label, t
@@ -23,6 +24,7 @@ from desk.workflow import Role
 from widgets.case_list import CaseList
 from widgets.search_input import SearchInput
 from widgets.status_line import StatusLine
+from widgets.worker_errors import notify_failure
 
 ORDERS = ("due", "received", "updated")
 ORDER_LABELS = {
@@ -92,6 +94,9 @@ class InboxScreen(Screen[None]):
         self.refresh_counts()
         self.refresh_status()
         self.set_interval(30, self.refresh_counts)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        notify_failure(self, event)
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "narrow")

@@ -247,8 +247,7 @@ def test_a_bulk_action_does_what_it_may_and_reports_the_rest(
 
     new = [new_case(database, str(8000000 + n))["id"] for n in range(3)]
     closed = case_in(database, "selesai", "8000009")["id"]
-    result = perform_many(database, ADMIN, Action.VERIFY, [*new, closed], unit_code="PUPR",
-                          now=NOW)
+    result = perform_many(database, ADMIN, Action.VERIFY, [*new, closed], unit_code="PUPR", now=NOW)
     assert result.done == new
     assert [case_id for case_id, _ in result.refused] == [closed]
     assert "Selesai" in result.refused[0][1]

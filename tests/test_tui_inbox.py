@@ -24,8 +24,13 @@ HOSTILE_TITLE = "[bold]Jalan[/bold] \x1b[2J rusak [/x] \x1b]52;c;SGVsbG8=\x07 \u
 def build_office(path: Path, cases: int = 30) -> sqlite_utils.Database:
     database = open_database(path)
     make_office(database)
-    titles = ["Jalan rusak di Jl. Juanda", "Lampu jalan mati", "Sampah menumpuk di pasar",
-              "Puskesmas tutup", "Banjir di Sempaja"]
+    titles = [
+        "Jalan rusak di Jl. Juanda",
+        "Lampu jalan mati",
+        "Sampah menumpuk di pasar",
+        "Puskesmas tutup",
+        "Banjir di Sempaja",
+    ]
     for number in range(cases):
         received = NOW - timedelta(days=number % 9, hours=number)
         case = services.create_case(
@@ -43,8 +48,9 @@ def build_office(path: Path, cases: int = 30) -> sqlite_utils.Database:
             now=received,
         )
         if number % 4 == 1:
-            services.perform(database, ADMIN, Action.VERIFY, case["id"], unit_code="PUPR",
-                             now=received)
+            services.perform(
+                database, ADMIN, Action.VERIFY, case["id"], unit_code="PUPR", now=received
+            )
     return database
 
 
@@ -211,3 +217,25 @@ async def test_the_palette_lists_the_screen_actions(office: Path) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert app.screen.query("HelpPanel")
+
+
+async def test_a_locked_database_is_a_notification_not_a_crash(office: Path) -> None:
+    app = desk_app(office)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app)
+        cases = app.screen.query_one(CaseList)
+        await pilot.press("space")  # a mark the officer must not lose
+
+        def locked(**kwargs: object) -> list[dict[str, object]]:
+            import sqlite3
+
+            raise sqlite3.OperationalError("database is locked")
+
+        cases.loader = locked
+        cases.at_end = False
+        await pilot.press("G")
+        await settle(app)
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("busy" in m or "sibuk" in m for m in messages), messages
+        assert len(cases.marked) == 1 and cases.rows  # marks and rows are still there

@@ -22,12 +22,13 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from db.inbox import PageKey
 from db.timefmt import from_text
 from desk.i18n import clock_text, current_language, status_label, t
 from desk.safety import printable
+from widgets.worker_errors import notify_failure
 
 PAGE = 100
 MAX_ROWS = 6 * PAGE  # rows kept around the cursor
@@ -334,6 +335,11 @@ class CaseList(Widget, can_focus=True):
 
     def on_resize(self) -> None:
         self._clamp()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self.loading_rows = False  # the next key may try again
+        notify_failure(self, event)
 
     # -- drawing ---------------------------------------------------------------------------
 

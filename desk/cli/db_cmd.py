@@ -10,7 +10,7 @@ from rich.table import Table
 
 from db import audit, open_database
 from db.migrations import CURRENT_VERSION, schema_version
-from desk.cli.common import DbOption, console, database_path_for
+from desk.cli.common import DbOption, console, database_path_for, error_console
 from desk.errors import DeskError
 
 app = typer.Typer(help="Inspect the database.", no_args_is_help=True)
@@ -49,7 +49,8 @@ def check(
     database = open_database(location, migrate=False)
     version = schema_version(database)
     problems: list[str] = []
-    integrity = [row[0] for row in database.execute("PRAGMA integrity_check").fetchall()]
+    with error_console.status(f"Checking {location} (a large database takes a while)…"):
+        integrity = [row[0] for row in database.execute("PRAGMA integrity_check").fetchall()]
     if integrity != ["ok"]:
         problems.extend(f"integrity: {line}" for line in integrity[:10])
     if version > CURRENT_VERSION:
