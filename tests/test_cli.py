@@ -146,3 +146,24 @@ def test_regional_holiday_moves_a_deadline(office_db: Path, tmp_path: Path) -> N
         "INSERT INTO regional_holidays (day, name) VALUES ('2026-11-12', 'Libur daerah')"
     )
     assert verification_clock(database, received).due_at == "2026-11-16T15:59:59Z"
+
+
+def test_the_demo_database_is_made_once_and_whole(tmp_path: Path) -> None:
+    from desk.cli.tui import DEMO_ADMIN_NIP, ensure_demo_database
+
+    path = tmp_path / "data" / "demo.db"
+    assert ensure_demo_database(path) is True
+    database = open_database(path)
+    cases = database.execute("SELECT count(*) FROM cases").fetchone()[0]
+    assert 4_000 <= cases <= 6_000
+    admin = database.execute("SELECT role FROM officers WHERE nip = ?", [DEMO_ADMIN_NIP])
+    assert admin.fetchone() == ("admin",)
+    database.conn.close()
+    assert ensure_demo_database(path) is False  # opened again, never seeded twice
+    assert not list(path.parent.glob("*.partial*"))
+
+
+def test_desk_without_a_database_points_to_the_demo(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 1
+    assert "desk demo" in result.output

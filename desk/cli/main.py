@@ -24,10 +24,12 @@ class FriendlyGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except (DeskError, StorageError) as error:
-            error_console.print(f"desk: {error}", markup=False, highlight=False)
+            error_console.print(f"desk: {error}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
         except sqlite3.Error as error:  # anything storage did not already explain
-            error_console.print(f"desk: database error: {error}", markup=False, highlight=False)
+            error_console.print(
+                f"desk: database error: {error}", markup=False, highlight=False, soft_wrap=True
+            )
             raise typer.Exit(1) from None
 
 
