@@ -167,3 +167,14 @@ def test_desk_without_a_database_points_to_the_demo(tmp_path: Path) -> None:
     result = runner.invoke(app, ["--db", str(tmp_path / "none.db")])
     assert result.exit_code == 1
     assert "desk demo" in result.output
+
+
+def test_names_that_look_like_markup_are_printed_literally(office_db: Path) -> None:
+    database = open_database(office_db)
+    database.execute(
+        "UPDATE officers SET name = '[bold]Siti[/bold] \x1b[2J' WHERE unit_code = 'PUPR'"
+    )
+    database.conn.close()
+    result = runner.invoke(app, ["officer", "list", "--db", str(office_db)], env={"COLUMNS": "200"})
+    assert "[bold]Siti[/bold]" in result.output
+    assert "\x1b" not in result.output

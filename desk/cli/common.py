@@ -11,6 +11,7 @@ import platformdirs
 import sqlite_utils
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from db import open_database
 from desk.errors import DeskError
@@ -74,8 +75,8 @@ def open_for_command(
     return open_database(path)
 
 
-def plain(text: object) -> str:
-    """Make text safe to print through Rich: no markup is interpreted, no escape sequences pass."""
+def plain(text: object) -> Text:
+    """Text safe to print through Rich: no markup is interpreted, no escape sequence passes."""
     from desk.safety import printable
 
-    return printable(str(text))
+    return Text(printable(str(text)))

@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 
 from db.errors import StorageError
 from desk import __version__
-from desk.cli import db_cmd, holidays_cmd, officer_cmd, seed_cmd
+from desk.cli import case_cmd, db_cmd, holidays_cmd, officer_cmd, seed_cmd
 from desk.cli.common import Settings, default_database_path, error_console
 from desk.errors import DeskError
 from desk.i18n import LANGUAGES, set_language
@@ -42,6 +42,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+app.add_typer(case_cmd.app, name="case")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(officer_cmd.officer_app, name="officer")
 app.add_typer(officer_cmd.unit_app, name="unit")

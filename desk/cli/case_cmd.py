@@ -1,0 +1,1032 @@
+"""`desk case`: list, read and act on cases from the command line, with the desk's own rules.
+
+Every action goes through `desk.services.perform`, like the TUI's: the same checks, the same one
+transaction, the same refusals (which the top-level group prints as one line, exit status 1).
+Complaint text comes from the public, so everything read from a case is passed through
+`printable` and printed as `Text`, never as markup.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+import typer
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from db.inbox import ORDERS, key_of
+from db.timefmt import from_text, utc_now
+from desk.calendar import zone_abbreviation
+from desk.cli.common import DbOption, console, database_path_for, open_for_command
+from desk.clocks import days_left, office_time_zone, unit_time_zone
+from desk.config import load_config, save_config
+from desk.errors import InvalidInput
+from desk.i18n import (
+    action_label,
+    classification_label,
+    clock_text,
+    current_language,
+    status_label,
+    t,
+)
+from desk.inbox import InboxSource, Query, initials
+from desk.safety import printable
+from desk.search_query import parse_query
+from desk.services import case_label, find_case, load_actor, perform
+from desk.views import VIEW_CODES, view_by_code
+from desk.workflow import Action, Actor, Role, allowed_actions
+
+app = typer.Typer(
+    help="List, read and act on cases (the desk's verbs, for scripts).", no_args_is_help=True
+)
+
+# The command that takes each action.
+COMMANDS: dict[Action, str] = {
+    Action.VERIFY: "verify",
+    Action.DISPOSE: "dispose",
+    Action.RETURN: "return",
+    Action.HOLD: "hold",
+    Action.RESUME: "resume",
+    Action.NOTE: "note",
+    Action.ASSIGN: "assign",
+    Action.CLOSE: "close",
+    Action.REOPEN: "reopen",
+    Action.ARCHIVE: "archive",
+    Action.RESTORE: "restore",
+    Action.FOLLOW_UP: "reply",
+    Action.REPORTER_REPLY: "reporter-reply",
+}
+
+_TEXTS: dict[str, tuple[str, str]] = {
+    "need_officer": (
+        "Pilih petugas dengan --as NIP (lihat desk officer list).",
+        "Choose an officer with --as NIP (see desk officer list).",
+    ),
+    "unknown_view": (
+        "Tampilan '{value}' tidak dikenal. Pilihan: {choices}.",
+        "Unknown view '{value}'. Choose one of: {choices}.",
+    ),
+    "unknown_order": (
+        "Urutan '{value}' tidak dikenal. Pilihan: {choices}.",
+        "Unknown order '{value}'. Choose one of: {choices}.",
+    ),
+    "text_both": (
+        "Pakai --text atau --text-file, tidak keduanya.",
+        "Use --text or --text-file, not both.",
+    ),
+    "text_file": ("Tidak bisa membaca {path}: {reason}.", "Cannot read {path}: {reason}."),
+    "not_utf8": ("bukan teks UTF-8", "not UTF-8 text"),
+    "range": ("{first}–{last} dari {total} kasus", "{first}–{last} of {total} cases"),
+    "none": ("0 dari {total} kasus", "0 of {total} cases"),
+    "col.number": ("Nomor", "Number"),
+    "col.clock": ("Batas", "Clock"),
+    "col.status": ("Status", "Status"),
+    "col.category": ("Kategori", "Category"),
+    "col.unit": ("Unit", "Unit"),
+    "col.title": ("Judul", "Title"),
+    "col.reporter": ("Pelapor", "Reporter"),
+    "col.channel": ("Kanal", "Channel"),
+    "col.received": ("Diterima", "Received"),
+    "anonymous": ("Anonim", "Anonim"),
+    "confidential": ("Rahasia", "Confidential"),
+    "classification": ("Klasifikasi", "Classification"),
+    "subcategory": ("Subkategori", "Sub-category"),
+    "location": ("Lokasi", "Location"),
+    "incident": ("Tanggal kejadian", "Incident date"),
+    "local_id": ("ID lokal", "Local id"),
+    "version": ("Versi", "Version"),
+    "assignee": ("Ditugaskan ke", "Assigned to"),
+    "duplicate_of": ("Duplikat dari", "Duplicate of"),
+    "no_unit": ("belum ada unit", "no unit yet"),
+    "name": ("Nama", "Name"),
+    "nik": ("NIK", "NIK"),
+    "phone": ("Telepon", "Phone"),
+    "email": ("Email", "Email"),
+    "address": ("Alamat", "Address"),
+    "no_reporter": ("(tidak ada data pelapor)", "(no reporter data)"),
+    "timeline": ("Riwayat", "Timeline"),
+    "public": ("publik", "public"),
+    "internal": ("internal", "internal"),
+    "actor.system": ("Sistem", "System"),
+    "actor.reporter": ("Pelapor", "Reporter"),
+    "actor.import": ("Impor", "Import"),
+    "received": ("diterima", "received"),
+    "allowed": ("Tindakan Anda sekarang", "What you can do now"),
+    "allowed_none": ("tidak ada", "none"),
+}
+_WEEKDAYS = {
+    "id": ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+# Characters JSON leaves raw that a terminal may still act on: C1 controls, bidi overrides.
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+TITLE_WIDTH = 60
+
+
+def _t(key: str, /, **values: object) -> str:
+    indonesian, english = _TEXTS[key]
+    text = english if current_language() == "en" else indonesian
+    return text.format(**values) if values else text
+
+
+# -- options ---------------------------------------------------------------------------------
+
+NumberArgument = Annotated[
+    str,
+    typer.Argument(
+        help="The case: its tracking number (8112829 or '#8112829') or its local id.",
+        metavar="NUMBER",
+        show_default=False,
+    ),
+]
+AsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="The officer (NIP) working; remembered for this database. Default: the last one.",
+        metavar="NIP",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+UnitOption = Annotated[
+    str | None,
+    typer.Option("--unit", metavar="CODE", help="The unit to dispose to.", show_default=False),
+]
+ReasonOption = Annotated[
+    str | None,
+    typer.Option(
+        "--reason", metavar="TEXT", help="Why: kept on the case's timeline.", show_default=False
+    ),
+]
+TextOption = Annotated[
+    str | None,
+    typer.Option("--text", metavar="TEXT", help="The text, given inline.", show_default=False),
+]
+TextFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--text-file",
+        metavar="PATH",
+        help="Read the text from a UTF-8 file ('-': standard input).",
+        show_default=False,
+    ),
+]
+OfficerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--officer", metavar="NIP", help="An officer of the case's unit.", show_default=False
+    ),
+]
+DuplicateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--duplicate-of",
+        metavar="NUMBER",
+        help="The case this one duplicates (its number).",
+        show_default=False,
+    ),
+]
+ExpectVersionOption = Annotated[
+    int | None,
+    typer.Option(
+        "--expect-version",
+        help="Refuse if the case's version is no longer this one (see 'case show --json').",
+        show_default=False,
+    ),
+]
+
+
+# -- who is working, on which database --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Session:
+    """The database a command works on, where it is, and the officer working."""
+
+    database: sqlite_utils.Database
+    path: Path
+    actor: Actor
+
+
+def open_session(ctx: typer.Context, db: Path | None, as_nip: str | None) -> Session:
+    """Open the database and load the officer: `--as`, else the one last used with it.
+
+    An officer named with `--as` (here or before the command) is remembered for the database.
+    """
+    path = database_path_for(ctx, db)
+    database = open_for_command(ctx, db)
+    chosen = as_nip or ctx.find_root().params.get("as_nip")
+    config = load_config()
+    nip = chosen or config.officer_for(path)
+    if not nip:
+        raise InvalidInput(_t("need_officer"))
+    actor = load_actor(database, str(nip))
+    if chosen and config.officer_for(path) != actor.nip:
+        config.remember_officer(path, actor.nip)
+        save_config(config)
+    return Session(database, path, actor)
+
+
+# -- presentation helpers ---------------------------------------------------------------------
+
+
+def _one_line(text: object, width: int | None = None) -> str:
+    line = printable(str(text or ""), keep_newlines=False)
+    if width is not None and len(line) > width:
+        return line[: width - 1] + "…"
+    return line
+
+
+def _number(value: int) -> str:
+    text = f"{value:,}"
+    return text.replace(",", ".") if current_language() == "id" else text
+
+
+def _local(instant: str, tz: str) -> datetime:
+    return from_text(instant).astimezone(ZoneInfo(tz))
+
+
+def local_date(instant: str, tz: str) -> str:
+    """ "30/03/2026": the local day of an instant."""
+    return _local(instant, tz).strftime("%d/%m/%Y")
+
+
+def local_moment(instant: str, tz: str) -> str:
+    """ "Sen 30/03/2026 23:59 WITA": an instant as officers read it."""
+    moment = _local(instant, tz)
+    weekday = _WEEKDAYS[current_language()][moment.weekday()]
+    return f"{weekday} {moment:%d/%m/%Y %H:%M} {zone_abbreviation(tz)}"
+
+
+def _mask(value: str | None, keep_start: int, keep_end: int) -> str | None:
+    """ "6471010101900003" → "6471********0003"; too short to keep anything: all stars."""
+    if not value:
+        return None
+    value = value.strip()
+    if len(value) <= keep_start + keep_end:
+        return "*" * len(value)
+    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
+
+
+def _mask_email(value: str | None) -> str | None:
+    if not value:
+        return None
+    local, at, domain = value.strip().partition("@")
+    return f"{local[:1]}***{at}{domain}" if at else _mask(value, 1, 0)
+
+
+def reporter_name(actor: Actor, name: str | None, anonymous: object) -> str:
+    """The reporter as a list shows them: "Anonim", initials for a pimpinan, else the name."""
+    if anonymous:
+        return _t("anonymous")
+    if not name:
+        return ""
+    return initials(name) if actor.role is Role.PIMPINAN else name
+
+
+def reporter_identity(
+    actor: Actor, reporter: dict[str, Any] | None, anonymous: object
+) -> dict[str, str | None] | None:
+    """What `actor` may see of the reporter; None when the case is anonymous to them.
+
+    An admin sees the identity; for anyone else NIK, phone and e-mail are masked and the address
+    left out, a pimpinan sees initials, and an anonymous reporter is only "Anonim".
+    """
+    if anonymous and actor.role is not Role.ADMIN:
+        return None
+    if reporter is None:
+        return {}
+    if actor.role is Role.ADMIN:
+        return {name: reporter.get(name) for name in ("name", "nik", "phone", "email", "address")}
+    name = reporter.get("name")
+    return {
+        "name": initials(name) if name and actor.role is Role.PIMPINAN else name,
+        "nik": _mask(reporter.get("nik"), 4, 4),
+        "phone": _mask(reporter.get("phone"), 4, 3),
+        "email": _mask_email(reporter.get("email")),
+        "address": None,
+    }
+
+
+def print_json(value: object) -> None:
+    """JSON on stdout, with nothing in it a terminal could act on."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    typer.echo(_JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text))
+
+
+def _say(*parts: str | tuple[str, str]) -> None:
+    """Print one line made of plain text parts and (text, style) parts; never markup."""
+    console.print(Text.assemble(*parts), soft_wrap=False)
+
+
+# -- list -------------------------------------------------------------------------------------
+
+
+@app.command("list")
+def list_cases(
+    ctx: typer.Context,
+    view: Annotated[
+        str | None,
+        typer.Option(
+            "--view",
+            help=f"The view: {', '.join(VIEW_CODES)}. Default: unit for a petugas, else semua.",
+            show_default=False,
+        ),
+    ] = None,
+    query: Annotated[
+        str | None,
+        typer.Option(
+            "--query",
+            "-q",
+            help="A search, as in the desk's '/': words and status:, unit:, kategori:, kanal:, "
+            "anonim:, rahasia:, sesudah:, sebelum:, #number.",
+            show_default=False,
+        ),
+    ] = None,
+    order: Annotated[
+        str | None,
+        typer.Option(
+            "--order",
+            help="due (most urgent first), received or updated (newest first). "
+            "Default: the view's.",
+            show_default=False,
+        ),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=10_000, help="How many cases to show.")
+    ] = 50,
+    after: Annotated[
+        str | None,
+        typer.Option(
+            "--after",
+            help="Continue after this case (the last number of the previous page).",
+            show_default=False,
+        ),
+    ] = None,
+    as_nip: AsOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the cases of a view, narrowed by a search, a page at a time."""
+    session = open_session(ctx, db, as_nip)
+    view_code = view or ("unit" if session.actor.role is Role.PETUGAS else "semua")
+    if view_code not in VIEW_CODES:
+        choices = ", ".join(VIEW_CODES)
+        raise InvalidInput(_t("unknown_view", value=_one_line(view_code), choices=choices))
+    chosen_order = order or view_by_code(view_code).order
+    if chosen_order not in ORDERS:
+        choices = ", ".join(ORDERS)
+        raise InvalidInput(_t("unknown_order", value=_one_line(chosen_order), choices=choices))
+    office_tz = office_time_zone(session.database)
+    search = parse_query(query, office_tz=office_tz) if query and query.strip() else None
+    inbox = InboxSource(session.path, session.actor)
+    inbox_query = Query(view_code, search, chosen_order)
+    start = key_of(find_case(session.database, after), chosen_order) if after else None
+    rows = inbox.page(inbox_query, after=start, limit=limit)
+    for row in rows:
+        row["reporter"] = reporter_name(session.actor, row["reporter_name"], row["anonymous"])
+    if as_json:
+        print_json([_row_json(row) for row in rows])
+        return
+    total = inbox.count(inbox_query)
+    if rows:
+        first = inbox.position(inbox_query, rows[0]["key"]) + 1
+        console.print(_table(rows, office_tz, console.width))
+        summary = _t(
+            "range",
+            first=_number(first),
+            last=_number(first + len(rows) - 1),
+            total=_number(total),
+        )
+    else:
+        summary = _t("none", total=_number(total))
+    _say(f"{view_by_code(view_code).label} · {summary}")
+
+
+def _row_json(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "number": case_label(row),
+        "tracking_no": row["tracking_no"],
+        "local_id": row["local_id"],
+        "status": row["status"],
+        "due_at": row["due_at"],
+        "due_kind": row["due_kind"],
+        "days_left": row["days_left"],
+        "category": row["category"],
+        "subcategory": row["subcategory"],
+        "unit": row["unit_code"],
+        "title": row["title"],
+        "reporter": row["reporter"],
+        "anonymous": bool(row["anonymous"]),
+        "confidential": bool(row["confidential"]),
+        "channel": row["channel"],
+        "received_at": row["received_at"],
+        "updated_at": row["updated_at"],
+        "version": row["version"],
+    }
+
+
+# The list's columns in order, with Rich column settings, and the terminal width each needs:
+# a narrow terminal leaves out the least needed ones rather than cutting every cell to nothing.
+COLUMNS: tuple[tuple[str, int, dict[str, Any]], ...] = (
+    ("number", 0, {"min_width": 8}),
+    ("clock", 0, {"min_width": 11}),
+    ("status", 0, {}),
+    ("category", 120, {"overflow": "ellipsis", "max_width": 28}),
+    ("unit", 0, {}),
+    ("title", 0, {"overflow": "ellipsis", "min_width": 12}),
+    ("reporter", 90, {"overflow": "ellipsis", "max_width": 24}),
+    ("channel", 120, {}),
+    ("received", 110, {"min_width": 10}),
+)
+
+
+def _table(rows: list[dict[str, Any]], office_tz: str, width: int) -> Table:
+    shown = [(key, settings) for key, needs, settings in COLUMNS if width >= needs]
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for key, settings in shown:
+        table.add_column(_t(f"col.{key}"), no_wrap=True, **settings)
+    for row in rows:
+        cells = _cells(row, office_tz)
+        table.add_row(*(cells[key] for key, _settings in shown))
+    return table
+
+
+def _cells(row: dict[str, Any], office_tz: str) -> dict[str, Text]:
+    days = row["days_left"]
+    clock = Text("—", style="dim") if days is None else Text(clock_text(days))
+    if days is not None and days < 0:
+        clock.stylize("red")
+    return {
+        "number": Text(_one_line(case_label(row))),
+        "clock": clock,
+        "status": Text(status_label(row["status"])),
+        "category": Text(_one_line(row["subcategory"] or row["category"])),
+        "unit": Text(_one_line(row["unit_code"])),
+        "title": Text(_one_line(row["title"], TITLE_WIDTH)),
+        "reporter": Text(_one_line(row["reporter"]), style="dim" if row["anonymous"] else ""),
+        "channel": Text(_one_line(row["channel"])),
+        "received": Text(local_date(row["received_at"], office_tz)),
+    }
+
+
+# -- show -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    """Everything `case show` prints about a case, read for one officer at one moment."""
+
+    case: dict[str, Any]
+    unit_name: str | None
+    assignee: str | None  # the assigned officer's name
+    duplicate_of: str | None  # the label of the case this one duplicates
+    reporter: dict[str, str | None] | None  # None: anonymous to this officer
+    events: list[dict[str, Any]]
+    days_left: int | None
+    allowed: list[Action]
+    office_tz: str
+    due_tz: str  # the zone each deadline was set in (office's or unit's), to show it as 23:59
+    auto_tz: str
+
+
+def read_detail(database: sqlite_utils.Database, actor: Actor, reference: str) -> CaseDetail:
+    """The case `reference` as `actor` may see it now."""
+    case = find_case(database, reference)
+    unit = case["unit_code"]
+    unit_row = database.execute("SELECT name FROM units WHERE code = ?", [unit]).fetchone()
+    reporter_row = next(
+        database.query(
+            "SELECT name, nik, phone, email, address FROM reporters WHERE case_id = ?",
+            [case["id"]],
+        ),
+        None,
+    )
+    assignee = database.execute(
+        "SELECT name FROM officers WHERE nip = ?", [case["assignee_nip"]]
+    ).fetchone()
+    events = database.query(
+        "SELECT e.*, o.name AS officer_name FROM events AS e "
+        "LEFT JOIN officers AS o ON o.nip = e.actor_nip WHERE e.case_id = ? ORDER BY e.at, e.id",
+        [case["id"]],
+    )
+    duplicate = case["duplicate_of"]
+    return CaseDetail(
+        case=case,
+        unit_name=unit_row[0] if unit_row else None,
+        assignee=assignee[0] if assignee else case["assignee_nip"],
+        duplicate_of=case_label(find_case(database, int(duplicate))) if duplicate else None,
+        reporter=reporter_identity(actor, reporter_row, case["anonymous"]),
+        events=list(events),
+        days_left=days_left(database, case, utc_now()),
+        allowed=allowed_actions(actor, case["status"], unit),
+        office_tz=office_time_zone(database),
+        due_tz=unit_time_zone(database, unit if case["due_kind"] == "tindak_lanjut" else None),
+        auto_tz=unit_time_zone(database, unit if case["auto_kind"] == "tutup_otomatis" else None),
+    )
+
+
+@app.command("show")
+def show_case(
+    ctx: typer.Context,
+    number: NumberArgument,
+    as_nip: AsOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one case: status, clocks, text, reporter, timeline, and what you may do now."""
+    session = open_session(ctx, db, as_nip)
+    detail = read_detail(session.database, session.actor, number)
+    if as_json:
+        print_json(_detail_json(detail))
+    else:
+        _print_detail(detail)
+
+
+# Columns of a case that `case show --json` passes on as they are stored.
+DETAIL_FIELDS = (
+    "classification",
+    "category",
+    "subcategory",
+    "channel",
+    "location",
+    "incident_date",
+    "received_at",
+    "updated_at",
+)
+
+
+def _detail_json(detail: CaseDetail) -> dict[str, Any]:
+    case = detail.case
+    due = {"kind": case["due_kind"], "at": case["due_at"], "days_left": detail.days_left}
+    auto = {"kind": case["auto_kind"], "at": case["auto_at"]}
+    return {
+        "number": case_label(case),
+        **{name: case[name] for name in ("tracking_no", "local_id", "complaint_id", "status")},
+        "unit": case["unit_code"],
+        "unit_name": detail.unit_name,
+        "assignee_nip": case["assignee_nip"],
+        "version": case["version"],
+        "due": due if case["due_at"] else None,
+        "auto": auto if case["auto_at"] else None,
+        "anonymous": bool(case["anonymous"]),
+        "confidential": bool(case["confidential"]),
+        **{name: case[name] for name in DETAIL_FIELDS},
+        "duplicate_of": detail.duplicate_of,
+        "title": case["title"],
+        "body": case["body"],
+        "reporter": detail.reporter,
+        "timeline": [_event_json(event) for event in detail.events],
+        "allowed_actions": [COMMANDS[action] for action in detail.allowed],
+    }
+
+
+def _print_detail(detail: CaseDetail) -> None:
+    case, unit = detail.case, detail.case["unit_code"]
+    unit_text = _one_line(unit or _t("no_unit"))
+    if unit and detail.unit_name:
+        unit_text += f" ({_one_line(detail.unit_name)})"
+    header = (_one_line(case_label(case)), "bold")
+    _say(header, " · ", status_label(case["status"]), " · ", unit_text)
+    if case["due_at"]:
+        left = detail.days_left
+        label = t(f"clock.{case['due_kind']}") if case["due_kind"] else ""
+        clock = (clock_text(left), "red" if left is not None and left < 0 else "")
+        _say(f"{label}: {local_moment(case['due_at'], detail.due_tz)} · ", clock)
+    if case["auto_at"]:
+        label = t(f"clock.{case['auto_kind']}") if case["auto_kind"] else ""
+        _say(f"{label}: {local_moment(case['auto_at'], detail.auto_tz)}")
+    flags = [_t(name) for name in ("anonymous", "confidential") if case[name]]
+    if flags:
+        _say((" · ".join(flags), "bold"))
+    details = [
+        (_t("classification"), classification_label(case["classification"])),
+        (_t("col.category"), case["category"]),
+        (_t("subcategory"), case["subcategory"]),
+        (_t("col.channel"), case["channel"]),
+        (_t("location"), case["location"]),
+        (_t("incident"), _incident_date(case["incident_date"])),
+        (_t("col.received"), local_moment(case["received_at"], detail.office_tz)),
+        (_t("assignee"), detail.assignee),
+        (_t("duplicate_of"), detail.duplicate_of),
+        (_t("local_id"), case["local_id"]),
+        (_t("version"), case["version"]),
+    ]
+    for label, value in details:
+        if value:
+            _say(f"{label}: ", _one_line(value))
+    console.print()
+    console.print(Text(printable(case["title"]), style="bold"))
+    console.print(Text(printable(case["body"])))
+    console.print()
+    _say((_t("col.reporter"), "bold"))
+    if detail.reporter is None:
+        _say("  ", _t("anonymous"))
+    elif not any(detail.reporter.values()):
+        _say("  ", _t("no_reporter"))
+    else:
+        for name, value in detail.reporter.items():
+            if value:
+                _say(f"  {_t(name)}: ", _one_line(value))
+    console.print()
+    _say((_t("timeline"), "bold"))
+    for event in detail.events:
+        _print_event(event, detail.office_tz)
+    console.print()
+    offered = ", ".join(f"{COMMANDS[a]} ({action_label(a.value)})" for a in detail.allowed)
+    _say((f"{_t('allowed')}: ", "bold"), offered or _t("allowed_none"))
+
+
+def _incident_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value).strftime("%d/%m/%Y")
+    except ValueError:
+        return value
+
+
+def _actor_name(event: dict[str, Any]) -> str:
+    kind = event["actor_kind"]
+    if kind == "officer":
+        return str(event["officer_name"] or event["actor_nip"] or "")
+    return _t(f"actor.{kind}") if f"actor.{kind}" in _TEXTS else str(kind)
+
+
+def _event_label(kind: str) -> str:
+    return _t("received") if kind == "received" else action_label(kind)
+
+
+def _event_data(event: dict[str, Any]) -> Any:
+    """The event's structured detail (unit, assignee, duplicate), parsed when it is JSON."""
+    if not event["data"]:
+        return None
+    try:
+        return json.loads(event["data"])
+    except ValueError:
+        return event["data"]
+
+
+def _event_json(event: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "at": event["at"],
+        "actor_kind": event["actor_kind"],
+        "actor_nip": event["actor_nip"],
+        "actor": _actor_name(event),
+        "kind": event["kind"],
+        "visibility": event["visibility"],
+        "from_status": event["from_status"],
+        "to_status": event["to_status"],
+        "unit": event["unit_code"],
+        "body": event["body"],
+        "data": _event_data(event),
+    }
+
+
+def _print_event(event: dict[str, Any], office_tz: str) -> None:
+    change = ""
+    if event["to_status"] and event["to_status"] != event["from_status"]:
+        change = f" → {status_label(event['to_status'])}"
+        if event["unit_code"] and event["kind"] in ("verify", "dispose"):
+            change += f" ({_one_line(event['unit_code'])})"
+    data = _event_data(event)
+    if isinstance(data, dict) and data.get("assignee"):
+        change += f" → {_one_line(data['assignee'])}"
+    visibility = _t("public") if event["visibility"] == "public" else _t("internal")
+    _say(
+        f"  {local_moment(event['at'], office_tz)} · ",
+        (_one_line(_actor_name(event)), "bold"),
+        f" · {_one_line(_event_label(event['kind']))}{change} ",
+        (f"[{visibility}]", "dim"),
+    )
+    if event["body"]:
+        body = printable(str(event["body"]))
+        console.print(Text("\n".join(f"      {line}" for line in body.split("\n"))))
+
+
+# -- actions ----------------------------------------------------------------------------------
+
+
+def read_text(text: str | None, text_file: Path | None) -> str | None:
+    """The text of `--text`, or of `--text-file` (UTF-8; '-' is standard input)."""
+    if text is not None and text_file is not None:
+        raise InvalidInput(_t("text_both"))
+    if text_file is None:
+        return text
+    if str(text_file) == "-":
+        return typer.get_text_stream("stdin").read()
+    try:
+        return text_file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        reason = _t("not_utf8")
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+    raise InvalidInput(_t("text_file", path=_one_line(text_file), reason=reason))
+
+
+def act(
+    ctx: typer.Context,
+    action: Action,
+    number: str,
+    db: Path | None,
+    as_nip: str | None,
+    as_json: bool,
+    expect_version: int | None,
+    *,
+    reason: str | None = None,
+    text: str | None = None,
+    text_file: Path | None = None,
+    unit: str | None = None,
+    officer: str | None = None,
+    duplicate_of: str | None = None,
+) -> None:
+    """Take `action` through the services and report what changed in one line."""
+    body = read_text(text, text_file)
+    session = open_session(ctx, db, as_nip)
+    outcome = perform(
+        session.database,
+        session.actor,
+        action,
+        number,
+        reason=reason,
+        text=body,
+        unit_code=unit,
+        officer_nip=officer,
+        duplicate_of=duplicate_of,
+        expected_version=expect_version,
+    )
+    event = session.database.execute(
+        "SELECT from_status, to_status FROM events WHERE id = ?", [outcome.event_id]
+    ).fetchone()
+    before, after = str(event[0]), str(event[1])
+    case = outcome.case
+    label = case_label(case)
+    if as_json:
+        print_json(
+            {
+                "case": label,
+                "tracking_no": case["tracking_no"],
+                "local_id": case["local_id"],
+                "action": action.value,
+                "from": before,
+                "to": after,
+                "unit": case["unit_code"],
+                "version": case["version"],
+                "op_id": outcome.op_id,
+                "event_id": outcome.event_id,
+            }
+        )
+        return
+    where = f" ({_one_line(case['unit_code'])})" if case["unit_code"] else ""
+    if before != after:
+        _say(f"{_one_line(label)}: {status_label(before)} → {status_label(after)}{where}")
+    else:
+        _say(f"{_one_line(label)}: {action_label(action.value)} · {status_label(after)}{where}")
+
+
+@app.command("verify")
+def verify(
+    ctx: typer.Context,
+    number: NumberArgument,
+    unit: UnitOption = None,
+    reason: ReasonOption = None,
+    expect_version: ExpectVersionOption = None,
+    as_nip: AsOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Verify a new report and dispose it to a unit (admin): --unit CODE."""
+    act(ctx, Action.VERIFY, number, db, as_nip, as_json, expect_version, unit=unit, reason=reason)
+
+
+@app.command("dispose")
+def dispose(
+    ctx: typer.Context,
+    number: NumberArgument,
+    unit: UnitOption = None,
+    reason: ReasonOption = None,
+    expect_version: ExpectVersionOption = None,
+    as_nip: AsOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Dispose a case again, to another unit (admin): --unit CODE."""
+    act(ctx, Action.DISPOSE, number, db, as_nip, as_json, expect_version, unit=unit, reason=reason)
+
+
+@app.command("return")
+def return_case(
+    ctx: typer.Context,
+    number: NumberArgument,
+    reason: ReasonOption = None,
+    expect_version: ExpectVersionOption = None,
+    as_nip: AsOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Return a case as not your unit's authority, Bukan Wewenang (its unit's petugas): --reason."""
+    act(ctx, Action.RETURN, number, db, as_nip, as_json, expect_version, reason=reason)
+
+
+@app.command("hold")
+def hold(
+    ctx: typer.Context,
+    number: NumberArgument,
+    reason: ReasonOption = None,
+    expect_version: ExpectVersionOption = None,
+    as_nip: AsOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Put a new report on hold until the reporter completes it (admin): --reason."""
+    act(ctx, Action.HOLD, number, db, as_nip, as_json, expect_version, reason=reason)
+
+
+@app.command("resume")
+def resume(
+    ctx: typer.Context,
+    number: NumberArgument,
+    reason: ReasonOption = None,
+    expect_version: ExpectVersionOption = None,
+    as_nip: AsOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Resume a case from hold: the reporter completed the data (admin)."""
+    act(ctx, Action.RESUME, number, db, as_nip, as_json, expect_version, reason=reason)
+
+
+@app.command("note")
+def note(
+    ctx: typer.Context,
+    number: NumberArgument,
+    text: TextOption = None,
+    text_file: TextFileOption = None,
+    expect_version: ExpectVersionOption = None,
+    as_nip: AsOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add an internal note to a case's timeline: --text or --text-file."""
+    act(
+        ctx,
+        Action.NOTE,
+        number,
+        db,
+        as_nip,
+        as_json,
+        expect_version,
+        text=text,
+        text_file=text_file,
+    )
+
+
+@app.command("assign")
+def assign(
+    ctx: typer.Context,
+    number: NumberArgument,
+    officer: OfficerOption = None,
+    reason: ReasonOption = None,
+    expect_version: ExpectVersionOption = None,
+    as_nip: AsOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Assign a case to an officer of its unit: --officer NIP."""
+    act(
+        ctx,
+        Action.ASSIGN,
+        number,
+        db,
+        as_nip,
+        as_json,
+        expect_version,
+        officer=officer,
+        reason=reason,
+    )
+
+
+@app.command("close")
+def close(
+    ctx: typer.Context,
+    number: NumberArgument,
+    reason: ReasonOption = None,
+    expect_version: ExpectVersionOption = None,
+    as_nip: AsOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Close a followed-up case (admin, or a petugas of its unit)."""
+    act(ctx, Action.CLOSE, number, db, as_nip, as_json, expect_version, reason=reason)
+
+
+@app.command("reopen")
+def reopen(
+    ctx: typer.Context,
+    number: NumberArgument,
+    reason: ReasonOption = None,
+    expect_version: ExpectVersionOption = None,
+    as_nip: AsOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Reopen a closed case (admin): --reason."""
+    act(ctx, Action.REOPEN, number, db, as_nip, as_json, expect_version, reason=reason)
+
+
+@app.command("archive")
+def archive(
+    ctx: typer.Context,
+    number: NumberArgument,
+    reason: ReasonOption = None,
+    duplicate_of: DuplicateOption = None,
+    expect_version: ExpectVersionOption = None,
+    as_nip: AsOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Archive a case: spam, out of scope, or a duplicate (--duplicate-of) (admin): --reason."""
+    act(
+        ctx,
+        Action.ARCHIVE,
+        number,
+        db,
+        as_nip,
+        as_json,
+        expect_version,
+        reason=reason,
+        duplicate_of=duplicate_of,
+    )
+
+
+@app.command("restore")
+def restore(
+    ctx: typer.Context,
+    number: NumberArgument,
+    reason: ReasonOption = None,
+    expect_version: ExpectVersionOption = None,
+    as_nip: AsOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Restore an archived case to Belum Terverifikasi (admin)."""
+    act(ctx, Action.RESTORE, number, db, as_nip, as_json, expect_version, reason=reason)
+
+
+@app.command("reply")
+def reply(
+    ctx: typer.Context,
+    number: NumberArgument,
+    text: TextOption = None,
+    text_file: TextFileOption = None,
+    expect_version: ExpectVersionOption = None,
+    as_nip: AsOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the follow-up (tindak lanjut), the public reply to the reporter (unit petugas)."""
+    act(
+        ctx,
+        Action.FOLLOW_UP,
+        number,
+        db,
+        as_nip,
+        as_json,
+        expect_version,
+        text=text,
+        text_file=text_file,
+    )
+
+
+@app.command("reporter-reply")
+def reporter_reply(
+    ctx: typer.Context,
+    number: NumberArgument,
+    text: TextOption = None,
+    text_file: TextFileOption = None,
+    expect_version: ExpectVersionOption = None,
+    as_nip: AsOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record what the reporter answered: --text or --text-file."""
+    act(
+        ctx,
+        Action.REPORTER_REPLY,
+        number,
+        db,
+        as_nip,
+        as_json,
+        expect_version,
+        text=text,
+        text_file=text_file,
+    )
