@@ -93,6 +93,36 @@ class InboxSource:
     def count(self, query: Query) -> int:
         return count_cases(self.database(), self.case_filter(query))
 
+    def case_ids(self, query: Query, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` rows (id, number, unit) of the query, for marking a whole view."""
+        where, params = self.case_filter(query).where()
+        return list(
+            self.database().query(
+                f"SELECT c.id, c.tracking_no, c.unit_code, c.status FROM cases AS c WHERE {where} "
+                "LIMIT ?",
+                [*params, limit],
+            )
+        )
+
+    def units(self) -> list[tuple[str, str]]:
+        return [
+            (str(code), str(name))
+            for code, name in self.database().execute(
+                "SELECT code, name FROM units WHERE active = 1 ORDER BY code"
+            )
+        ]
+
+    def unit_officers(self, unit_code: str | None) -> list[tuple[str, str]]:
+        """The active petugas of a unit, who may be assigned its cases."""
+        return [
+            (str(nip), str(name))
+            for nip, name in self.database().execute(
+                "SELECT nip, name FROM officers WHERE unit_code IS ? AND role = 'petugas' "
+                "AND active = 1 ORDER BY name",
+                [unit_code],
+            )
+        ]
+
     def view_counts(self) -> dict[str, int]:
         """The number of cases in every view, for the side list."""
         now = self.clock()

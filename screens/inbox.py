@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,12 +17,14 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
+from desk.bulk import CONFIRM_ABOVE, BulkResult, perform_many
 from desk.errors import DeskError
-from desk.i18n import current_language, role_label, t
+from desk.i18n import action_label, current_language, role_label, t
 from desk.inbox import InboxSource, Query
 from desk.views import VIEWS, view_by_code
-from desk.workflow import Role
+from desk.workflow import Action, Role
 from widgets.case_list import CaseList
+from widgets.dialogs import AssigneePicker, ConfirmDialog, ReasonDialog, UnitPicker
 from widgets.search_input import SearchInput
 from widgets.status_line import StatusLine
 from widgets.worker_errors import notify_failure
@@ -32,6 +35,9 @@ ORDER_LABELS = {
     "received": ("terbaru diterima", "newest received"),
     "updated": ("terakhir diubah", "last updated"),
 }
+
+
+MARK_ALL_LIMIT = 5_000  # marking a whole view beyond this is a mistake, not a plan
 
 
 def number(value: int) -> str:
@@ -63,6 +69,10 @@ class InboxScreen(Screen[None]):
         Binding("escape", "clear_search", "Hapus cari", show=False),
         Binding("o", "cycle_order", "Urutan", id="order"),
         Binding("ctrl+r", "refresh", "Muat ulang", show=False, id="refresh"),
+        Binding("v", "bulk('verify')", "Disposisi", id="bulk-dispose"),
+        Binding("a", "bulk('assign')", "Tugaskan", show=False, id="bulk-assign"),
+        Binding("t", "bulk('hold')", "Tunda", show=False, id="bulk-hold"),
+        Binding("A", "bulk('archive')", "Arsipkan", show=False, id="bulk-archive"),
     ]
 
     def __init__(self, source: InboxSource, db_path: Path, *, office_tz: str) -> None:
@@ -259,6 +269,107 @@ class InboxScreen(Screen[None]):
         self.reload()
         self.refresh_counts()
         self.refresh_status()
+
+    # -- marks and bulk actions ------------------------------------------------------------
+
+    def on_case_list_mark_all(self, event: CaseList.MarkAll) -> None:
+        self._mark_view(self.query_state)
+
+    @work(thread=True, group="mark-all", exclusive=True, exit_on_error=False)
+    def _mark_view(self, query: Query) -> None:
+        rows = self.source.case_ids(query, MARK_ALL_LIMIT + 1)
+        self.app.call_from_thread(self._view_marked, rows)
+
+    def _view_marked(self, rows: list[dict[str, Any]]) -> None:
+        cases = self.query_one(CaseList)
+        for row in rows[:MARK_ALL_LIMIT]:
+            cases.marked[row["id"]] = row
+        cases.refresh()
+        if len(rows) > MARK_ALL_LIMIT:
+            self.notify(t("bulk.mark_limit", count=number(MARK_ALL_LIMIT)), severity="warning")
+        self._show_title()
+
+    def _targets(self) -> list[dict[str, Any]]:
+        cases = self.query_one(CaseList)
+        if cases.marked:
+            return list(cases.marked.values())
+        return [cases.current] if cases.current else []
+
+    def action_bulk(self, name: str) -> None:
+        targets = self._targets()
+        if not targets:
+            return
+        self._prepare_bulk(Action(name), targets)
+
+    @work(thread=True, group="bulk-prepare", exclusive=True, exit_on_error=False)
+    def _prepare_bulk(self, action: Action, targets: list[dict[str, Any]]) -> None:
+        choices: list[tuple[str, str]] = []
+        if action is Action.VERIFY:
+            choices = self.source.units()
+        elif action is Action.ASSIGN:
+            choices = self.source.unit_officers(targets[0].get("unit_code"))
+        self.app.call_from_thread(self._ask_bulk, action, targets, choices)
+
+    def _ask_bulk(
+        self, action: Action, targets: list[dict[str, Any]], choices: list[tuple[str, str]]
+    ) -> None:
+        count = len(targets)
+
+        def confirmed_then(arguments: dict[str, Any]) -> None:
+            if count <= CONFIRM_ABOVE:
+                self._run_bulk(action, targets, arguments)
+                return
+            message = t("bulk.confirm", action=action_label(action.value), count=number(count))
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._run_bulk(action, targets, arguments)
+
+            self.app.push_screen(ConfirmDialog(message), answered)
+
+        def chosen(key: str) -> Callable[[str | None], None]:
+            def take(value: str | None) -> None:
+                if value:
+                    confirmed_then({key: value})
+
+            return take
+
+        title = t("bulk.title", action=action_label(action.value), count=number(count))
+        if action is Action.VERIFY:
+            self.app.push_screen(UnitPicker(choices, title=title), chosen("unit_code"))
+        elif action is Action.ASSIGN:
+            self.app.push_screen(AssigneePicker(choices, title=title), chosen("officer_nip"))
+        else:
+            self.app.push_screen(ReasonDialog(title, t("bulk.reason")), chosen("reason"))
+
+    @work(thread=True, group="bulk-run", exit_on_error=False)
+    def _run_bulk(
+        self, action: Action, targets: list[dict[str, Any]], arguments: dict[str, Any]
+    ) -> None:
+        result = perform_many(
+            self.source.database(),
+            self.source.actor,
+            action,
+            [target["id"] for target in targets],
+            **arguments,
+        )
+        self.app.call_from_thread(self._bulk_done, action, result)
+
+    def _bulk_done(self, action: Action, result: BulkResult) -> None:
+        cases = self.query_one(CaseList)
+        for case_id in result.done:
+            cases.marked.pop(case_id, None)  # refused cases stay marked, to be seen to
+        message = t("bulk.done", action=action_label(action.value), count=number(len(result.done)))
+        if result.refused:
+            first = result.refused[0][1]
+            message += " " + t("bulk.refused", count=number(len(result.refused)), reason=first)
+        self.notify(
+            message,
+            severity="warning" if result.refused else "information",
+            markup=False,
+            timeout=10,
+        )
+        self.action_refresh()
 
     def on_case_list_opened(self, event: CaseList.Opened) -> None:
         try:

@@ -239,3 +239,36 @@ async def test_a_locked_database_is_a_notification_not_a_crash(office: Path) -> 
         messages = [n.message for n in app._notifications]
         assert any("busy" in m or "sibuk" in m for m in messages), messages
         assert len(cases.marked) == 1 and cases.rows  # marks and rows are still there
+
+
+async def test_marked_cases_are_disposed_together_after_confirming_the_count(
+    office: Path,
+) -> None:
+    app = desk_app(office)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app)
+        await pilot.press("space", "space", "space", "space")  # four new cases
+        await pilot.press("v")
+        await settle(app)
+        await pilot.press(*"dinkes", "enter")
+        await pilot.pause()
+        assert "4" in str(app.screen.query_one("#dialog-message").render())
+        await pilot.press("y")
+        await settle(app)
+        await pilot.pause()
+    database = open_database(office)
+    disposed = database.execute(
+        "SELECT count(*) FROM cases WHERE unit_code = 'DINKES' AND status = 'terverifikasi'"
+    ).fetchone()[0]
+    assert disposed == 4
+    ops = database.execute("SELECT count(*) FROM outbox WHERE kind = 'verify'").fetchone()[0]
+    assert ops == 8 + 4  # the fixture's own verifications and these four
+
+
+async def test_mark_the_whole_view(office: Path) -> None:
+    app = desk_app(office)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app)
+        await pilot.press("V")
+        await settle(app)
+        assert len(app.screen.query_one(CaseList).marked) == 22
