@@ -41,6 +41,9 @@ class DeskApp(App[None]):
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
+        from widgets.dialogs import localize_bindings
+
+        localize_bindings(self, {"quit": "binding.quit", "help": "binding.help"})
         self.db_path = db_path
         self.actor = actor
         self.officers = officers or []

@@ -24,7 +24,13 @@ from desk.inbox import InboxSource, Query
 from desk.views import VIEWS, view_by_code
 from desk.workflow import Action, Role
 from widgets.case_list import CaseList
-from widgets.dialogs import AssigneePicker, ConfirmDialog, ReasonDialog, UnitPicker
+from widgets.dialogs import (
+    AssigneePicker,
+    ConfirmDialog,
+    ReasonDialog,
+    UnitPicker,
+    localize_bindings,
+)
 from widgets.search_input import SearchInput
 from widgets.status_line import StatusLine
 from widgets.worker_errors import notify_failure
@@ -37,6 +43,22 @@ ORDER_LABELS = {
 }
 
 
+BINDING_LABELS = {
+    "search": "binding.search",
+    "order": "binding.order",
+    "refresh": "binding.refresh",
+    "bulk-dispose": "binding.verify",
+    "bulk-assign": "binding.bulk_assign",
+    "bulk-hold": "binding.hold",
+    "bulk-archive": "binding.archive",
+}
+# What each bulk key needs of the officer's role (the services check every case again).
+BULK_ROLES = {
+    "verify": {Role.ADMIN},
+    "assign": {Role.ADMIN, Role.PETUGAS},
+    "hold": {Role.ADMIN},
+    "archive": {Role.ADMIN},
+}
 MARK_ALL_LIMIT = 5_000  # marking a whole view beyond this is a mistake, not a plan
 
 
@@ -77,6 +99,7 @@ class InboxScreen(Screen[None]):
 
     def __init__(self, source: InboxSource, db_path: Path, *, office_tz: str) -> None:
         super().__init__()
+        localize_bindings(self, BINDING_LABELS)
         self.source = source
         self.db_path = db_path
         self.office_tz = office_tz
@@ -294,6 +317,12 @@ class InboxScreen(Screen[None]):
         if cases.marked:
             return list(cases.marked.values())
         return [cases.current] if cases.current else []
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer a bulk key only to roles that may take that action at all."""
+        if action == "bulk" and parameters:
+            return self.source.actor.role in BULK_ROLES.get(str(parameters[0]), set())
+        return True
 
     def action_bulk(self, name: str) -> None:
         targets = self._targets()

@@ -28,6 +28,7 @@ from db.inbox import PageKey
 from db.timefmt import from_text
 from desk.i18n import clock_text, current_language, status_label, t
 from desk.safety import printable
+from widgets.dialogs import localize_bindings
 from widgets.worker_errors import notify_failure
 
 PAGE = 100
@@ -105,9 +106,9 @@ class CaseList(Widget, can_focus=True):
         Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
         Binding("home,g", "first", "Top", show=False),
         Binding("end,G", "last", "Bottom", show=False),
-        Binding("space", "toggle_mark", "Mark", id="mark"),
-        Binding("V", "mark_all", "Mark view", show=False, id="mark-view"),
-        Binding("enter", "open", "Open", id="open-case"),
+        Binding("space", "toggle_mark", "Tandai", id="mark"),
+        Binding("V", "mark_all", "Tandai semua", show=False, id="mark-view"),
+        Binding("enter", "open", "Buka", id="open-case"),
     ]
 
     class Highlighted(Message):
@@ -128,6 +129,10 @@ class CaseList(Widget, can_focus=True):
 
     def __init__(self, *, office_tz: str = "Asia/Makassar", **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        localize_bindings(
+            self,
+            {"mark": "binding.mark", "mark-view": "binding.mark_view", "open-case": "binding.open"},
+        )
         self.rows: list[dict[str, Any]] = []
         self.first_index = 0  # position in the whole list of rows[0]
         self.total = 0
