@@ -333,8 +333,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "dialog.required": ("Wajib diisi.", "Required."),
     "dialog.hint.line": ("Enter: simpan · Esc: batal", "Enter: save · Esc: cancel"),
     "dialog.hint.text": (
-        "Ctrl+S atau Alt+Enter: simpan · Esc: batal",
-        "Ctrl+S or Alt+Enter: save · Esc: cancel",
+        "Ctrl+S atau Ctrl+J: simpan · Esc: batal",
+        "Ctrl+S or Ctrl+J: save · Esc: cancel",
     ),
     "dialog.hint.pick": (
         "Ketik untuk menyaring · ↑↓ pilih · Enter: ambil · Esc: batal",
@@ -359,10 +359,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "reply.draft_restored": ("Draf tersimpan dimuat ({at}).", "Saved draft restored ({at})."),
     "reply.draft_saved": ("draf tersimpan {at}", "draft saved {at}"),
-    "reply.not_saved": ("belum tersimpan", "not saved yet"),
     "reply.hint": (
-        "Ctrl+J atau Alt+Enter: periksa & kirim · Tab: templat · Esc: kembali (draf disimpan)",
-        "Ctrl+J or Alt+Enter: review & send · Tab: templates · Esc: back (draft kept)",
+        "Tab: templat · Ctrl+J/Alt+Enter: periksa & kirim",
+        "Tab: templates · Ctrl+J/Alt+Enter: review & send",
     ),
     "reply.review.title": ("Periksa sebelum mengirim: {ref}", "Review before sending: {ref}"),
     "reply.review.to": ("Kepada: {recipient}", "To: {recipient}"),
@@ -390,7 +389,6 @@ CATALOG: dict[str, tuple[str, str]] = {
     "binding.reporter_reply": ("Tanggapan pelapor", "Reporter reply"),
     "binding.duplicate": ("Duplikat", "Duplicate"),
     "binding.review": ("Periksa & kirim", "Review & send"),
-    "binding.templates": ("Templat", "Templates"),
     "binding.save": ("Simpan", "Save"),
     "binding.cancel": ("Batal", "Cancel"),
     "binding.yes": ("Ya", "Yes"),

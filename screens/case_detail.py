@@ -1,0 +1,514 @@
+"""One case: its text, clocks, reporter, timeline and possible duplicates, and the actions on it.
+
+The case is read in a thread worker (`desk.case_view`), and every action goes through
+`desk.services.perform` in a worker too, with the version the officer is looking at, so an
+action never lands on a case someone else changed meanwhile. Only the actions the officer may
+take now have a key; the service checks again and its refusal is shown as it is.
+Complaint text comes from the public: it is shown through `printable` as plain content, never
+as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from desk.case_view import CaseView, EventView, load_case_view
+from desk.errors import StaleCase, describe
+from desk.i18n import action_label, classification_label, status_label, t
+from desk.inbox import InboxSource
+from desk.safety import printable
+from desk.services import Outcome, perform
+from desk.workflow import Action
+from widgets.dialogs import (
+    AssigneePicker,
+    ConfirmDialog,
+    ReasonDialog,
+    UnitPicker,
+    localize_bindings,
+)
+from widgets.worker_errors import notify_failure
+
+__all__ = ["CaseScreen"]
+
+# Which workflow actions enable each key's action (any one of them is enough).
+KEY_ACTIONS: dict[str, frozenset[Action]] = {
+    "verify": frozenset({Action.VERIFY, Action.DISPOSE}),
+    "return_case": frozenset({Action.RETURN}),
+    "hold": frozenset({Action.HOLD}),
+    "resume": frozenset({Action.RESUME}),
+    "note": frozenset({Action.NOTE}),
+    "assign": frozenset({Action.ASSIGN}),
+    "reply": frozenset({Action.FOLLOW_UP}),
+    "reporter_reply": frozenset({Action.REPORTER_REPLY}),
+    "close_case": frozenset({Action.CLOSE}),
+    "reopen": frozenset({Action.REOPEN}),
+    "archive": frozenset({Action.ARCHIVE}),
+    "restore": frozenset({Action.RESTORE}),
+    "duplicate": frozenset({Action.ARCHIVE}),
+}
+BINDING_LABELS = {
+    "case-back": "binding.back",
+    "case-reload": "binding.reload",
+    "case-verify": "binding.verify",
+    "case-return": "binding.return",
+    "case-hold": "binding.hold",
+    "case-resume": "binding.resume",
+    "case-note": "binding.note",
+    "case-assign": "binding.assign",
+    "case-reply": "binding.reply",
+    "case-reporter-reply": "binding.reporter_reply",
+    "case-close": "binding.close",
+    "case-reopen": "binding.reopen",
+    "case-archive": "binding.archive",
+    "case-restore": "binding.restore",
+    "case-duplicate": "binding.duplicate",
+}
+
+
+def one_line(text: object) -> str:
+    return printable(str(text or ""), keep_newlines=False)
+
+
+class CaseScreen(Screen[bool]):
+    """A case in full. Dismisses with True when the officer changed it, else False."""
+
+    AUTO_FOCUS = "#detail"
+    DEFAULT_CSS = """
+    CaseScreen #case-header { height: auto; padding: 0 1; background: $boost; }
+    CaseScreen #detail { height: 1fr; padding: 0 1; }
+    CaseScreen #case-title { text-style: bold; margin-top: 1; }
+    CaseScreen .section-title { text-style: bold; color: $accent; margin-top: 1; }
+    CaseScreen #facts-row { height: auto; }
+    CaseScreen #facts-box { width: 1fr; height: auto; }
+    CaseScreen #reporter-box { width: 1fr; height: auto; }
+    CaseScreen.narrow #facts-row { layout: vertical; }
+    CaseScreen #duplicates { height: auto; max-height: 7; border: none; padding: 0; }
+    CaseScreen #duplicates:focus { background-tint: $foreground 5%; }
+    CaseScreen .muted { color: $text-muted; }
+    CaseScreen #timeline { height: auto; }
+    CaseScreen .event {
+        height: auto; padding: 0 1; margin-bottom: 1; border-left: outer $success;
+    }
+    CaseScreen .event.internal { border-left: outer $warning; background: $warning 8%; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "reply", "Balas", id="case-reply"),
+        Binding("v", "verify", "Disposisi", id="case-verify"),
+        Binding("b", "return_case", "Bukan Wewenang", id="case-return"),
+        Binding("t", "hold", "Tunda", id="case-hold"),
+        Binding("l", "resume", "Lanjutkan", id="case-resume"),
+        Binding("n", "note", "Catatan", id="case-note"),
+        Binding("a", "assign", "Tugaskan", id="case-assign"),
+        Binding("R", "reporter_reply", "Tanggapan pelapor", id="case-reporter-reply"),
+        Binding("x", "close_case", "Tutup", id="case-close"),
+        Binding("o", "reopen", "Buka lagi", id="case-reopen"),
+        Binding("z", "archive", "Arsipkan", id="case-archive"),
+        Binding("u", "restore", "Pulihkan", id="case-restore"),
+        Binding("D", "duplicate", "Duplikat", id="case-duplicate"),
+        Binding("escape", "back", "Kembali", id="case-back"),
+        Binding("ctrl+r", "reload", "Muat ulang", show=False, id="case-reload"),
+    ]
+
+    def __init__(self, source: InboxSource, case_id: int) -> None:
+        super().__init__()
+        localize_bindings(self, BINDING_LABELS)
+        self.source = source
+        self.case_id = case_id
+        self.view: CaseView | None = None
+        self.changed = False
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(t("case.loading"), id="case-header", markup=False)
+        with VerticalScroll(id="detail"):
+            yield Static("", id="case-title", markup=False)
+            yield Static("", id="case-body", markup=False)
+            with Horizontal(id="facts-row"):
+                with Vertical(id="facts-box"):
+                    yield Static(t("case.section.details"), classes="section-title")
+                    yield Static("", id="facts", markup=False)
+                with Vertical(id="reporter-box"):
+                    yield Static(t("case.section.reporter"), classes="section-title")
+                    yield Static("", id="reporter", markup=False)
+            yield Static(t("case.section.duplicates"), classes="section-title")
+            yield OptionList(id="duplicates", markup=False)
+            yield Static(t("case.no_duplicates"), id="no-duplicates", classes="muted")
+            yield Static(t("case.section.attachments"), classes="section-title")
+            yield Static("", id="attachments", markup=False)
+            yield Static(t("case.section.timeline"), classes="section-title")
+            yield Vertical(id="timeline")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def on_resize(self) -> None:
+        narrow = self.size.width < 100
+        self.set_class(narrow, "narrow")
+        self.query_one(Footer).compact = narrow
+
+    # -- loading -----------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="case-view", exit_on_error=False)
+    def load(self) -> None:
+        """Read the case again and show it."""
+        view = load_case_view(
+            self.source.database(), self.source.actor, self.case_id, self.source.clock()
+        )
+        if not get_current_worker().is_cancelled:  # a newer read is on its way
+            self.app.call_from_thread(self._show, view)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if (
+            event.state is WorkerState.ERROR
+            and event.worker.group == "case-view"
+            and self.view is None
+            and event.worker.error is not None
+        ):
+            self.query_one("#case-header", Static).update(describe(event.worker.error))
+        notify_failure(self, event)
+
+    def _show(self, view: CaseView) -> None:
+        if not self.is_attached:
+            return
+        self.view = view
+        case = view.case
+        self.query_one("#case-header", Static).update(self._header(view))
+        self.query_one("#case-title", Static).update(printable(case["title"] or ""))
+        self.query_one("#case-body", Static).update(printable(case["body"] or "").rstrip())
+        self.query_one("#facts", Static).update(self._facts(view))
+        self.query_one("#reporter", Static).update(self._reporter(view))
+        self._show_duplicates(view)
+        attachments = [
+            f"• {one_line(a.name)}  ({a.size_text}, {one_line(a.media_type)})"
+            for a in view.attachments
+        ]
+        self.query_one("#attachments", Static).update(
+            "\n".join(attachments) or t("case.no_attachments")
+        )
+        timeline = self.query_one("#timeline", Vertical)
+        timeline.remove_children()
+        timeline.mount_all(self._event(event) for event in view.events)
+        self.refresh_bindings()
+
+    def _header(self, view: CaseView) -> Content:
+        case = view.case
+        parts: list[str | Content | tuple[str, str]] = [
+            (one_line(view.label), "bold"),
+            "  ",
+            (status_label(case["status"]), "bold $accent"),
+        ]
+        if view.anonymous:
+            parts += ["  ", (f" {t('case.anonymous')} ", "bold reverse $warning")]
+        if view.confidential:
+            parts += ["  ", (f" {t('case.confidential')} ", "bold reverse $error")]
+        for clock in view.clocks:
+            days = clock.days_left
+            style = (
+                "bold $error"
+                if days is not None and days < 0
+                else "bold $warning"
+                if days is not None and days <= 1
+                else ""
+            )
+            parts += ["\n", f"{clock.label}: {clock.deadline} · ", (clock.remaining, style)]
+        if not view.clocks:
+            parts += ["\n", (t("case.no_clock"), "$text-muted")]
+        if not view.allowed:
+            parts += ["\n", (t("case.no_actions"), "$text-muted")]
+        return Content.assemble(*parts)
+
+    @staticmethod
+    def _lines(rows: list[tuple[str, object]]) -> Content:
+        parts: list[str | Content | tuple[str, str]] = []
+        for label, value in rows:
+            if value in (None, ""):
+                continue
+            if parts:
+                parts.append("\n")
+            parts += [(f"{label}: ", "$text-muted"), one_line(value)]
+        return Content.assemble(*parts)
+
+    def _facts(self, view: CaseView) -> Content:
+        case = view.case
+        unit = None
+        if case["unit_code"]:
+            unit = (
+                f"{case['unit_code']} — {view.unit_name}" if view.unit_name else case["unit_code"]
+            )
+        return self._lines(
+            [
+                (t("case.field.classification"), classification_label(case["classification"])),
+                (t("case.field.category"), case["category"]),
+                (t("case.field.subcategory"), case["subcategory"]),
+                (t("case.field.channel"), case["channel"]),
+                (t("case.field.location"), case["location"]),
+                (t("case.field.incident"), view.incident_date),
+                (t("case.field.received"), view.received),
+                (t("case.field.unit"), unit),
+                (t("case.field.assignee"), view.assignee_name),
+                (t("case.field.duplicate_of"), view.duplicate_of),
+            ]
+        )
+
+    def _reporter(self, view: CaseView) -> Content:
+        reporter = view.reporter
+        return self._lines(
+            [
+                (t("case.field.name"), reporter.name),
+                (t("case.field.nik"), reporter.nik),
+                (t("case.field.phone"), reporter.phone),
+                (t("case.field.email"), reporter.email),
+                (t("case.field.address"), reporter.address),
+            ]
+        )
+
+    def _show_duplicates(self, view: CaseView) -> None:
+        duplicates = self.query_one("#duplicates", OptionList)
+        highlighted = duplicates.highlighted
+        duplicates.set_options(
+            Option(
+                Content.assemble(
+                    (f"{one_line(dup.label):<10}", "bold"),
+                    f"{status_label(dup.status):<20} ",
+                    one_line(dup.title),
+                    (f"  ({t('case.dup.' + dup.reason)})", "$text-muted"),
+                ),
+                id=str(dup.case_id),
+            )
+            for dup in view.duplicates
+        )
+        if view.duplicates:
+            duplicates.highlighted = min(highlighted or 0, len(view.duplicates) - 1)
+        duplicates.display = bool(view.duplicates)
+        self.query_one("#no-duplicates").display = not view.duplicates
+
+    @staticmethod
+    def _event(event: EventView) -> Static:
+        tag = t("case.public") if event.public else t("case.internal")
+        parts: list[str | Content | tuple[str, str]] = [
+            (event.at, "$text-muted"),
+            "  ",
+            (one_line(event.actor), "bold"),
+            " · ",
+            one_line(event.label),
+        ]
+        if event.change:
+            parts += [" ", one_line(event.change)]
+        parts += ["  ", (f"[{tag}]", "bold $success" if event.public else "bold $warning")]
+        if event.body:
+            parts += ["\n", printable(event.body)]
+        classes = "event public" if event.public else "event internal"
+        return Static(Content.assemble(*parts), classes=classes, markup=False)
+
+    # -- which keys are offered --------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        needed = KEY_ACTIONS.get(action)
+        if needed is None:
+            return True
+        if self.view is None or not needed & set(self.view.allowed):
+            return False
+        if action == "duplicate":
+            return bool(self.view.duplicates)
+        return True
+
+    # -- acting ------------------------------------------------------------------------------
+
+    def perform_now(self, action: Action, **values: Any) -> Outcome:
+        """Take `action` on the case as shown (run in a worker thread, never on the UI's)."""
+        view = self.view
+        assert view is not None
+        try:
+            return perform(
+                self.source.database(),
+                self.source.actor,
+                action,
+                view.case["id"],
+                expected_version=view.version,
+                now=self.source.clock(),
+                **values,
+            )
+        except StaleCase:
+            # Show what changed; a retry from the still-open dialog then acts on what is shown.
+            self.app.call_from_thread(self.load)
+            raise
+
+    def _after(self, action: Action) -> Callable[[object], None]:
+        """The callback of a dialog that took `action` when it closes."""
+
+        def done(result: object) -> None:
+            if result is None or result is False:
+                return
+            self._acted(t("case.done", ref=self._label(), action=action_label(action.value)))
+
+        return done
+
+    def _acted(self, message: str) -> None:
+        self.changed = True
+        self.notify(message, markup=False)
+        self.load()
+
+    def _label(self) -> str:
+        return one_line(self.view.label) if self.view else ""
+
+    def _ask_reason(
+        self, action: Action, title: str, prompt: str, *, multiline: bool = False, field: str
+    ) -> None:
+        self.app.push_screen(
+            ReasonDialog(
+                title,
+                prompt,
+                multiline=multiline,
+                run=lambda text: self.perform_now(action, **{field: text}),
+            ),
+            self._after(action),
+        )
+
+    def _confirm(self, action: Action, message: str, **values: Any) -> None:
+        self.app.push_screen(
+            ConfirmDialog(message, run=lambda _yes: self.perform_now(action, **values)),
+            self._after(action),
+        )
+
+    def action_back(self) -> None:
+        self.dismiss(self.changed)
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_verify(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        action = Action.VERIFY if Action.VERIFY in view.allowed else Action.DISPOSE
+        current = view.case["unit_code"]
+        units = [u for u in view.units if action is Action.VERIFY or u[0] != current]
+        if not units:
+            self.notify(t("case.no_units"), severity="warning", markup=False)
+            return
+        key = "case.verify.title" if action is Action.VERIFY else "case.dispose.title"
+        self.app.push_screen(
+            UnitPicker(
+                units,
+                title=t(key, ref=self._label()),
+                run=lambda code: self.perform_now(action, unit_code=code),
+            ),
+            self._after(action),
+        )
+
+    def action_return_case(self) -> None:
+        label = self._label()
+        self._ask_reason(
+            Action.RETURN,
+            t("case.return.title", ref=label),
+            t("case.return.prompt"),
+            field="reason",
+        )
+
+    def action_hold(self) -> None:
+        label = self._label()
+        self._ask_reason(
+            Action.HOLD, t("case.hold.title", ref=label), t("case.hold.prompt"), field="reason"
+        )
+
+    def action_reopen(self) -> None:
+        label = self._label()
+        self._ask_reason(
+            Action.REOPEN,
+            t("case.reopen.title", ref=label),
+            t("case.reopen.prompt"),
+            field="reason",
+        )
+
+    def action_archive(self) -> None:
+        label = self._label()
+        self._ask_reason(
+            Action.ARCHIVE,
+            t("case.archive.title", ref=label),
+            t("case.archive.prompt"),
+            field="reason",
+        )
+
+    def action_note(self) -> None:
+        label = self._label()
+        self._ask_reason(
+            Action.NOTE,
+            t("case.note.title", ref=label),
+            t("case.note.prompt"),
+            multiline=True,
+            field="text",
+        )
+
+    def action_reporter_reply(self) -> None:
+        label = self._label()
+        self._ask_reason(
+            Action.REPORTER_REPLY,
+            t("case.reporter_reply.title", ref=label),
+            t("case.reporter_reply.prompt"),
+            multiline=True,
+            field="text",
+        )
+
+    def action_assign(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        unit = view.case["unit_code"] or ""
+        if not view.assignees:
+            self.notify(t("case.no_assignees", unit=unit), severity="warning", markup=False)
+            return
+        self.app.push_screen(
+            AssigneePicker(
+                view.assignees,
+                title=t("case.assign.title", ref=self._label(), unit=unit),
+                run=lambda nip: self.perform_now(Action.ASSIGN, officer_nip=nip),
+            ),
+            self._after(Action.ASSIGN),
+        )
+
+    def action_close_case(self) -> None:
+        self._confirm(Action.CLOSE, t("case.close.confirm", ref=self._label()))
+
+    def action_resume(self) -> None:
+        self._confirm(Action.RESUME, t("case.resume.confirm", ref=self._label()))
+
+    def action_restore(self) -> None:
+        self._confirm(Action.RESTORE, t("case.restore.confirm", ref=self._label()))
+
+    def action_duplicate(self) -> None:
+        view = self.view
+        if view is None or not view.duplicates:
+            return
+        index = self.query_one("#duplicates", OptionList).highlighted or 0
+        original = view.duplicates[min(index, len(view.duplicates) - 1)]
+        self._confirm(
+            Action.ARCHIVE,
+            t("case.duplicate.confirm", ref=self._label(), other=one_line(original.label)),
+            # Stored and sent to the central system as written: always in Indonesian.
+            reason=f"Duplikat dari {original.label}",
+            duplicate_of=original.case_id,
+        )
+
+    def action_reply(self) -> None:
+        from screens.reply import ReplyScreen
+
+        self.app.push_screen(ReplyScreen(self.source, self.case_id), self._replied)
+
+    def _replied(self, sent: bool | None) -> None:
+        if sent:
+            self._acted(t("case.reply_sent", ref=self._label()))
+        else:
+            self.load()  # the case may have moved on meanwhile; show it as it is

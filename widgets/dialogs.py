@@ -1,0 +1,401 @@
+"""Small keyboard-only dialogs that return a value: a reason, a unit, an officer, a yes or no.
+
+Each dialog is a `ModalScreen`; Escape cancels it (it returns None, or False for a question).
+Given `run`, a dialog applies the chosen value itself: `run(value)` runs in a thread worker
+(it may use SQLite), and the dialog closes only when it succeeded. When it fails, the error is
+shown at the field and as a notification, and the dialog stays open with what the officer
+typed, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import ClassVar, Generic, TypeVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.dom import DOMNode
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from desk.errors import describe
+from desk.i18n import CATALOG, current_language, t
+from desk.safety import printable
+
+__all__ = [
+    "ActionDialog",
+    "AssigneePicker",
+    "ConfirmDialog",
+    "FilterPicker",
+    "ReasonDialog",
+    "UnitPicker",
+    "fuzzy_filter",
+    "fuzzy_score",
+    "localize_bindings",
+]
+
+ValueT = TypeVar("ValueT")
+
+
+def localize_bindings(node: DOMNode, labels: dict[str, str]) -> None:
+    """Give `node`'s bindings their descriptions in the current language.
+
+    BINDINGS are written in Indonesian at class definition, before the language is known;
+    `labels` maps a binding id to its catalog key. Call from `__init__`.
+    """
+    if current_language() != "en":
+        return
+    by_key = node._bindings.key_to_bindings
+    for key, bindings in by_key.items():
+        by_key[key] = [
+            replace(binding, description=t(labels[binding.id]))
+            if binding.id in labels and labels[binding.id] in CATALOG
+            else binding
+            for binding in bindings
+        ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Fuzzy filtering
+
+
+def fuzzy_score(query: str, text: str) -> int | None:
+    """How well `text` matches `query`, case-insensitively: lower is better, None if not at all.
+
+    0: `text` starts with the query; 1: contains it; 2: contains its letters in order
+    ("pupr" in "Dinas PUPR-PERA", "dnks" in "DINKES Dinas Kesehatan").
+    """
+    query = " ".join(query.lower().split())
+    text = text.lower()
+    if not query:
+        return 0
+    if text.startswith(query):
+        return 0
+    if query in text:
+        return 1
+    position = 0
+    for character in query:
+        if character == " ":
+            continue
+        position = text.find(character, position)
+        if position < 0:
+            return None
+        position += 1
+    return 2
+
+
+def fuzzy_filter(query: str, items: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (value, label) items whose value and label match `query`, best first, stable."""
+    scored = []
+    for index, (value, label) in enumerate(items):
+        score = fuzzy_score(query, f"{value} {label}")
+        if score is not None:
+            scored.append((score, index, value, label))
+    return [(value, label) for _, _, value, label in sorted(scored)]
+
+
+# ---------------------------------------------------------------------------------------------
+# The common frame
+
+
+class ActionDialog(ModalScreen[ValueT | None], Generic[ValueT]):
+    """A dialog with a title, a body, a place for an error and a line of key hints."""
+
+    DEFAULT_CSS = """
+    ActionDialog { align: center middle; background: $background 60%; }
+    ActionDialog > #dialog {
+        width: 80; max-width: 100%; height: auto; max-height: 90%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    ActionDialog #dialog-title { text-style: bold; margin-bottom: 1; }
+    ActionDialog #dialog-prompt { color: $text-muted; }
+    ActionDialog #dialog-error { color: $error; text-style: bold; display: none; }
+    ActionDialog #dialog-error.visible { display: block; }
+    ActionDialog #dialog-hint { color: $text-muted; margin-top: 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Batal", id="dialog-cancel"),
+    ]
+    LABELS: ClassVar[dict[str, str]] = {"dialog-cancel": "binding.cancel"}
+
+    def __init__(
+        self, title: str, hint: str, *, run: Callable[[ValueT], object] | None = None
+    ) -> None:
+        super().__init__()
+        localize_bindings(self, {**ActionDialog.LABELS, **self.LABELS})
+        self.dialog_title = title
+        self.hint = hint
+        self.run = run
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(printable(self.dialog_title), id="dialog-title", markup=False)
+            yield from self.compose_body()
+            yield Static("", id="dialog-error", markup=False)
+            yield Static(self.hint, id="dialog-hint", markup=False)
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def show_error(self, message: str) -> None:
+        """Show `message` under the field (an empty message hides it)."""
+        error = self.query_one("#dialog-error", Static)
+        error.update(message)
+        error.set_class(bool(message), "visible")
+
+    def submit(self, value: ValueT) -> None:
+        """Return `value`; with `run`, only after `run(value)` succeeded in a worker."""
+        if self.busy:
+            return
+        if self.run is None:
+            self.dismiss(value)
+            return
+        self.busy = True
+        self.query_one("#dialog-hint", Static).update(t("dialog.working"))
+        self._apply(value)
+
+    @work(thread=True, exit_on_error=False, group="dialog-run")
+    def _apply(self, value: ValueT) -> None:
+        assert self.run is not None
+        try:
+            self.run(value)
+        except Exception as error:  # every failure is the officer's to see; the input stays
+            self.app.call_from_thread(self._failed, error)
+        else:
+            self.app.call_from_thread(self._succeeded, value)
+
+    def _failed(self, error: Exception) -> None:
+        self.busy = False
+        message = describe(error)
+        self.query_one("#dialog-hint", Static).update(self.hint)
+        self.show_error(message)
+        self.notify(message, severity="error", markup=False, timeout=10)
+
+    def _succeeded(self, value: ValueT) -> None:
+        self.busy = False
+        self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        if not self.busy:  # a write under way finishes; the dialog closes when it has
+            self.dismiss(None)
+
+
+# ---------------------------------------------------------------------------------------------
+# A reason or a text
+
+
+class ReasonDialog(ActionDialog[str]):
+    """Asks for a reason (one line, Enter saves) or a text (several lines, Ctrl+S saves).
+
+    Returns the text, stripped, or None when cancelled. A required text is never empty: saving
+    an empty one says so at the field.
+    """
+
+    DEFAULT_CSS = """
+    ReasonDialog TextArea { height: 8; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s,alt+enter,ctrl+j", "save", "Simpan", id="dialog-save"),
+    ]
+    LABELS: ClassVar[dict[str, str]] = {"dialog-save": "binding.save"}
+
+    def __init__(
+        self,
+        title: str,
+        prompt: str,
+        required: bool = True,
+        *,
+        multiline: bool = False,
+        initial: str = "",
+        run: Callable[[str], object] | None = None,
+    ) -> None:
+        hint = t("dialog.hint.text") if multiline else t("dialog.hint.line")
+        super().__init__(title, hint, run=run)
+        self.prompt = prompt
+        self.required = required
+        self.multiline = multiline
+        self.initial = initial
+
+    def compose_body(self) -> ComposeResult:
+        if self.prompt:
+            yield Static(self.prompt, id="dialog-prompt", markup=False)
+        if self.multiline:
+            yield TextArea(self.initial, id="reason", soft_wrap=True, tab_behavior="focus")
+        else:
+            yield Input(self.initial, id="reason")
+
+    def on_mount(self) -> None:
+        self.query_one("#reason").focus()
+
+    @property
+    def text(self) -> str:
+        field = self.query_one("#reason")
+        return field.text if isinstance(field, TextArea) else self.query_one(Input).value
+
+    @on(Input.Submitted, "#reason")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    @on(Input.Changed, "#reason")
+    @on(TextArea.Changed, "#reason")
+    def _changed(self) -> None:
+        if self.text.strip():
+            self.show_error("")
+
+    def action_save(self) -> None:
+        text = self.text.strip()
+        if self.required and not text:
+            self.show_error(t("dialog.required"))
+            self.query_one("#reason").focus()
+            return
+        self.submit(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Choosing one of many
+
+
+class FilterPicker(ActionDialog[str]):
+    """Choose one of many (value, label) items: typing filters, ↑↓ move, Enter chooses."""
+
+    DEFAULT_CSS = """
+    FilterPicker OptionList { height: auto; max-height: 14; margin-top: 1; }
+    FilterPicker #dialog-empty { color: $text-muted; display: none; margin-top: 1; }
+    FilterPicker #dialog-empty.visible { display: block; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "move(1)", "Turun", show=False),
+        Binding("up", "move(-1)", "Naik", show=False),
+        Binding("pagedown", "move(10)", "Halaman turun", show=False),
+        Binding("pageup", "move(-10)", "Halaman naik", show=False),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        items: Sequence[tuple[str, str]],
+        *,
+        run: Callable[[str], object] | None = None,
+    ) -> None:
+        super().__init__(title, t("dialog.hint.pick"), run=run)
+        self.items = [(value, printable(label, keep_newlines=False)) for value, label in items]
+        self.shown: list[tuple[str, str]] = list(self.items)
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(placeholder=t("dialog.filter"), id="filter")
+        yield OptionList(id="choices")
+        yield Static(t("dialog.no_match"), id="dialog-empty", markup=False)
+
+    def on_mount(self) -> None:
+        self._fill("")
+        self.query_one("#filter", Input).focus()
+
+    def _fill(self, query: str) -> None:
+        self.shown = fuzzy_filter(query, self.items)
+        choices = self.query_one("#choices", OptionList)
+        choices.set_options(Option(Content(label), id=value) for value, label in self.shown)
+        choices.highlighted = 0 if self.shown else None
+        choices.display = bool(self.shown)
+        self.query_one("#dialog-empty", Static).set_class(not self.shown, "visible")
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.show_error("")
+        self._fill(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        choices = self.query_one("#choices", OptionList)
+        option = choices.highlighted_option
+        if option is not None and option.id is not None:
+            self.submit(option.id)
+
+    @on(OptionList.OptionSelected, "#choices")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.submit(event.option.id)
+
+    def action_move(self, delta: int) -> None:
+        choices = self.query_one("#choices", OptionList)
+        if not self.shown:
+            return
+        current = choices.highlighted if choices.highlighted is not None else 0
+        choices.highlighted = max(0, min(len(self.shown) - 1, current + delta))
+
+
+class UnitPicker(FilterPicker):
+    """Choose a unit: `units` are (code, name); returns the code, or None."""
+
+    def __init__(
+        self,
+        units: Sequence[tuple[str, str]],
+        *,
+        title: str | None = None,
+        run: Callable[[str], object] | None = None,
+    ) -> None:
+        width = max((len(code) for code, _ in units), default=0) + 2
+        super().__init__(
+            title or t("dialog.unit.title"),
+            [(code, f"{code:<{width}}{name}") for code, name in units],
+            run=run,
+        )
+
+
+class AssigneePicker(FilterPicker):
+    """Choose an officer: `officers` are (nip, name); returns the NIP, or None."""
+
+    def __init__(
+        self,
+        officers: Sequence[tuple[str, str]],
+        *,
+        title: str | None = None,
+        run: Callable[[str], object] | None = None,
+    ) -> None:
+        super().__init__(
+            title or t("dialog.assignee.title"),
+            [(nip, f"{name}  ·  {nip}") for nip, name in officers],
+            run=run,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Yes or no
+
+
+class ConfirmDialog(ActionDialog[bool]):
+    """A yes/no question: `y` returns True, `n` or Escape returns False."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "yes", "Ya", id="dialog-yes"),
+        Binding("n", "cancel", "Tidak", id="dialog-no"),
+    ]
+    LABELS: ClassVar[dict[str, str]] = {"dialog-yes": "binding.yes", "dialog-no": "binding.no"}
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        title: str | None = None,
+        run: Callable[[bool], object] | None = None,
+    ) -> None:
+        super().__init__(title or t("dialog.confirm.title"), t("dialog.hint.confirm"), run=run)
+        self.message = message
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(printable(self.message), id="dialog-message", markup=False)
+
+    def action_yes(self) -> None:
+        self.submit(True)
+
+    def action_cancel(self) -> None:
+        if not self.busy:
+            self.dismiss(False)
