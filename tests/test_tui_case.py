@@ -693,3 +693,25 @@ async def test_a_template_fills_the_composer(path: Path, quick_drafts: None) -> 
         await pilot.pause(0.15)
         await settle(app)
     assert rows(path, "SELECT template_code FROM drafts") == [(DEFAULT_TEMPLATES[0].code,)]
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("screen", ["case", "reply"])
+def test_case_and_reply_snapshots(  # type: ignore[no-untyped-def]
+    snap_compare, path: Path, screen: str, lang: str, size: tuple[int, int]
+) -> None:
+    database = open_database(path)
+    make_office(database)
+    case = case_in(database, "diproses")
+    services.perform(
+        database, PETUGAS_PUPR, Action.NOTE, case["id"], text="Cek lokasi hari Kamis", now=NOW
+    )
+    database.conn.close()
+    set_language(lang)
+
+    async def ready(pilot: Any) -> None:
+        await settle(pilot.app)
+
+    app = DeskTestApp(path, PETUGAS_PUPR, case["id"], reply=screen == "reply")
+    assert snap_compare(app, terminal_size=size, run_before=ready)
