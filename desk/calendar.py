@@ -232,12 +232,16 @@ class WorkingCalendar:
         """Working days left before `deadline`, by local dates in `tz`.
 
         0 means due today; a negative number is how many working days it is overdue, at least 1
-        as soon as the deadline has passed (even at night or over a weekend).
+        as soon as the deadline has passed (even at night or over a weekend). On a non-working
+        day the count is the one of the next working day, as a clock started then counts from it:
+        a 10 HK clock started on Saturday shows "10 left" over the weekend, not 11.
         """
         zone = _zone(tz)
         deadline_day = _local_date(deadline, zone)
         today = _local_date(now, zone)
         if now <= deadline:
+            if not self.is_working_day(today):
+                return self.working_days_between(self.next_working_day(today), deadline_day)
             return self.working_days_between(today, deadline_day)
         return -max(1, self.working_days_between(deadline_day, today))
 

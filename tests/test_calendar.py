@@ -347,3 +347,14 @@ def test_a_missing_file_is_a_calendar_file_error(tmp_path: Path) -> None:
         read_regional_holidays(path)
     assert str(path) in str(raised.value)
     assert isinstance(raised.value, ValueError)
+
+
+def test_a_clock_started_on_a_weekend_shows_its_own_length_until_monday() -> None:
+    calendar = WorkingCalendar()
+    saturday = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)  # 11:00 WITA
+    deadline = calendar.deadline(saturday, 10, WITA)
+    assert calendar.days_left(deadline, saturday, WITA) == 10
+    monday = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+    assert calendar.days_left(deadline, monday, WITA) == 10  # Monday is day 0
+    tuesday = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    assert calendar.days_left(deadline, tuesday, WITA) == 9
