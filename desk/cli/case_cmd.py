@@ -25,6 +25,7 @@ from rich.text import Text
 from db.inbox import ORDERS, key_of
 from db.timefmt import from_text, utc_now
 from desk.calendar import zone_abbreviation
+from desk.case_view import reporter_view
 from desk.cli.common import DbOption, console, database_path_for, open_for_command
 from desk.clocks import days_left, office_time_zone, unit_time_zone
 from desk.config import load_config, save_config
@@ -267,23 +268,6 @@ def local_moment(instant: str, tz: str) -> str:
     return f"{weekday} {moment:%d/%m/%Y %H:%M} {zone_abbreviation(tz)}"
 
 
-def _mask(value: str | None, keep_start: int, keep_end: int) -> str | None:
-    """ "6471010101900003" → "6471********0003"; too short to keep anything: all stars."""
-    if not value:
-        return None
-    value = value.strip()
-    if len(value) <= keep_start + keep_end:
-        return "*" * len(value)
-    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
-
-
-def _mask_email(value: str | None) -> str | None:
-    if not value:
-        return None
-    local, at, domain = value.strip().partition("@")
-    return f"{local[:1]}***{at}{domain}" if at else _mask(value, 1, 0)
-
-
 def reporter_name(actor: Actor, name: str | None, anonymous: object) -> str:
     """The reporter as a list shows them: "Anonim", initials for a pimpinan, else the name."""
     if anonymous:
@@ -296,24 +280,16 @@ def reporter_name(actor: Actor, name: str | None, anonymous: object) -> str:
 def reporter_identity(
     actor: Actor, reporter: dict[str, Any] | None, anonymous: object
 ) -> dict[str, str | None] | None:
-    """What `actor` may see of the reporter; None when the case is anonymous to them.
-
-    An admin sees the identity; for anyone else NIK, phone and e-mail are masked and the address
-    left out, a pimpinan sees initials, and an anonymous reporter is only "Anonim".
-    """
-    if anonymous and actor.role is not Role.ADMIN:
+    """What `actor` may see of the reporter (desk.case_view decides); None when withheld."""
+    view = reporter_view(actor, reporter, bool(anonymous))
+    if view.withheld and anonymous:
         return None
-    if reporter is None:
-        return {}
-    if actor.role is Role.ADMIN:
-        return {name: reporter.get(name) for name in ("name", "nik", "phone", "email", "address")}
-    name = reporter.get("name")
     return {
-        "name": initials(name) if name and actor.role is Role.PIMPINAN else name,
-        "nik": _mask(reporter.get("nik"), 4, 4),
-        "phone": _mask(reporter.get("phone"), 4, 3),
-        "email": _mask_email(reporter.get("email")),
-        "address": None,
+        "name": view.full_name or view.name,
+        "nik": view.nik,
+        "phone": view.phone,
+        "email": view.email,
+        "address": view.address,
     }
 
 
