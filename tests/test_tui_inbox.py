@@ -272,3 +272,17 @@ async def test_mark_the_whole_view(office: Path) -> None:
         await pilot.press("V")
         await settle(app)
         assert len(app.screen.query_one(CaseList).marked) == 22
+
+
+async def test_jumping_to_the_end_before_the_count_arrives_still_says_where(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "desk.db"
+    build_office(path, cases=PAGE * 3).conn.close()
+    app = desk_app(path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app)
+        await pilot.press("7", "G")  # G before the new view's count has come back
+        await settle(app)
+        cases = app.screen.query_one(CaseList)
+        assert cases.position == PAGE * 3 - 1

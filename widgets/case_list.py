@@ -193,6 +193,9 @@ class CaseList(Widget, can_focus=True):
 
     def set_total(self, total: int) -> None:
         self.total = total
+        if self.at_end and not self.at_start:
+            # Rows read from the end before the count arrived: place them now it is known.
+            self.first_index = max(0, total - len(self.rows))
         self.refresh()
 
     @work(thread=True, group="case-pages", exit_on_error=False)
