@@ -303,3 +303,21 @@ async def test_jumping_to_the_end_before_the_count_arrives_still_says_where(
         count_now.set()
         await settle(app)
         assert cases.position == PAGE * 3 - 1
+
+
+def test_worker_threads_reuse_connections(office: Path) -> None:
+    import threading
+
+    from desk.inbox import InboxSource
+
+    source = InboxSource(office, ADMIN)
+    seen: list[object] = []  # the connections themselves: kept alive, never confused by id()
+
+    def work() -> None:
+        seen.append(source.database().conn)
+
+    for _ in range(5):
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+    assert all(conn is seen[0] for conn in seen)  # one connection, lent to each thread in turn
