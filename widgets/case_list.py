@@ -32,6 +32,9 @@ from widgets.dialogs import localize_bindings
 from widgets.worker_errors import notify_failure
 
 PAGE = 100
+# The first page only has to fill a screen: with a common search word every row costs an index
+# probe, and a smaller first page halves the wait before anything is shown.
+FIRST_PAGE = 60
 MAX_ROWS = 6 * PAGE  # rows kept around the cursor
 
 Loader = Callable[..., list[dict[str, Any]]]
@@ -202,31 +205,33 @@ class CaseList(Widget, can_focus=True):
     def _load(self, generation: int, where: str, key: PageKey | None) -> None:
         if self.loader is None:
             return
+        first = max(FIRST_PAGE, self.size.height + 10)  # a tall terminal is still filled
+        limit = first if where in ("first", "last") else PAGE
         if where == "first":
-            rows = self.loader(limit=PAGE)
+            rows = self.loader(limit=limit)
         elif where == "last":
-            rows = self.loader(from_end=True, limit=PAGE)
+            rows = self.loader(from_end=True, limit=limit)
         elif where == "after":
-            rows = self.loader(after=key, limit=PAGE)
+            rows = self.loader(after=key, limit=limit)
         else:
-            rows = self.loader(before=key, limit=PAGE)
+            rows = self.loader(before=key, limit=limit)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._receive, generation, where, rows)
+            self.app.call_from_thread(self._receive, generation, where, rows, limit)
 
-    def _receive(self, generation: int, where: str, rows: list[dict[str, Any]]) -> None:
+    def _receive(self, generation: int, where: str, rows: list[dict[str, Any]], limit: int) -> None:
         self.loading_rows = False
         if generation != self._generation:
             return
         if where in ("first", "last"):
             self.rows = rows
-            self.at_start = where == "first" or len(rows) < PAGE
-            self.at_end = where == "last" or len(rows) < PAGE
+            self.at_start = where == "first" or len(rows) < limit
+            self.at_end = where == "last" or len(rows) < limit
             self.first_index = 0 if where == "first" else max(0, self.total - len(rows))
             self.cursor = 0 if where == "first" else max(0, len(rows) - 1)
             self.top = 0 if where == "first" else max(0, len(rows) - self.size.height + 1)
         elif where == "after":
             self.rows.extend(rows)
-            self.at_end = len(rows) < PAGE
+            self.at_end = len(rows) < limit
             if len(self.rows) > MAX_ROWS:
                 drop = len(self.rows) - MAX_ROWS
                 self.rows = self.rows[drop:]
@@ -239,7 +244,7 @@ class CaseList(Widget, can_focus=True):
             self.first_index -= len(rows)
             self.cursor += len(rows)
             self.top += len(rows)
-            self.at_start = len(rows) < PAGE
+            self.at_start = len(rows) < limit
             if self.at_start:
                 self.first_index = 0
             if len(self.rows) > MAX_ROWS:
