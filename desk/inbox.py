@@ -25,6 +25,7 @@ from desk.views import VIEWS, view_filter, with_search
 from desk.workflow import Actor, Role
 
 POOL_SIZE = 4  # idle connections kept for the next workers
+POOL_CACHE_KB = 8_000
 
 
 class _Lease:
@@ -77,6 +78,8 @@ class InboxSource:
                 database = self._pool.pop() if self._pool else None
             if database is None:
                 database = open_database(self.path, migrate=False)  # the CLI migrated it
+                # Up to POOL_SIZE of these live at once: keep each page cache small (RSS target).
+                database.execute(f"PRAGMA cache_size = -{POOL_CACHE_KB}")
             lease = self._local.lease = _Lease(self, database)
             self._local.calendars = {}
         return lease.database
