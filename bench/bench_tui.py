@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import json
 import os
 import shutil
@@ -730,13 +731,13 @@ def report(args: argparse.Namespace, rows: list[tuple[str, str, str, str]], titl
         *(f"| {' | '.join(cell.replace('|', '/') for cell in row)} |" for row in rows),
         "",
         "First screen: each program is its own process in a detached 120×40 tmux session; from",
-        "just before `tmux new-session` until `capture-pane` (polled every 10 ms) shows the first",
-        "row's tracking number. Keys and searches: in process under `run_test(headless=True)`,",
-        "from the key event to the first screen update already showing the final state (list rows,",
-        "cursor and, for desk, the title line with position and total); updates are timestamped",
-        "in the compositor refresh, which renders every changed line in headless mode too. End to",
-        "end:",
-        "`tmux send-keys` until the pane (with colours) first changes. RSS: VmHWM of the process.",
+        "just before `tmux new-session` until `capture-pane` (polled every 10 ms) shows the",
+        "first row's tracking number. Keys and searches: in process under",
+        "`run_test(headless=True)`, from the key event to the first screen update already",
+        "showing the final state (list rows, cursor and, for desk, the title line with position",
+        "and total); updates are timestamped in the compositor refresh, which renders every",
+        "changed line in headless mode too. End to end: `tmux send-keys` until the pane (with",
+        "colours) first changes. RSS: VmHWM of the process.",
         "",
     ]
     OUT.mkdir(parents=True, exist_ok=True)
@@ -752,8 +753,18 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1, help="unrecorded runs before timing")
     parser.add_argument("--inproc", choices=("desk", "baseline"), help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--report-only", action="store_true", help="print the last run again (bench/out/tui.json)"
+    )
     args = parser.parse_args()
     args.db = args.db.resolve()
+
+    if args.report_only:
+        saved = json.loads((OUT / "tui.json").read_text(encoding="utf-8"))
+        args.baseline_rows = saved.get("baseline_rows", args.baseline_rows)
+        parts = (saved[k] for k in ("desk", "baseline", "desk_keys", "baseline_keys"))
+        report(args, build_rows(args, *parts), saved.get("title", "desk TUI benchmark"))
+        return
 
     if args.inproc:
         if args.inproc == "desk":
@@ -765,6 +776,14 @@ def main() -> None:
 
     if shutil.which("tmux") is None:
         sys.exit("tmux is needed for the first-screen measure")
+    OUT.mkdir(parents=True, exist_ok=True)
+    lock = (OUT / "bench_tui.lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print("another bench_tui run holds bench/out/bench_tui.lock; waiting for it", flush=True)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+    load_before = os.getloadavg()[0]
     ensure_database(args.db, args.cases)
     desk_needle, base_needle = expected_first_rows(args.db)
     print(f"first rows: desk {desk_needle}, baseline {base_needle}", flush=True)
@@ -788,16 +807,23 @@ def main() -> None:
     print("baseline keys, in process ...", flush=True)
     base_keys = run_inproc("baseline", args.db, args.baseline_rows)
 
-    raw = {"desk": desk, "baseline": base, "desk_keys": desk_keys, "baseline_keys": base_keys}
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "tui.json").write_text(json.dumps(raw, indent=1), encoding="utf-8")
-    rows = build_rows(args, desk, base, desk_keys, base_keys)
+    load = f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
     size = args.db.stat().st_size / 1_048_576
     title = (
         f"desk TUI benchmark: {args.db.name} ({size:,.0f} MB), baseline {args.baseline_rows:,} "
-        f"rows, {WIDTH}×{HEIGHT}, {time.strftime('%Y-%m-%d')}"
+        f"rows, {WIDTH}×{HEIGHT}, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, {load}"
     )
-    report(args, rows, title)
+    raw = {
+        "title": title,
+        "baseline_rows": args.baseline_rows,
+        "desk": desk,
+        "baseline": base,
+        "desk_keys": desk_keys,
+        "baseline_keys": base_keys,
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "tui.json").write_text(json.dumps(raw, indent=1), encoding="utf-8")
+    report(args, build_rows(args, desk, base, desk_keys, base_keys), title)
 
 
 if __name__ == "__main__":

@@ -228,7 +228,8 @@ class InboxScreen(Screen[None]):
         parts.append(order)
         if cases.marked:
             parts.append(t("inbox.marked", count=number(len(cases.marked))))
-        self.query_one("#title", Static).update(" · ".join(parts))
+        # One fixed-height line: no layout pass, so it is redrawn in the same frame as the list.
+        self.query_one("#title", Static).update(" · ".join(parts), layout=False)
 
     def on_case_list_highlighted(self, event: CaseList.Highlighted) -> None:
         if self._total_pending:
