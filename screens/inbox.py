@@ -122,6 +122,7 @@ class InboxScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one(CaseList).position_changed = self._show_title
         self.query_one(CaseList).focus()
         self._fill_view_list()
         self.reload()
@@ -235,7 +236,6 @@ class InboxScreen(Screen[None]):
         if self._total_pending:
             self._total_pending = False
             self.load_total(self.query_state)
-        self._show_title()
 
     # -- actions ---------------------------------------------------------------------------
 

@@ -145,6 +145,7 @@ class CaseList(Widget, can_focus=True):
         self.at_end = True
         self.marked: dict[int, dict[str, Any]] = {}
         self.loader: Loader | None = None
+        self.position_changed: Callable[[], None] | None = None
         self.zone = ZoneInfo(office_tz)
         self._generation = 0  # bumps on every reset; stale pages are dropped
 
@@ -297,6 +298,8 @@ class CaseList(Widget, can_focus=True):
         self._prefetch()
 
     def _announce(self) -> None:
+        if self.position_changed is not None:
+            self.position_changed()  # in this frame: a message would arrive a frame later
         self.post_message(self.Highlighted(self.current, self.position))
 
     def action_cursor_down(self) -> None:
