@@ -42,7 +42,7 @@ class DeskApp(App[None]):
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
-        from widgets.dialogs import localize_bindings
+        from widgets.bindings import localize_bindings
 
         localize_bindings(self, {"quit": "binding.quit", "help": "binding.help"})
         self.db_path = db_path

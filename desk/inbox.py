@@ -20,7 +20,7 @@ from db import open_database
 from db.inbox import CaseFilter, PageKey, count_cases, fetch_page, key_of
 from db.timefmt import from_text, utc_now
 from desk.calendar import WorkingCalendar
-from desk.clocks import calendar_for, office_time_zone, unit_time_zone
+from desk.clocks import calendar_for, unit_time_zone
 from desk.views import VIEWS, view_filter, with_search
 from desk.workflow import Actor, Role
 
@@ -195,6 +195,3 @@ class InboxSource:
             calendars[unit] = (calendar_for(database, unit), unit_time_zone(database, unit))
         calendar, tz = calendars[unit]
         return calendar.days_left(from_text(row["due_at"]), now, tz)
-
-    def office_tz(self) -> str:
-        return office_time_zone(self.database())

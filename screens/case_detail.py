@@ -30,12 +30,12 @@ from desk.inbox import InboxSource
 from desk.safety import printable
 from desk.services import Outcome, perform
 from desk.workflow import Action
+from widgets.bindings import localize_bindings
 from widgets.dialogs import (
     AssigneePicker,
     ConfirmDialog,
     ReasonDialog,
     UnitPicker,
-    localize_bindings,
 )
 from widgets.worker_errors import notify_failure
 

@@ -23,13 +23,13 @@ from desk.i18n import action_label, current_language, role_label, t
 from desk.inbox import InboxSource, Query
 from desk.views import VIEWS, view_by_code
 from desk.workflow import Action, Role
+from widgets.bindings import localize_bindings
 from widgets.case_list import CaseList
 from widgets.dialogs import (
     AssigneePicker,
     ConfirmDialog,
     ReasonDialog,
     UnitPicker,
-    localize_bindings,
 )
 from widgets.search_input import SearchInput
 from widgets.status_line import StatusLine

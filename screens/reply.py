@@ -35,7 +35,8 @@ from desk.inbox import InboxSource
 from desk.safety import printable
 from desk.services import Outcome, perform
 from desk.workflow import Action
-from widgets.dialogs import ActionDialog, ConfirmDialog, localize_bindings
+from widgets.bindings import localize_bindings
+from widgets.dialogs import ActionDialog, ConfirmDialog
 from widgets.worker_errors import notify_failure
 
 __all__ = ["ReplyScreen", "ReviewDialog"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -28,7 +27,7 @@ from db.inbox import PageKey
 from db.timefmt import from_text
 from desk.i18n import clock_text, current_language, status_label, t
 from desk.safety import printable
-from widgets.dialogs import localize_bindings
+from widgets.bindings import localize_bindings
 from widgets.worker_errors import notify_failure
 
 PAGE = 100
@@ -429,6 +428,3 @@ class CaseList(Widget, can_focus=True):
             local = from_text(row["received_at"]).astimezone(self.zone)
             return local.strftime("%d/%m/%Y"), None
         return "", None
-
-    def local_time(self, instant: str) -> datetime:
-        return from_text(instant).astimezone(self.zone)

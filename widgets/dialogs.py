@@ -10,7 +10,6 @@ typed, so nothing is lost.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import ClassVar, Generic, TypeVar
 
 from textual import on, work
@@ -18,14 +17,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from desk.errors import describe
-from desk.i18n import CATALOG, current_language, t
+from desk.i18n import t
 from desk.safety import printable
+from widgets.bindings import localize_bindings
 
 __all__ = [
     "ActionDialog",
@@ -40,24 +39,6 @@ __all__ = [
 ]
 
 ValueT = TypeVar("ValueT")
-
-
-def localize_bindings(node: DOMNode, labels: dict[str, str]) -> None:
-    """Give `node`'s bindings their descriptions in the current language.
-
-    BINDINGS are written in Indonesian at class definition, before the language is known;
-    `labels` maps a binding id to its catalog key. Call from `__init__`.
-    """
-    if current_language() != "en":
-        return
-    by_key = node._bindings.key_to_bindings
-    for key, bindings in by_key.items():
-        by_key[key] = [
-            replace(binding, description=t(labels[binding.id]))
-            if binding.id in labels and labels[binding.id] in CATALOG
-            else binding
-            for binding in bindings
-        ]
 
 
 # ---------------------------------------------------------------------------------------------
