@@ -397,3 +397,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "binding.edit": ("Ubah", "Edit"),
     "binding.not_now": ("Jangan kirim", "Not now"),
 }
+
+
+def extend(texts: dict[str, tuple[str, str]]) -> None:
+    """Add a feature's own texts (kept beside the feature) to the catalog; keys must be new."""
+    clashing = sorted(set(texts) & set(CATALOG))
+    if clashing:
+        raise ValueError(f"text keys already defined: {', '.join(clashing)}")
+    CATALOG.update(texts)
