@@ -29,7 +29,12 @@ def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> sqli
     if location != ":memory:":
         folder = Path(location).expanduser().resolve().parent
         if not folder.is_dir():
-            raise StorageError(f"Cannot create {location}: the folder {folder} does not exist.")
+            raise StorageError(
+                f"Cannot create {location}: the folder {folder} does not exist.",
+                "storage.no_folder",
+                path=location,
+                folder=folder,
+            )
     try:
         conn = sqlite3.connect(
             location,

@@ -57,9 +57,14 @@ def migrate(database: sqlite_utils.Database, target: int = CURRENT_VERSION) -> l
     """Bring the schema up to `target`; return the versions applied (empty when up to date)."""
     current = schema_version(database)
     if current > CURRENT_VERSION:
+        path = database_path(database) or "This database"
         raise DatabaseTooNew(
-            f"{database_path(database) or 'This database'} uses schema version {current}, but this "
-            f"desk knows only up to version {CURRENT_VERSION}: upgrade desk to open it."
+            f"{path} uses schema version {current}, but this desk knows only up to version "
+            f"{CURRENT_VERSION}: upgrade desk to open it.",
+            "storage.too_new",
+            path=path,
+            version=current,
+            known=CURRENT_VERSION,
         )
     applied = []
     for migration in MIGRATIONS:

@@ -28,11 +28,15 @@ def describe(error: BaseException, where: str = "") -> str:
     import sqlite3
 
     from db.errors import StorageError, explain
+    from desk.i18n import CATALOG, t
 
-    if isinstance(error, DeskError | StorageError):
-        return str(error)
     if isinstance(error, sqlite3.Error):
-        return str(explain(error, where or "the database"))
+        error = explain(error, where or "the database")
+    if isinstance(error, StorageError):
+        # db/ speaks no language: translate its keyed errors here.
+        return t(error.key, **error.values) if error.key in CATALOG else str(error)
+    if isinstance(error, DeskError):
+        return str(error)
     if isinstance(error, OSError):
         return f"{error.strerror or error} ({error.filename or where})"
     return f"Unexpected error ({type(error).__name__}): {error}"

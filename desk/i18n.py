@@ -234,6 +234,96 @@ CATALOG: dict[str, tuple[str, str]] = {
     "cli.col.tz": ("Zona waktu", "Time zone"),
     "cli.col.officers": ("Petugas", "Officers"),
     "cli.inactive": ("nonaktif", "disabled"),
+    "cli.no_database": (
+        "Tidak ada basis data di {path}. Buat dengan 'desk seed --db {path}' atau pilih yang "
+        "lain dengan --db PATH.",
+        "No database at {path}. Create one with 'desk seed --db {path}' or choose another with "
+        "--db PATH.",
+    ),
+    "cli.no_database_tui": (
+        "Tidak ada basis data di {path}. Coba 'desk demo' untuk basis data contoh, atau pilih "
+        "dengan --db PATH.",
+        "No database at {path}. Try 'desk demo' for a demo database, or choose one with --db PATH.",
+    ),
+    "cli.no_officers": (
+        "{path} belum punya petugas: isi dengan 'desk seed' atau impor data petugas dulu.",
+        "{path} has no officers yet: fill it with 'desk seed' or import officers first.",
+    ),
+    "cli.demo_created": ("Basis data demo dibuat di {path}", "Demo database created at {path}"),
+    "cli.database_error": ("galat basis data: {error}", "database error: {error}"),
+    "cli.check.checking": (
+        "Memeriksa {path} (basis data besar butuh waktu)…",
+        "Checking {path} (a large database takes a while)…",
+    ),
+    "cli.check.status": ("status", "status"),
+    "cli.check.healthy": ("sehat", "healthy"),
+    "cli.check.problems_found": ("ADA MASALAH", "PROBLEMS FOUND"),
+    "cli.check.schema": ("versi skema", "schema version"),
+    "cli.check.upgrade_note": (
+        " (diperbarui saat desk membukanya lagi)",
+        " (upgraded when desk next opens it)",
+    ),
+    "cli.check.size": ("ukuran", "size"),
+    "cli.check.problem": ("masalah: {problem}", "problem: {problem}"),
+    "cli.check.integrity": ("integritas: {detail}", "integrity: {detail}"),
+    "cli.check.too_new": (
+        "versi skema {version} lebih baru daripada desk ini ({known})",
+        "schema version {version} is newer than this desk ({known})",
+    ),
+    "cli.check.search_index": ("indeks pencarian: {detail}", "search index: {detail}"),
+    "cli.check.audit": ("log audit: {detail}", "audit log: {detail}"),
+    "cli.seed.progress": ("mengisi", "seeding"),
+    "cli.seed.done": (
+        "{cases:,} kasus, {events:,} peristiwa, {units} unit dan {officers} petugas ditambahkan "
+        "ke {path} dalam {seconds:.1f} dtk.",
+        "Seeded {cases:,} cases, {events:,} events, {units} units and {officers} officers into "
+        "{path} in {seconds:.1f} s.",
+    ),
+    "cli.holidays.unknown_unit": (
+        "{file}: unit {unit} tidak dikenal untuk {day}; lihat 'desk unit list'.",
+        "{file}: unknown unit {unit} for {day}; see 'desk unit list'.",
+    ),
+    "cli.holidays.stored": (
+        "{count} hari libur daerah disimpan dari {file}.",
+        "{count} regional holidays stored from {file}.",
+    ),
+    "cli.holidays.title": ("Hari libur {year}", "Holidays {year}"),
+    "cli.col.day": ("tanggal", "date"),
+    "cli.col.holiday": ("nama", "name"),
+    "cli.col.kind": ("jenis", "kind"),
+    "cli.holidays.national": ("nasional", "national"),
+    "cli.holidays.regional": ("daerah", "regional"),
+    "storage.busy": (
+        "Basis data {path} sedang dipakai: desk atau perintah lain sedang menulis. Coba lagi.",
+        "The database {path} is busy: another desk or command is writing to it. Try again.",
+    ),
+    "storage.full": (
+        "Disk tempat {path} penuh: kosongkan ruang; tidak ada yang disimpan.",
+        "The disk holding {path} is full: free some space; nothing was saved.",
+    ),
+    "storage.not_database": (
+        "{path} bukan basis data desk atau rusak ({error}).",
+        "{path} is not a desk database or is damaged ({error}).",
+    ),
+    "storage.read_only": (
+        "Basis data {path} hanya-baca: periksa izin berkasnya.",
+        "The database {path} is read-only: check its file permissions.",
+    ),
+    "storage.cannot_open": (
+        "Tidak dapat membuka {path}: pastikan foldernya ada dan dapat ditulisi.",
+        "Cannot open {path}: check that the folder exists and is writable.",
+    ),
+    "storage.no_folder": (
+        "Tidak dapat membuat {path}: folder {folder} tidak ada.",
+        "Cannot create {path}: the folder {folder} does not exist.",
+    ),
+    "storage.too_new": (
+        "{path} memakai skema versi {version}, padahal desk ini hanya mengenal sampai versi "
+        "{known}: perbarui desk untuk membukanya.",
+        "{path} uses schema version {version}, but this desk knows only up to version {known}: "
+        "upgrade desk to open it.",
+    ),
+    "storage.other": ("Galat basis data di {path}: {error}", "Database error in {path}: {error}"),
     "stale": (
         "Kasus {ref} sudah berubah sejak dibuka (versi {seen} → {now}): muat ulang lalu coba lagi.",
         "Case {ref} changed since it was opened (version {seen} → {now}): reload and try again.",

@@ -86,8 +86,19 @@ def test_not_a_database_is_one_clear_line(tmp_path: Path) -> None:
     bogus.write_bytes(b"PK\x03\x04" + b"\x00" * 2000)
     result = runner.invoke(app, ["officer", "list", "--db", str(bogus)])
     assert result.exit_code == 1
-    assert "is not a desk database" in result.output
+    assert "bukan basis data desk" in result.output  # Indonesian by default
     assert "Traceback" not in result.output
+    english = runner.invoke(app, ["--lang", "en", "officer", "list", "--db", str(bogus)])
+    assert english.exit_code == 1 and "is not a desk database" in english.output
+
+
+def test_db_check_speaks_both_languages(office_db: Path) -> None:
+    indonesian = runner.invoke(app, ["db", "check", "--db", str(office_db)])
+    english = runner.invoke(app, ["--lang", "en", "db", "check", "--db", str(office_db)])
+    assert indonesian.exit_code == 0 and "sehat" in indonesian.output
+    assert "versi skema" in indonesian.output and "healthy" not in indonesian.output
+    assert english.exit_code == 0 and "healthy" in english.output
+    assert "schema version" in english.output
 
 
 def test_officer_list(office_db: Path) -> None:

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from db import open_database
 from desk.errors import DeskError
+from desk.i18n import t
 
 APP_NAME = "desk"
 console = Console(highlight=False)
@@ -66,10 +67,7 @@ def open_for_command(
     """Open the command's database; a missing file is an error unless the command creates one."""
     path = database_path_for(ctx, db)
     if must_exist and not path.exists():
-        raise DeskError(
-            f"No database at {path}. Create one with 'desk seed --db {path}' or choose "
-            "another with --db PATH."
-        )
+        raise DeskError(t("cli.no_database", path=path))
     if not must_exist:
         path.parent.mkdir(parents=True, exist_ok=True)
     return open_database(path)

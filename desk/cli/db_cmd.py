@@ -12,6 +12,7 @@ from db import audit, open_database
 from db.migrations import CURRENT_VERSION, schema_version
 from desk.cli.common import DbOption, console, database_path_for, error_console
 from desk.errors import DeskError
+from desk.i18n import t
 
 app = typer.Typer(help="Inspect the database.", no_args_is_help=True)
 
@@ -45,16 +46,16 @@ def check(
     """
     location = database_path_for(ctx, db)
     if not location.exists():
-        raise DeskError(f"No database at {location}.")
+        raise DeskError(t("cli.no_database", path=location))
     database = open_database(location, migrate=False)
     version = schema_version(database)
     problems: list[str] = []
-    with error_console.status(f"Checking {location} (a large database takes a while)…"):
+    with error_console.status(t("cli.check.checking", path=location)):
         integrity = [row[0] for row in database.execute("PRAGMA integrity_check").fetchall()]
     if integrity != ["ok"]:
-        problems.extend(f"integrity: {line}" for line in integrity[:10])
+        problems.extend(t("cli.check.integrity", detail=line) for line in integrity[:10])
     if version > CURRENT_VERSION:
-        problems.append(f"schema version {version} is newer than this desk ({CURRENT_VERSION})")
+        problems.append(t("cli.check.too_new", version=version, known=CURRENT_VERSION))
     counts: dict[str, int] = {}
     if version >= 1:
         for name in COUNTED_TABLES:
@@ -62,10 +63,10 @@ def check(
         try:
             database.execute("INSERT INTO case_search(case_search) VALUES ('integrity-check')")
         except Exception as error:  # reported, not raised: this is the point of the check
-            problems.append(f"search index: {error}")
+            problems.append(t("cli.check.search_index", detail=error))
         chain_break = audit.verify(database)
         if chain_break is not None:
-            problems.append(f"audit log: {chain_break.problem}")
+            problems.append(t("cli.check.audit", detail=chain_break.problem))
     report: dict[str, Any] = {
         "path": str(location.resolve()),
         "healthy": not problems,
@@ -81,14 +82,15 @@ def check(
         table = Table(title=str(location), show_header=False, title_justify="left")
         table.add_column(style="bold")
         table.add_column()
-        table.add_row("status", "healthy" if not problems else "PROBLEMS FOUND")
-        note = "" if version >= CURRENT_VERSION else " (upgraded when desk next opens it)"
-        table.add_row("schema version", f"{version}{note}")
-        table.add_row("size", f"{report['size_bytes'] / 1_048_576:,.1f} MB")
+        verdict = t("cli.check.healthy") if not problems else t("cli.check.problems_found")
+        table.add_row(t("cli.check.status"), verdict)
+        note = "" if version >= CURRENT_VERSION else t("cli.check.upgrade_note")
+        table.add_row(t("cli.check.schema"), f"{version}{note}")
+        table.add_row(t("cli.check.size"), f"{report['size_bytes'] / 1_048_576:,.1f} MB")
         for name, count in counts.items():
             table.add_row(name, f"{count:,}")
         console.print(table)
         for problem in problems:
-            console.print(f"problem: {problem}", markup=False)
+            console.print(t("cli.check.problem", problem=problem), markup=False)
     if problems:
         raise typer.Exit(1)

@@ -14,6 +14,7 @@ from db import write_transaction
 from desk.calendar import CalendarFileError, national_calendar, read_regional_holidays
 from desk.cli.common import DbOption, console, open_for_command, plain
 from desk.errors import InvalidInput
+from desk.i18n import t
 
 app = typer.Typer(
     help="Working-day calendar: national and regional holidays.", no_args_is_help=True
@@ -39,7 +40,7 @@ def import_holidays(
     for holiday in holidays:
         if holiday.unit_code and holiday.unit_code not in known_units:
             raise InvalidInput(
-                f"{file}: unknown unit {holiday.unit_code} for {holiday.day}; see 'desk unit list'."
+                t("cli.holidays.unknown_unit", file=file, unit=holiday.unit_code, day=holiday.day)
             )
     with write_transaction(database):
         if replace:
@@ -50,7 +51,7 @@ def import_holidays(
                 "ON CONFLICT DO UPDATE SET name = excluded.name",
                 [holiday.day.isoformat(), holiday.name, holiday.unit_code],
             )
-    console.print(f"{len(holidays)} regional holidays stored from {file}.", markup=False)
+    console.print(t("cli.holidays.stored", count=len(holidays), file=file), markup=False)
 
 
 @app.command("list")
@@ -81,11 +82,10 @@ def list_holidays(
     if as_json:
         typer.echo(json.dumps(days, indent=2, ensure_ascii=False))
         return
-    table = Table(title=f"Hari libur {year}", title_justify="left")
-    for column in ("tanggal", "nama", "unit", "jenis"):
+    table = Table(title=t("cli.holidays.title", year=year), title_justify="left")
+    for column in (t("cli.col.day"), t("cli.col.holiday"), t("cli.col.unit"), t("cli.col.kind")):
         table.add_column(column)
     for item in days:
-        table.add_row(
-            str(item["day"]), plain(item["name"]), plain(item["unit"] or ""), str(item["kind"])
-        )
+        kind = t(f"cli.holidays.{item['kind']}")
+        table.add_row(str(item["day"]), plain(item["name"]), plain(item["unit"] or ""), kind)
     console.print(table)

@@ -13,8 +13,8 @@ from db.errors import StorageError
 from desk import __version__
 from desk.cli import case_cmd, db_cmd, holidays_cmd, officer_cmd, seed_cmd
 from desk.cli.common import Settings, default_database_path, error_console
-from desk.errors import DeskError
-from desk.i18n import LANGUAGES, set_language
+from desk.errors import DeskError, describe
+from desk.i18n import LANGUAGES, set_language, t
 
 
 class FriendlyGroup(TyperGroup):
@@ -24,13 +24,11 @@ class FriendlyGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except (DeskError, StorageError) as error:
-            error_console.print(f"desk: {error}", markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
+            message = describe(error)
         except sqlite3.Error as error:  # anything storage did not already explain
-            error_console.print(
-                f"desk: database error: {error}", markup=False, highlight=False, soft_wrap=True
-            )
-            raise typer.Exit(1) from None
+            message = t("cli.database_error", error=error)
+        error_console.print(f"desk: {message}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
 
 
 app = typer.Typer(
@@ -104,7 +102,7 @@ def demo(
 
     path = demo_database_path()
     if ensure_demo_database(path):
-        error_console.print(f"Demo database created at {path}", markup=False)
+        error_console.print(t("cli.demo_created", path=path), markup=False)
     open_desk(path, as_nip or load_config().officer_for(path) or DEMO_ADMIN_NIP)
 
 

@@ -8,6 +8,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from desk.cli.common import DbOption, console, database_path_for, open_for_command
+from desk.i18n import t
 
 
 def seed(
@@ -23,7 +24,7 @@ def seed(
 
     database = open_for_command(ctx, db, must_exist=False)
     with Progress(
-        TextColumn("[bold]seeding"),
+        TextColumn(t("cli.seed.progress")),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
@@ -36,9 +37,13 @@ def seed(
             progress.update(task, completed=done, total=total)
 
         summary = seed_database(database, cases, seed=seed_value, progress=advance)
-    console.print(
-        f"Seeded {summary.cases:,} cases, {summary.events:,} events, {summary.units} units and "
-        f"{summary.officers} officers into {database_path_for(ctx, db)} "
-        f"in {summary.seconds:.1f} s.",
-        markup=False,
+    done = t(
+        "cli.seed.done",
+        cases=summary.cases,
+        events=summary.events,
+        units=summary.units,
+        officers=summary.officers,
+        path=database_path_for(ctx, db),
+        seconds=summary.seconds,
     )
+    console.print(done, markup=False)

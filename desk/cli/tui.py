@@ -12,6 +12,7 @@ from db import open_database
 from desk.clocks import office_time_zone
 from desk.config import load_config, save_config
 from desk.errors import DeskError
+from desk.i18n import t
 from desk.services import load_actor
 from desk.workflow import Actor
 
@@ -22,10 +23,7 @@ DEMO_ADMIN_NIP = "198001012005011001"  # the seed's coordinating admin (desk/see
 def open_desk(db_path: Path, as_nip: str | None) -> None:
     """Run the TUI on `db_path` as officer `as_nip` (else the last one used, else a picker)."""
     if not db_path.exists():
-        raise DeskError(
-            f"No database at {db_path}. Try 'desk demo' for a demo database, or choose one "
-            "with --db PATH."
-        )
+        raise DeskError(t("cli.no_database_tui", path=db_path))
     database = open_database(db_path)
     config = load_config()
     nip = as_nip or config.officer_for(db_path)
@@ -47,7 +45,7 @@ def open_desk(db_path: Path, as_nip: str | None) -> None:
         )
     )
     if actor is None and not officers:
-        raise DeskError(f"{db_path} has no officers yet: add one with 'desk officer add'.")
+        raise DeskError(t("cli.no_officers", path=db_path))
     office_tz = office_time_zone(database)
     database.conn.close()
 
