@@ -55,9 +55,12 @@ class CaseFilter:
     def where(self, search_plan: str = "set", *, ordered: bool = False) -> tuple[str, list[Any]]:
         """The SQL condition (on `cases AS c`) and its parameters.
 
-        `search_plan` says how words are matched: "set" gathers every matching case first (best
-        when the words are rare), "probe" asks the index about each case as the scan reaches it
-        (best when they are common: the first page is found after a few hundred cases).
+        `search_plan` says how words are matched (see `search_plan()`): "set" gathers every
+        matching case first and sorts them (best when the words are rare); "walk" gathers the
+        matching ids once, then walks the sort index and keeps the cases in that set (best in
+        between: the first page is found after a few thousand index entries, without reading
+        every match); "probe" asks the index about each case as the walk reaches it (best when
+        the words are common: gathering them would cost more than the walk).
         `ordered`: the condition serves a page in sort order, not a count.
         """
         clauses: list[str] = []
@@ -87,7 +90,12 @@ class CaseFilter:
                 )
                 params.append(expression)
             elif expression:
-                clauses.append("c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?)")
+                # "+" on the id keeps SQLite from driving the query by the set ("walk"), so it
+                # walks the sort index and checks each id against the set instead.
+                column = "+c.id" if search_plan == "walk" else "c.id"
+                clauses.append(
+                    f"{column} IN (SELECT rowid FROM case_search WHERE case_search MATCH ?)"
+                )
                 params.append(expression)
         if self.category is not None:
             clauses.append("(c.category = ? COLLATE NOCASE OR c.subcategory = ? COLLATE NOCASE)")
@@ -130,10 +138,20 @@ def key_of(row: dict[str, Any], order: str) -> PageKey:
 
 # Above this many cases for its rarest word, a search probes the index case by case.
 COMMON_WORD = 100_000
+# Up to this many matches, a search gathers and sorts them; above, it walks the sort index.
+# Measured on 1M cases (bench/README.md): sorting costs about 2.5 µs per match, a walk about
+# 0.2 µs per match gathered plus one index entry per case passed, so a walk wins once the
+# matches are dense enough to fill a page early, and only then.
+FEW_MATCHES = 3_000
 
 
 def search_plan(database: sqlite_utils.Database, case_filter: CaseFilter) -> str:
-    """ "set" or "probe" for `case_filter.words` (see `CaseFilter.where`)."""
+    """ "set", "walk" or "probe" for `case_filter.words` (see `CaseFilter.where`).
+
+    The plan follows how many cases match: a rare word's matches are few enough to sort; a
+    middling word's are dense enough in any order that walking the sort index meets a page of
+    them early; a common word is cheaper to look up case by case than to gather.
+    """
     if not case_filter.words:
         return "set"
     expression = match_expression(case_filter.words) or ""
@@ -146,7 +164,19 @@ def search_plan(database: sqlite_utils.Database, case_filter: CaseFilter) -> str
     ).fetchall()
     counts = dict(rows)
     rarest = min(counts.get(term, 0) for term in terms)
-    return "probe" if rarest > COMMON_WORD else "set"
+    if rarest > COMMON_WORD:
+        return "probe"
+    if rarest <= FEW_MATCHES:
+        return "set"
+    if len(set(terms)) > 1:
+        # Words that are each middling may rarely meet: a walk would pass every case to find
+        # their few common matches. Count them (the index alone, a few ms) to know.
+        matches = database.execute(
+            "SELECT count(*) FROM case_search WHERE case_search MATCH ?", [expression]
+        ).fetchone()[0]
+        if matches <= FEW_MATCHES:
+            return "set"
+    return "walk"
 
 
 def fetch_page(
@@ -167,7 +197,7 @@ def fetch_page(
     column, ascending = ORDERS[order]
     plan = search_plan(database, case_filter)
     where, params = case_filter.where(plan, ordered=True)
-    # With a gathered set of matches, walk the set and sort it ("+" keeps SQLite from walking
+    # With a gathered set of matches, read the set and sort it ("+" keeps SQLite from walking
     # the whole sort index instead, looking for the few cases in the set).
     sort = f"+c.{column}" if case_filter.words and plan == "set" else f"c.{column}"
     backwards = before is not None or from_end

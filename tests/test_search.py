@@ -74,6 +74,14 @@ def test_common_and_rare_word_plans_find_the_same_cases(
     search = CaseFilter(words="jalan diperbaiki")
     assert inbox.search_plan(database, search) == "set"
     rare = [row["id"] for row in fetch_page(database, search, limit=100)]
+    monkeypatch.setattr(inbox, "FEW_MATCHES", 0)
+    assert inbox.search_plan(database, search) == "walk"
+    assert [row["id"] for row in fetch_page(database, search, limit=100)] == rare
+    first = fetch_page(database, search, limit=5)
+    after = fetch_page(database, search, after=inbox.key_of(first[-1], "due"), limit=100)
+    assert [row["id"] for row in first + after] == rare  # keyset pages walk the same order
+    # Two middling words that never meet in one case: counted, then gathered, not walked.
+    assert inbox.search_plan(database, CaseFilter(words="lampu jalan")) == "set"
     monkeypatch.setattr(inbox, "COMMON_WORD", 0)
     assert inbox.search_plan(database, search) == "probe"
     assert [row["id"] for row in fetch_page(database, search, limit=100)] == rare
