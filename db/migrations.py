@@ -29,6 +29,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "cases, people, timeline, outbox, audit, search", "schema_v1.sql"),
     Migration(2, "reply drafts", "schema_v2.sql"),
     Migration(3, "search term counts", "schema_v3.sql"),
+    Migration(4, "sync: event uids, conflicts, outbox states, sync log", "schema_v4.sql"),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -148,6 +148,9 @@ def perform(
             payload["text"] = text
 
         at = to_text(now)
+        # The op id is also the uid of the event it makes, on this desk and, once applied, on
+        # the central server, so the event pulled back later is recognised (sync-protocol.md).
+        op_id = str(ULID())
         changes["updated_at"] = at
         changes["version"] = case["version"] + 1
         assignments = ", ".join(f"{column} = ?" for column in changes)
@@ -168,9 +171,16 @@ def perform(
             unit_code=new_unit,
             body=text or reason,
             data={k: v for k, v in payload.items() if k not in ("text", "reason", "status")},
+            uid=op_id,
         )
-        op_id = append_outbox(
-            database, case=case, kind=action.value, payload=payload, actor_nip=actor.nip, at=at
+        append_outbox(
+            database,
+            case=case,
+            kind=action.value,
+            payload=payload,
+            actor_nip=actor.nip,
+            at=at,
+            op_id=op_id,
         )
         seq = audit.append(
             database,
@@ -229,11 +239,15 @@ def append_event(
     unit_code: str | None = None,
     body: str | None = None,
     data: dict[str, Any] | None = None,
+    uid: str | None = None,
 ) -> int:
-    """Append one event to a case's timeline; returns its id."""
+    """Append one event to a case's timeline; returns its id.
+
+    `uid`: the event's global id when it travels (the op id of the action that made it).
+    """
     cursor = database.execute(
         "INSERT INTO events (case_id, at, actor_kind, actor_nip, kind, visibility, from_status, "
-        "to_status, unit_code, body, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "to_status, unit_code, body, data, uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             case_id,
             at,
@@ -246,6 +260,7 @@ def append_event(
             unit_code,
             body,
             json.dumps(data, ensure_ascii=False, separators=(",", ":")) if data else None,
+            uid,
         ],
     )
     return int(cursor.lastrowid or 0)
@@ -259,9 +274,10 @@ def append_outbox(
     payload: dict[str, Any],
     actor_nip: str | None,
     at: str,
+    op_id: str | None = None,
 ) -> str:
     """Queue one operation for the central system; returns its ULID."""
-    op_id = str(ULID())
+    op_id = op_id or str(ULID())
     database.execute(
         "INSERT INTO outbox (op_id, case_id, case_local_id, kind, base_version, payload, "
         "actor_nip, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -52,6 +52,11 @@ def test_every_earlier_version_upgrades_with_its_data(tmp_path: Path, start: int
         "VALUES ('01J0000000000000000000000A', '8112829', 'Jalan rusak', 'Belum diperbaiki', "
         "'baru', '2026-01-05T01:00:00Z', '2026-01-05T01:00:00Z')"
     )
+    old.execute(
+        "INSERT INTO outbox (op_id, case_id, case_local_id, kind, base_version, payload, "
+        "created_at) VALUES ('01J0000000000000000000000B', 1, '01J0000000000000000000000A', "
+        "'note', 1, '{\"text\":\"unsent\"}', '2026-01-05T02:00:00Z')"
+    )
     old.conn.close()
 
     upgraded = open_database(path)
@@ -61,6 +66,11 @@ def test_every_earlier_version_upgrades_with_its_data(tmp_path: Path, start: int
         "SELECT rowid FROM case_search WHERE case_search MATCH 'baik'"
     ).fetchall()
     assert found == [(1,)]
+    # Unsent work survives the outbox rebuild of version 4, and the new states are allowed.
+    assert upgraded.execute("SELECT op_id, state FROM outbox").fetchall() == [
+        ("01J0000000000000000000000B", "pending")
+    ]
+    upgraded.execute("UPDATE outbox SET state = 'conflict'")
     assert upgraded.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 

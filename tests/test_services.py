@@ -37,10 +37,11 @@ def test_an_action_writes_case_timeline_outbox_and_audit_together(
     assert outcome.case["unit_code"] == "PUPR"  # unit codes are matched case-insensitively
     assert outcome.case["version"] == case["version"] + 1
     event = database.execute(
-        "SELECT kind, actor_nip, from_status, to_status, visibility FROM events WHERE id = ?",
+        "SELECT kind, actor_nip, from_status, to_status, visibility, uid FROM events WHERE id = ?",
         [outcome.event_id],
     ).fetchone()
-    assert event == ("verify", ADMIN.nip, "baru", "terverifikasi", "public")
+    # The event's uid is the op id: the server's copy of it, pulled back, is recognised.
+    assert event == ("verify", ADMIN.nip, "baru", "terverifikasi", "public", outcome.op_id)
     op = database.execute(
         "SELECT kind, base_version, payload, state, case_local_id FROM outbox WHERE op_id = ?",
         [outcome.op_id],
