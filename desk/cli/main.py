@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 
 from db.errors import StorageError
 from desk import __version__
-from desk.cli import case_cmd, db_cmd, holidays_cmd, officer_cmd, seed_cmd
+from desk.cli import case_cmd, db_cmd, export_cmd, holidays_cmd, import_cmd, officer_cmd, seed_cmd
 from desk.cli.common import Settings, default_database_path, error_console
 from desk.errors import DeskError, describe
 from desk.i18n import LANGUAGES, set_language, t
@@ -46,6 +46,8 @@ app.add_typer(officer_cmd.officer_app, name="officer")
 app.add_typer(officer_cmd.unit_app, name="unit")
 app.add_typer(holidays_cmd.app, name="holidays")
 app.command("seed")(seed_cmd.seed)
+app.command("import")(import_cmd.import_command)
+app.command("export")(export_cmd.export_command)
 
 
 def show_version(value: bool) -> None:
