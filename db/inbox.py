@@ -7,11 +7,14 @@ the sort column and the id (see schema_v1.sql).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import sqlite_utils
 
+from db.connection import database_path
 from db.stemming import match_expression
 
 Order = Literal["due", "received", "updated"]
@@ -143,6 +146,35 @@ COMMON_WORD = 100_000
 # 0.2 µs per match gathered plus one index entry per case passed, so a walk wins once the
 # matches are dense enough to fill a page early, and only then.
 FEW_MATCHES = 3_000
+# How many cases hold a word, by database file: the index counts them by reading the word's
+# whole list (9 ms for a word in 300,000 cases), and a plan needs only the order of magnitude,
+# so a count is reused for a few minutes. A stale count can only choose a slower plan.
+_MATCH_COUNTS: dict[tuple[str, str], tuple[float, int]] = {}
+_MATCH_COUNTS_TTL = 300.0
+_MATCH_COUNTS_MAX = 4_096
+
+
+def _cached_count(database: sqlite_utils.Database, key: str, count: Callable[[], int]) -> int:
+    place = (database_path(database) or str(id(database.conn)), key)
+    now = time.monotonic()
+    cached = _MATCH_COUNTS.get(place)
+    if cached is not None and now - cached[0] < _MATCH_COUNTS_TTL:
+        return cached[1]
+    value = count()
+    if len(_MATCH_COUNTS) >= _MATCH_COUNTS_MAX:
+        _MATCH_COUNTS.clear()
+    _MATCH_COUNTS[place] = (now, value)
+    return value
+
+
+def _term_cases(database: sqlite_utils.Database, term: str) -> int:
+    def count() -> int:
+        row = database.execute(
+            "SELECT doc FROM case_search_terms WHERE term = ?", [term]
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    return _cached_count(database, f"term:{term}", count)
 
 
 def search_plan(database: sqlite_utils.Database, case_filter: CaseFilter) -> str:
@@ -158,12 +190,7 @@ def search_plan(database: sqlite_utils.Database, case_filter: CaseFilter) -> str
     terms = [term.strip('"') for term in expression.split() if not term.endswith("*")]
     if not terms or len(terms) != len(expression.split()):
         return "set"  # prefix searches: no cheap count, gather them
-    placeholders = ", ".join("?" for _ in terms)
-    rows = database.execute(
-        f"SELECT term, doc FROM case_search_terms WHERE term IN ({placeholders})", terms
-    ).fetchall()
-    counts = dict(rows)
-    rarest = min(counts.get(term, 0) for term in terms)
+    rarest = min(_term_cases(database, term) for term in set(terms))
     if rarest > COMMON_WORD:
         return "probe"
     if rarest <= FEW_MATCHES:
@@ -171,10 +198,13 @@ def search_plan(database: sqlite_utils.Database, case_filter: CaseFilter) -> str
     if len(set(terms)) > 1:
         # Words that are each middling may rarely meet: a walk would pass every case to find
         # their few common matches. Count them (the index alone, a few ms) to know.
-        matches = database.execute(
-            "SELECT count(*) FROM case_search WHERE case_search MATCH ?", [expression]
-        ).fetchone()[0]
-        if matches <= FEW_MATCHES:
+        def count() -> int:
+            row = database.execute(
+                "SELECT count(*) FROM case_search WHERE case_search MATCH ?", [expression]
+            ).fetchone()
+            return int(row[0])
+
+        if _cached_count(database, f"match:{expression}", count) <= FEW_MATCHES:
             return "set"
     return "walk"
 
