@@ -246,9 +246,44 @@ CATALOG: dict[str, tuple[str, str]] = {
         "No database at {path}. Try 'desk demo' for a demo database, or choose one with --db PATH.",
     ),
     "cli.no_officers": (
-        "{path} belum punya petugas: isi dengan 'desk seed' atau impor data petugas dulu.",
-        "{path} has no officers yet: fill it with 'desk seed' or import officers first.",
+        "{path} belum punya petugas: tambahkan unit dan admin dengan 'desk unit add' dan "
+        "'desk officer add NIP --name NAMA --unit KODE --role admin'.",
+        "{path} has no officers yet: add a unit and an admin with 'desk unit add' and "
+        "'desk officer add NIP --name NAME --unit CODE --role admin'.",
     ),
+    "cli.pin_prompt": ("PIN untuk {nip}", "PIN for {nip}"),
+    "cli.officer.new_pin": ("PIN baru (minimal 6 karakter)", "New PIN (at least 6 characters)"),
+    "cli.officer.no_pin_given": ("Tidak ada PIN yang dimasukkan.", "No PIN was given."),
+    "cli.officer.bad_role": (
+        "pilih admin, petugas atau pimpinan",
+        "choose admin, petugas or pimpinan",
+    ),
+    "cli.officer.added": ("Petugas {nip} ditambahkan ({role}).", "Officer {nip} added ({role})."),
+    "cli.officer.disabled": ("Petugas {nip} dinonaktifkan.", "Officer {nip} disabled."),
+    "cli.officer.enabled": ("Petugas {nip} diaktifkan lagi.", "Officer {nip} enabled again."),
+    "cli.officer.pin_set": ("PIN {nip} disimpan.", "PIN of {nip} saved."),
+    "cli.unit.added": ("Unit {code} ditambahkan.", "Unit {code} added."),
+    "cli.backup.working": ("Membuat cadangan…", "Backing up…"),
+    "cli.backup.done": (
+        "Cadangan {cases:,} kasus ditulis ke {path} ({mb:,.1f} MB).",
+        "Backup of {cases:,} cases written to {path} ({mb:,.1f} MB).",
+    ),
+    "cli.restore.working": ("Memulihkan…", "Restoring…"),
+    "cli.restore.done": (
+        "{cases:,} kasus dipulihkan dari {path}. Isi sebelumnya disimpan di {kept}.",
+        "{cases:,} cases restored from {path}. The previous content is saved in {kept}.",
+    ),
+    "cli.audit.intact": (
+        "Rantai audit utuh: {entries:,} entri.",
+        "The audit chain is intact: {entries:,} entries.",
+    ),
+    "cli.audit.broken": (
+        "Rantai audit RUSAK mulai entri {seq}: {problem}",
+        "The audit chain is BROKEN from entry {seq}: {problem}",
+    ),
+    "cli.audit.title": ("Log audit (terbaru dulu)", "Audit log (newest first)"),
+    "cli.audit.col.at": ("waktu (UTC)", "time (UTC)"),
+    "cli.audit.col.action": ("tindakan", "action"),
     "cli.demo_created": ("Basis data demo dibuat di {path}", "Demo database created at {path}"),
     "cli.database_error": ("galat basis data: {error}", "database error: {error}"),
     "cli.check.checking": (

@@ -26,7 +26,13 @@ from db.inbox import ORDERS, key_of
 from db.timefmt import from_text, utc_now
 from desk.calendar import zone_abbreviation
 from desk.case_view import reporter_view
-from desk.cli.common import DbOption, console, database_path_for, open_for_command
+from desk.cli.common import (
+    DbOption,
+    console,
+    database_path_for,
+    open_for_command,
+    sign_in_for_command,
+)
 from desk.clocks import days_left, office_time_zone, unit_time_zone
 from desk.config import load_config, save_config
 from desk.errors import InvalidInput
@@ -231,6 +237,7 @@ def open_session(ctx: typer.Context, db: Path | None, as_nip: str | None) -> Ses
     if not nip:
         raise InvalidInput(_t("need_officer"))
     actor = load_actor(database, str(nip))
+    sign_in_for_command(database, actor)
     if chosen and config.officer_for(path) != actor.nip:
         config.remember_officer(path, actor.nip)
         save_config(config)

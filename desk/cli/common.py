@@ -16,6 +16,7 @@ from rich.text import Text
 from db import open_database
 from desk.errors import DeskError
 from desk.i18n import t
+from desk.workflow import Actor
 
 APP_NAME = "desk"
 console = Console(highlight=False)
@@ -78,3 +79,24 @@ def plain(text: object) -> Text:
     from desk.safety import printable
 
     return Text(printable(str(text)))
+
+
+def read_secret(prompt: str, *, confirm: bool = False) -> str | None:
+    """A PIN typed without echo at a terminal, else one line of stdin; None when neither."""
+    import sys
+
+    if sys.stdin is not None and sys.stdin.isatty():
+        value = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+        return str(value)
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    return line.rstrip("\r\n") or None
+
+
+def sign_in_for_command(database: sqlite_utils.Database, actor: Actor) -> None:
+    """Ask for the officer's PIN when they have one: `$DESK_PIN` for scripts, else a prompt."""
+    from desk.officers import needs_pin, sign_in
+
+    if not needs_pin(database, actor.nip):
+        return
+    pin = os.environ.get("DESK_PIN") or read_secret(t("cli.pin_prompt", nip=actor.nip))
+    sign_in(database, actor, pin)

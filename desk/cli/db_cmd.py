@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -10,11 +12,17 @@ from rich.table import Table
 
 from db import audit, open_database
 from db.migrations import CURRENT_VERSION, schema_version
-from desk.cli.common import DbOption, console, database_path_for, error_console
+from desk.cli.common import (
+    DbOption,
+    console,
+    database_path_for,
+    error_console,
+    open_for_command,
+)
 from desk.errors import DeskError
 from desk.i18n import t
 
-app = typer.Typer(help="Inspect the database.", no_args_is_help=True)
+app = typer.Typer(help="Inspect, back up and restore the database.", no_args_is_help=True)
 
 COUNTED_TABLES = (
     "units",
@@ -94,3 +102,63 @@ def check(
             console.print(t("cli.check.problem", problem=problem), markup=False)
     if problems:
         raise typer.Exit(1)
+
+
+AsOption = Annotated[
+    str | None, typer.Option("--as", help="The officer (NIP) doing this; default: the last one.")
+]
+
+
+def _actor_if_any(ctx: typer.Context, db: Path | None, as_nip: str | None) -> Any:
+    """The signed-in officer, or None for a database that has no officers yet."""
+    from desk.cli.case_cmd import open_session
+    from desk.officers import has_officers
+
+    database = open_for_command(ctx, db)
+    if not has_officers(database):
+        return database, None
+    session = open_session(ctx, db, as_nip)
+    return session.database, session.actor
+
+
+@app.command("backup")
+def backup_command(
+    ctx: typer.Context,
+    target: Annotated[Path, typer.Argument(help="The backup file to write.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    db: DbOption = None,
+    as_nip: AsOption = None,
+) -> None:
+    """Copy the database to a file, consistent even while desks are open (an admin only)."""
+    from desk.safekeeping import backup
+
+    database, actor = _actor_if_any(ctx, db, as_nip)
+    with error_console.status(t("cli.backup.working")):
+        result = backup(database, actor, target, force=force)
+    console.print(
+        t("cli.backup.done", path=result.path, cases=result.cases, mb=result.size / 1_048_576),
+        markup=False,
+    )
+
+
+@app.command("restore")
+def restore_command(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(help="The backup file to restore from.")],
+    db: DbOption = None,
+    as_nip: AsOption = None,
+) -> None:
+    """Replace the database with a backup, after checking its integrity and schema version.
+
+    The current content is saved first, beside the database, so a restore can be undone.
+    """
+    from desk.safekeeping import check_backup, restore
+
+    check_backup(source.expanduser())  # before asking anything: a bad file changes nothing
+    database, actor = _actor_if_any(ctx, db, as_nip)
+    location = database_path_for(ctx, db)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    keep = location.with_name(f"{location.stem}.before-restore-{stamp}{location.suffix or '.db'}")
+    with error_console.status(t("cli.restore.working")):
+        cases = restore(database, actor, source, keep_copy=keep)
+    console.print(t("cli.restore.done", path=source, cases=cases, kept=keep), markup=False)

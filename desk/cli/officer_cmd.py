@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from desk.cli.common import DbOption, console, open_for_command, plain
+from desk.cli.common import DbOption, console, open_for_command, plain, read_secret
+from desk.errors import InvalidInput
 from desk.i18n import role_label, t
+from desk.workflow import Actor, Role
 
 officer_app = typer.Typer(help="The officers who can use this database.", no_args_is_help=True)
 unit_app = typer.Typer(help="The units (OPD) cases are disposed to.", no_args_is_help=True)
@@ -67,3 +70,128 @@ def list_units(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = Fa
     for row in rows:
         table.add_row(plain(row["code"]), plain(row["name"]), row["tz"], str(row["officers"]))
     console.print(table)
+
+
+AsOption = Annotated[
+    str | None, typer.Option("--as", help="The officer (NIP) doing this; default: the last one.")
+]
+PinOption = Annotated[
+    bool,
+    typer.Option(
+        "--pin",
+        help="Ask for a PIN (typed twice at a terminal; one line of stdin in a script).",
+    ),
+]
+
+
+def _acting(ctx: typer.Context, db: Path | None, as_nip: str | None) -> tuple[Any, Actor]:
+    from desk.cli.case_cmd import open_session
+
+    session = open_session(ctx, db, as_nip)
+    return session.database, session.actor
+
+
+def _new_pin(ask: bool) -> str | None:
+    if not ask:
+        return None
+    pin = read_secret(t("cli.officer.new_pin"), confirm=True)
+    if not pin:
+        raise InvalidInput(t("cli.officer.no_pin_given"))
+    return pin
+
+
+@officer_app.command("add")
+def add_officer_command(
+    ctx: typer.Context,
+    nip: Annotated[str, typer.Argument(help="The officer's NIP (18 digits).")],
+    name: Annotated[str, typer.Option("--name", help="Full name.")],
+    unit: Annotated[str, typer.Option("--unit", help="Unit code (see desk unit list).")],
+    role: Annotated[
+        str, typer.Option("--role", help="admin, petugas (unit officer) or pimpinan (head).")
+    ] = "petugas",
+    pin: PinOption = False,
+    db: DbOption = None,
+    as_nip: AsOption = None,
+) -> None:
+    """Register an officer (an admin only; the first officer of a database must be an admin)."""
+    from desk.officers import NewOfficer, add_officer, has_officers
+
+    try:
+        officer_role = Role(role.strip().lower())
+    except ValueError:
+        raise typer.BadParameter(t("cli.officer.bad_role"), param_hint="--role") from None
+    database = open_for_command(ctx, db)
+    actor: Actor | None = None
+    if has_officers(database):
+        database, actor = _acting(ctx, db, as_nip)
+    add_officer(database, actor, NewOfficer(nip, name, unit, officer_role), pin=_new_pin(pin))
+    console.print(t("cli.officer.added", nip=nip.strip(), role=role_label(officer_role.value)))
+
+
+@officer_app.command("disable")
+def disable_officer_command(
+    ctx: typer.Context,
+    nip: Annotated[str, typer.Argument(help="The officer's NIP.")],
+    db: DbOption = None,
+    as_nip: AsOption = None,
+) -> None:
+    """Disable an officer: they can no longer open the desk or act (an admin only)."""
+    from desk.officers import set_active
+
+    database, actor = _acting(ctx, db, as_nip)
+    set_active(database, actor, nip, False)
+    console.print(t("cli.officer.disabled", nip=nip.strip()))
+
+
+@officer_app.command("enable")
+def enable_officer_command(
+    ctx: typer.Context,
+    nip: Annotated[str, typer.Argument(help="The officer's NIP.")],
+    db: DbOption = None,
+    as_nip: AsOption = None,
+) -> None:
+    """Enable a disabled officer again (an admin only)."""
+    from desk.officers import set_active
+
+    database, actor = _acting(ctx, db, as_nip)
+    set_active(database, actor, nip, True)
+    console.print(t("cli.officer.enabled", nip=nip.strip()))
+
+
+@officer_app.command("set-pin")
+def set_pin_command(
+    ctx: typer.Context,
+    nip: Annotated[str, typer.Argument(help="Whose PIN: your own, or anyone's for an admin.")],
+    db: DbOption = None,
+    as_nip: AsOption = None,
+) -> None:
+    """Set or change a PIN (stored only as a scrypt hash); it also lifts a lock."""
+    from desk.officers import set_pin
+
+    database, actor = _acting(ctx, db, as_nip)
+    pin = _new_pin(True)
+    assert pin is not None
+    set_pin(database, actor, nip, pin)
+    console.print(t("cli.officer.pin_set", nip=nip.strip()))
+
+
+@unit_app.command("add")
+def add_unit_command(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Short code, e.g. PUPR.")],
+    name: Annotated[str, typer.Option("--name", help="Full name of the unit (OPD).")],
+    tz: Annotated[
+        str, typer.Option("--tz", help="Time zone: Asia/Jakarta, Asia/Makassar or Asia/Jayapura.")
+    ] = "Asia/Makassar",
+    db: DbOption = None,
+    as_nip: AsOption = None,
+) -> None:
+    """Add a unit (an admin only; a new database's first unit needs no one's permission)."""
+    from desk.officers import add_unit, has_officers
+
+    database = open_for_command(ctx, db, must_exist=False)
+    actor: Actor | None = None
+    if has_officers(database):
+        database, actor = _acting(ctx, db, as_nip)
+    add_unit(database, actor, code, name, tz)
+    console.print(t("cli.unit.added", code=code.strip().upper()))
