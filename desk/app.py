@@ -59,7 +59,7 @@ class DeskApp(App[None]):
         if self.actor is None:
             from screens.officer_picker import OfficerPicker
 
-            self.push_screen(OfficerPicker(self.officers), self._officer_chosen)
+            self.push_screen(OfficerPicker(self.officers, self.db_path), self._officer_chosen)
         else:
             self._open_inbox(self.actor)
 

@@ -284,6 +284,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "cli.audit.title": ("Log audit (terbaru dulu)", "Audit log (newest first)"),
     "cli.audit.col.at": ("waktu (UTC)", "time (UTC)"),
     "cli.audit.col.action": ("tindakan", "action"),
+    "dialog.hint.pin": ("Enter masuk · Esc kembali", "Enter signs in · Esc goes back"),
+    "picker.pin_title": ("PIN untuk {name}", "PIN for {name}"),
     "cli.demo_created": ("Basis data demo dibuat di {path}", "Demo database created at {path}"),
     "cli.database_error": ("galat basis data: {error}", "database error: {error}"),
     "cli.check.checking": (

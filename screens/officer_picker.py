@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -15,6 +17,7 @@ from textual.widgets.option_list import Option
 from desk.i18n import role_label, t
 from desk.safety import printable
 from desk.workflow import Actor, Role
+from widgets.dialogs import PinDialog
 
 
 class OfficerPicker(Screen[Actor | None]):
@@ -26,9 +29,10 @@ class OfficerPicker(Screen[Actor | None]):
     OfficerPicker OptionList { height: auto; max-height: 20; }
     """
 
-    def __init__(self, officers: list[dict[str, Any]]) -> None:
+    def __init__(self, officers: list[dict[str, Any]], db_path: Path) -> None:
         super().__init__()
         self.officers = [o for o in officers if o.get("active", 1)]
+        self.db_path = db_path
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -49,9 +53,28 @@ class OfficerPicker(Screen[Actor | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         officer = next(o for o in self.officers if o["nip"] == event.option.id)
-        self.dismiss(
-            Actor(officer["nip"], officer["name"], Role(officer["role"]), officer["unit_code"])
-        )
+        actor = Actor(officer["nip"], officer["name"], Role(officer["role"]), officer["unit_code"])
+        if not officer.get("has_pin"):
+            self.dismiss(actor)
+            return
+
+        def signed_in(pin: str | None) -> None:
+            if pin is not None:
+                self.dismiss(actor)
+
+        title = t("picker.pin_title", name=printable(actor.name, keep_newlines=False))
+        self.app.push_screen(PinDialog(title, run=partial(self._sign_in, actor)), signed_in)
+
+    def _sign_in(self, actor: Actor, pin: str) -> None:
+        """Check the PIN (in the dialog's worker: scrypt takes a moment), auditing the attempt."""
+        from db import open_database
+        from desk.officers import sign_in
+
+        database = open_database(self.db_path, migrate=False)
+        try:
+            sign_in(database, actor, pin)
+        finally:
+            database.conn.close()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

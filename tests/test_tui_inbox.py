@@ -321,3 +321,42 @@ def test_worker_threads_reuse_connections(office: Path) -> None:
         thread.start()
         thread.join()
     assert all(conn is seen[0] for conn in seen)  # one connection, lent to each thread in turn
+
+
+async def test_the_picker_asks_for_a_pin_and_refuses_a_wrong_one(
+    office: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desk import officers
+    from widgets.dialogs import PinDialog
+
+    monkeypatch.setattr(officers, "SCRYPT_N", 2**10)  # the same code path, cheaper
+    monkeypatch.setenv("DESK_CONFIG", str(office.parent / "config.json"))
+    database = open_database(office)
+    officers.set_pin(database, ADMIN, PETUGAS_PUPR.nip, "siti-2026")
+    listed = [
+        {**row, "has_pin": row["nip"] == PETUGAS_PUPR.nip}
+        for row in database.query("SELECT nip, name, unit_code, role, active FROM officers")
+    ]
+    database.conn.close()
+    app = DeskApp(office, None, listed, office_tz="Asia/Makassar", clock=lambda: NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        picker = app.screen
+        options = [o.id for o in picker.query_one("OptionList").options]  # type: ignore[attr-defined]
+        await pilot.press(*["down"] * options.index(PETUGAS_PUPR.nip), "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PinDialog)
+        await pilot.press(*"salah-1", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, PinDialog)  # still asking, the failure said at the field
+        assert "PIN salah" in str(app.screen.query_one("#dialog-error").render())
+        await pilot.press(*"siti-2026", "enter")
+        await settle(app)
+        await pilot.pause()
+        assert isinstance(app.screen, InboxScreen) and app.actor == PETUGAS_PUPR
+    attempts = open_database(office).execute(
+        "SELECT action FROM audit_log WHERE actor_nip = ? AND action LIKE 'login%' ORDER BY seq",
+        [PETUGAS_PUPR.nip],
+    )
+    assert [row[0] for row in attempts] == ["login_failed", "login"]

@@ -31,6 +31,7 @@ __all__ = [
     "AssigneePicker",
     "ConfirmDialog",
     "FilterPicker",
+    "PinDialog",
     "ReasonDialog",
     "UnitPicker",
     "fuzzy_filter",
@@ -380,3 +381,34 @@ class ConfirmDialog(ActionDialog[bool]):
     def action_cancel(self) -> None:
         if not self.busy:
             self.dismiss(False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Signing in
+
+
+class PinDialog(ActionDialog[str]):
+    """Asks an officer for their PIN (never echoed); `run` checks it in a worker.
+
+    A wrong PIN is said under the field, which is cleared for the next try; the officer's
+    lock, if the tries run out, is said the same way.
+    """
+
+    def __init__(self, title: str, *, run: Callable[[str], object]) -> None:
+        super().__init__(title, t("dialog.hint.pin"), run=run)
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(id="pin", password=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#pin").focus()
+
+    @on(Input.Submitted, "#pin")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value:
+            self.submit(event.value)
+
+    def _failed(self, error: Exception) -> None:
+        super()._failed(error)
+        self.query_one("#pin", Input).value = ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from db import open_database
+from desk.cli.common import sign_in_for_command
 from desk.clocks import office_time_zone
 from desk.config import load_config, save_config
 from desk.errors import DeskError
@@ -35,13 +36,16 @@ def open_desk(db_path: Path, as_nip: str | None) -> None:
             if as_nip:
                 raise
             actor = None  # the remembered officer is gone: let them pick again
+    if actor is not None:
+        # An officer with a PIN types it before the desk opens (the picker asks in the TUI).
+        sign_in_for_command(database, actor)
     if actor is not None and as_nip:
         config.remember_officer(db_path, actor.nip)
         save_config(config)
     officers = list(
         database.query(
-            "SELECT nip, name, unit_code, role, active FROM officers WHERE active = 1 "
-            "ORDER BY role = 'admin' DESC, unit_code, name"
+            "SELECT nip, name, unit_code, role, active, pin_hash IS NOT NULL AS has_pin "
+            "FROM officers WHERE active = 1 ORDER BY role = 'admin' DESC, unit_code, name"
         )
     )
     if actor is None and not officers:
