@@ -1,0 +1,200 @@
+"""`desk export`: the cases an admin or officer selects, to CSV, XLSX, JSON Lines or JSON.
+
+The command reads the options, asks `desk.exporting.export_cases` (which enforces who may have
+personal data) and prints one summary line. Options that cannot be used are one line on stderr
+and exit status 2; a refusal or a file that cannot be written, one line and exit status 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from desk.cli.case_cmd import AsOption, open_session, print_json
+from desk.cli.common import DbOption, console, error_console
+from desk.errors import InvalidInput
+from desk.exporting import FORMATS, ExportOptions, export_cases, parse_day
+from desk.exporting.options import check_options, format_for
+from desk.exporting.service import Progress as ProgressCallback
+from desk.i18n import current_language, t
+
+BAD_OPTIONS = 2
+
+
+def export_command(
+    ctx: typer.Context,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="PATH",
+            help="The file to write (replaced when it exists). Its suffix gives the format.",
+            show_default=False,
+        ),
+    ],
+    format_name: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="|".join(FORMATS),
+            help="The format; default: from the suffix of -o.",
+            show_default=False,
+        ),
+    ] = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--status", metavar="CODE", help="Only this status (repeatable).", show_default=False
+        ),
+    ] = None,
+    unit: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--unit", metavar="CODE", help="Only this unit (repeatable).", show_default=False
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="DATE",
+            help="Received on or after this day (office time): 2026-03-01 or 01/03/2026.",
+            show_default=False,
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            metavar="DATE",
+            help="Received on or before this day (office time), the whole day included.",
+            show_default=False,
+        ),
+    ] = None,
+    query: Annotated[
+        str | None,
+        typer.Option(
+            "--query",
+            "-q",
+            metavar="Q",
+            help="A search, as in the desk's '/': words and status:, unit:, kategori:, kanal:, "
+            "anonim:, rahasia:, sesudah:, sebelum:, #number.",
+            show_default=False,
+        ),
+    ] = None,
+    include_personal: Annotated[
+        bool,
+        typer.Option(
+            "--include-personal",
+            help="Reporters' names, NIK, phone, e-mail and address unmasked (admins only).",
+        ),
+    ] = False,
+    public: Annotated[
+        bool,
+        typer.Option(
+            "--public",
+            help="For publication: no Rahasia cases, no reporter, no internal timeline.",
+        ),
+    ] = False,
+    delimiter: Annotated[
+        str,
+        typer.Option(
+            "--delimiter",
+            metavar="; , | tab",
+            help="CSV field separator (';' suits Excel in Indonesian).",
+        ),
+    ] = ";",
+    as_nip: AsOption = None,
+    db: DbOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON summary object instead of text.")
+    ] = False,
+) -> None:
+    """Export cases to CSV, XLSX, JSON Lines or JSON (personal data masked unless asked)."""
+    with _bad_options():
+        options = ExportOptions(
+            format=format_for(output, format_name),
+            statuses=tuple(status or ()),
+            units=tuple(unit or ()),
+            since=parse_day(since, "--since") if since is not None else None,
+            until=parse_day(until, "--until") if until is not None else None,
+            query=query,
+            include_personal=include_personal,
+            public=public,
+            delimiter=delimiter,
+        )
+        check_options(options)
+    session = open_session(ctx, db, as_nip)
+    with _bad_options(), _progress(enabled=not as_json) as progress:
+        summary = export_cases(
+            session.database, output, options, actor=session.actor, progress=progress
+        )
+    if as_json:
+        print_json(summary.as_json())
+        return
+    if summary.personal:
+        privacy = t("export.summary.personal")
+    elif summary.public:
+        privacy = t("export.summary.public")
+    else:
+        privacy = t("export.summary.masked")
+    line = t(
+        "export.summary",
+        count=_number(summary.cases),
+        path=summary.path,
+        format=summary.format.upper(),
+        privacy=privacy,
+    )
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def _bad_options() -> Iterator[None]:
+    """Options that cannot be used: one line on stderr, exit status 2."""
+    try:
+        yield
+    except InvalidInput as error:
+        error_console.print(f"desk: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(BAD_OPTIONS) from None
+
+
+@contextmanager
+def _progress(*, enabled: bool) -> Iterator[ProgressCallback | None]:
+    """A progress bar on stderr when it is a terminal (scripts and pipes get none)."""
+    if not (enabled and error_console.is_terminal):
+        yield None
+        return
+    with Progress(
+        TextColumn(t("export.progress")),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=error_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("export", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
+
+
+def _number(value: int) -> str:
+    text = f"{value:,}"
+    return text.replace(",", ".") if current_language() == "id" else text
