@@ -1,0 +1,258 @@
+"""`desk import`: load complaint files (CSV/TSV, XLSX, JSON, JSON Lines) into the database.
+
+The work is `desk.importing.import_files`; this module turns options into `ImportOptions`,
+finds the acting officer like `desk case` does, shows a progress bar on a terminal and prints
+the summary (or one JSON object with --json). Exit status: 0 every row accepted, 1 some rows
+rejected (or the import refused), 2 a file that cannot be read or unusable options.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from db import open_database
+from desk.cli.common import DbOption, console, database_path_for, error_console, plain
+from desk.config import load_config, save_config
+from desk.i18n import current_language, t
+from desk.importing import (
+    BadImportOptions,
+    FileUnreadable,
+    ImportOptions,
+    ImportSummary,
+    check_options,
+    import_files,
+)
+from desk.services import load_actor
+from desk.workflow import Actor
+
+
+def import_command(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="The files to import.", show_default=False)],
+    file_format: Annotated[
+        str | None,
+        typer.Option("--format", help="csv, tsv, xlsx, json or jsonl (default: detected)."),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option("--encoding", help="Text encoding, e.g. utf-8, cp1252 (default: detected)."),
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="The XLSX sheet (default: the first one).")
+    ] = None,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option("--map", help='"Column Header=field": read a column as that field.'),
+    ] = None,
+    strict_units: Annotated[
+        bool,
+        typer.Option("--strict-units", help="Reject rows naming an unknown unit (no new units)."),
+    ] = False,
+    on_error: Annotated[
+        str,
+        typer.Option("--on-error", help="skip: import the good rows; abort: stop the file."),
+    ] = "skip",
+    errors: Annotated[
+        Path | None,
+        typer.Option(
+            "--errors", help="Where to write the rejected rows (CSV).", show_default=False
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Do everything except writing; report it.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary object.")] = False,
+    db: DbOption = None,
+    as_nip: Annotated[str | None, typer.Option("--as", help="The admin importing (NIP).")] = None,
+) -> None:
+    """Import complaints from CSV/TSV, XLSX, JSON or JSON Lines files (admins only)."""
+    options = ImportOptions(
+        format=file_format.lower() if file_format else None,
+        encoding=encoding,
+        sheet=sheet,
+        mapping=mapping or [],
+        strict_units=strict_units,
+        on_error=on_error,
+        errors_path=errors,
+        dry_run=dry_run,
+    )
+    path = database_path_for(ctx, db)
+    try:  # wrong options and missing files stop before a database is created
+        check_options(options)
+        for file in files:
+            if not file.is_file():
+                raise FileUnreadable(t("import.file.missing", path=file))
+    except (BadImportOptions, FileUnreadable) as error:
+        error_console.print(f"desk: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    if dry_run and not path.exists():
+        database = open_database(":memory:")  # a dry run creates no database
+    else:
+        if not path.parent.is_dir():
+            path.parent.mkdir(parents=True, exist_ok=True)
+        database = open_database(path)
+    try:
+        actor = _actor(ctx, database, path, as_nip)
+        with _progress(enabled=not as_json and sys.stderr.isatty()) as progress:
+            summary = import_files(database, files, options, actor=actor, progress=progress)
+    except (BadImportOptions, FileUnreadable) as error:
+        error_console.print(f"desk: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    finally:
+        database.conn.close()
+    if as_json:
+        typer.echo(json.dumps(summary.as_json(), ensure_ascii=False))
+    else:
+        _print_summary(summary)
+    if summary.aborted or summary.rejected:
+        raise typer.Exit(1)
+
+
+def _actor(ctx: typer.Context, database: object, path: Path, as_nip: str | None) -> Actor | None:
+    """`--as`, else the officer last used with this database; None while it has no officers."""
+    from sqlite_utils import Database
+
+    assert isinstance(database, Database)
+    chosen = as_nip or ctx.find_root().params.get("as_nip")
+    has_officers = database.execute("SELECT 1 FROM officers LIMIT 1").fetchone() is not None
+    if not has_officers:
+        return None  # a new database imports as the system
+    config = load_config()
+    nip = chosen or config.officer_for(path)
+    if not nip:
+        return None  # the service refuses, naming the role needed
+    actor = load_actor(database, str(nip))
+    if chosen and config.officer_for(path) != actor.nip:
+        config.remember_officer(path, actor.nip)
+        save_config(config)
+    return actor
+
+
+class _progress:
+    """A rich progress bar on stderr (rows, rows/s, time left), or nothing."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.bar: Progress | None = None
+        if enabled:
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed:,.0f} / ~{task.total:,.0f}"),
+                TextColumn("{task.fields[rate]}"),
+                TaskProgressColumn(),
+                TimeRemainingColumn(),
+                console=error_console,
+                transient=True,
+            )
+        self.tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> _progress | None:
+        if self.bar is None:
+            return None
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+    def __call__(self, name: str, done: int, total: int | None) -> None:
+        assert self.bar is not None
+        task = self.tasks.get(name)
+        if task is None:
+            task = self.tasks[name] = self.bar.add_task(
+                t("import.progress", name=name), total=total, rate=""
+            )
+        speed = self.bar.tasks[task].speed
+        rate = f"{speed:,.0f}/s" if speed else ""
+        self.bar.update(task, completed=done, total=max(total or done, done), rate=rate)
+
+
+def _number(value: int) -> str:
+    text = f"{value:,}"
+    return text.replace(",", ".") if current_language() == "id" else text
+
+
+def _print_summary(summary: ImportSummary) -> None:
+    mode = t("import.summary.dry") if summary.dry_run else t("import.summary.done")
+    console.print(t("import.summary.title", mode=mode), markup=False)
+    for file in summary.files:
+        console.print(
+            plain(
+                "  "
+                + t(
+                    "import.summary.file",
+                    name=Path(file.path).name,
+                    format=file.format,
+                    encoding=file.encoding or "-",
+                    rows=_number(file.rows),
+                )
+            )
+        )
+        if file.aborted:
+            console.print(plain("  " + file.aborted))
+        if file.unknown_columns:
+            console.print(
+                plain(
+                    "  "
+                    + t("import.summary.unknown_columns", columns=", ".join(file.unknown_columns))
+                )
+            )
+    for key, value in (
+        ("inserted", summary.total("inserted")),
+        ("updated", summary.total("updated")),
+        ("unchanged", summary.total("unchanged")),
+        ("rejected", summary.rejected),
+        ("masked", summary.total("masked")),
+    ):
+        console.print(f"  {t('import.summary.' + key)}: {_number(value)}", markup=False)
+    if summary.units_created:
+        key = "import.summary.units_would" if summary.dry_run else "import.summary.units_created"
+        console.print(plain("  " + t(key, units=", ".join(summary.units_created))))
+    if summary.unknown_categories:
+        shown = ", ".join(summary.unknown_categories[:10])
+        more = len(summary.unknown_categories) - 10
+        console.print(
+            plain(
+                "  "
+                + t("import.summary.unknown_categories", categories=shown)
+                + (f" (+{more})" if more > 0 else "")
+            )
+        )
+    rate = summary.rows / summary.seconds if summary.seconds else 0
+    console.print(
+        "  "
+        + t(
+            "import.summary.speed",
+            rows=_number(summary.rows),
+            seconds=summary.seconds,
+            rate=_number(int(rate)),
+        ),
+        markup=False,
+    )
+    if summary.first_errors:
+        console.print(t("import.summary.first_errors"), markup=False)
+        for error in summary.first_errors:
+            line = t(
+                "import.summary.error_line",
+                file=Path(error.file).name,
+                row=error.row,
+                column=error.column or "-",
+                reason=error.reason,
+            )
+            console.print(plain("  " + line))
+    if summary.errors_path:
+        console.print(plain(t("import.summary.errors", path=summary.errors_path)))

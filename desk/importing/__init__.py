@@ -1,0 +1,509 @@
+"""`desk import`: load complaints from CSV/TSV, XLSX, JSON and JSON Lines files into a database.
+
+`import_files` is the whole service: it checks the officer may import (an admin, once the
+database has officers), reads every file (`readers`), turns each record into a case or a row
+error (`rows`), upserts the cases chunk by chunk (`upsert`), writes the rejected rows to an errors
+CSV and appends one audit entry per file. docs/import.md says what each rule is and why.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+import sqlite_utils
+
+import desk.importing.texts  # noqa: F401  (registers the texts)
+from db import audit, write_transaction
+from db.connection import database_path
+from db.timefmt import to_text, utc_now
+from desk.errors import ActionRefused, DeskError
+from desk.i18n import role_label, t
+from desk.importing.columns import parse_map
+from desk.importing.parallel import default_workers, prepared_rows, worker_setup
+from desk.importing.readers import FORMATS, FileInfo, FileUnreadable, inspect, records
+from desk.importing.rows import CaseRow, RowError, RowReader
+from desk.importing.upsert import Upserter
+from desk.importing.values import Categories
+from desk.workflow import Actor, Role
+
+__all__ = [
+    "BadImportOptions",
+    "FileUnreadable",
+    "ImportOptions",
+    "ImportSummary",
+    "check_options",
+    "import_files",
+]
+
+DEFAULT_CHUNK = 5_000
+SHOWN_ERRORS = 10  # rejected rows listed on screen; the CSV has all of them
+
+
+def default_chunk_size() -> int:
+    """Rows per transaction: $DESK_IMPORT_CHUNK (tests use small chunks), else 5,000."""
+    try:
+        return max(1, int(os.environ.get("DESK_IMPORT_CHUNK", DEFAULT_CHUNK)))
+    except ValueError:
+        return DEFAULT_CHUNK
+
+
+class BadImportOptions(DeskError):
+    """Options that cannot be used (exit status 2)."""
+
+
+class _Abort(Exception):
+    """--on-error abort met a bad row: the file's transaction is rolled back."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class ImportOptions:
+    format: str | None = None  # csv, tsv, xlsx, json, jsonl; None: detected
+    encoding: str | None = None  # None: detected
+    sheet: str | None = None
+    mapping: Sequence[str] = ()  # --map "Header=field"
+    strict_units: bool = False
+    on_error: str = "skip"  # or "abort"
+    errors_path: Path | None = None
+    dry_run: bool = False
+    chunk_size: int = field(default_factory=default_chunk_size)
+
+
+@dataclass
+class RejectedRow:
+    file: str
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class FileSummary:
+    path: str
+    format: str
+    encoding: str | None
+    sha256: str
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    masked: int = 0
+    unknown_columns: list[str] = field(default_factory=list)
+    aborted: str | None = None
+
+
+@dataclass
+class ImportSummary:
+    files: list[FileSummary] = field(default_factory=list)
+    units_created: list[str] = field(default_factory=list)
+    unknown_categories: list[str] = field(default_factory=list)
+    errors_path: str | None = None
+    first_errors: list[RejectedRow] = field(default_factory=list)
+    dry_run: bool = False
+    seconds: float = 0.0
+
+    def total(self, name: str) -> int:
+        return sum(int(getattr(summary, name)) for summary in self.files)
+
+    @property
+    def rows(self) -> int:
+        return self.total("rows")
+
+    @property
+    def rejected(self) -> int:
+        return self.total("rejected")
+
+    @property
+    def aborted(self) -> bool:
+        return any(summary.aborted for summary in self.files)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "files": len(self.files),
+            "rows": self.rows,
+            "inserted": self.total("inserted"),
+            "updated": self.total("updated"),
+            "unchanged": self.total("unchanged"),
+            "rejected": self.rejected,
+            "units_created": list(self.units_created),
+            "errors_path": self.errors_path,
+            "masked": self.total("masked"),
+            "unknown_categories": list(self.unknown_categories),
+            "dry_run": self.dry_run,
+            "seconds": round(self.seconds, 3),
+            "per_file": [asdict(summary) for summary in self.files],
+        }
+
+
+# progress(file name, rows read so far, estimated rows of the file or None)
+Progress = Callable[[str, int, int | None], None]
+
+
+def import_files(
+    database: sqlite_utils.Database,
+    paths: Sequence[Path],
+    options: ImportOptions,
+    *,
+    actor: Actor | None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> ImportSummary:
+    """Import `paths` into `database` as `actor`; see the module docstring and docs/import.md.
+
+    Raises `ActionRefused` when the officer may not import, `BadImportOptions` for unusable
+    options and `FileUnreadable` (before anything is written) for a file that cannot be read.
+    """
+    started = time.perf_counter()
+    now = (now or utc_now()).replace(microsecond=0)
+    overrides = check_options(options)
+    _check_permission(database, actor)
+    infos = [_inspect(Path(path), options, overrides) for path in paths]
+    summary = ImportSummary(dry_run=options.dry_run)
+    errors = _ErrorsFile(database, options.errors_path, now)
+    categories = Categories()
+    conn = database.conn
+    if conn.in_transaction:
+        raise ValueError("import_files writes in its own transactions: call it outside one")
+    if options.dry_run:
+        conn.execute("BEGIN IMMEDIATE")  # everything below happens, then is rolled back
+    try:
+        upserter = Upserter(
+            database, now=now, strict_units=options.strict_units, on_reject=_no_reject
+        )
+        for info in infos:
+            summary.files.append(
+                _import_file(
+                    database,
+                    info,
+                    options,
+                    overrides,
+                    upserter,
+                    categories,
+                    errors,
+                    summary,
+                    actor,
+                    now,
+                    progress,
+                )
+            )
+            if summary.aborted:
+                break
+        summary.units_created = list(upserter.units_created)
+    finally:
+        if options.dry_run and conn.in_transaction:
+            conn.execute("ROLLBACK")
+        errors.close()
+    summary.errors_path = str(errors.path) if errors.count else None
+    summary.first_errors = errors.first
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _no_reject(row: CaseRow, error: RowError) -> None:
+    raise AssertionError("set per file")
+
+
+def check_options(options: ImportOptions) -> dict[str, str]:
+    """The --map overrides; raises `BadImportOptions` for an unusable option."""
+    if options.format is not None and options.format not in FORMATS:
+        raise BadImportOptions(
+            t("import.opt.format", value=options.format, choices=", ".join(FORMATS))
+        )
+    if options.on_error not in ("skip", "abort"):
+        raise BadImportOptions(t("import.opt.on_error"))
+    if options.errors_path is not None and not options.errors_path.parent.is_dir():
+        raise BadImportOptions(t("import.opt.errors", folder=options.errors_path.parent))
+    if options.encoding is not None:
+        try:
+            options.encoding = codecs.lookup(options.encoding).name
+        except LookupError as error:
+            raise BadImportOptions(t("import.opt.encoding", value=options.encoding)) from error
+    try:
+        return parse_map(list(options.mapping))
+    except ValueError as error:
+        key, value = error.args
+        if key == "import.opt.map_field":
+            from desk.importing.columns import FIELDS
+
+            raise BadImportOptions(
+                t(key, field=value, choices=", ".join((*FIELDS, "extra")))
+            ) from error
+        raise BadImportOptions(t(key, value=value)) from error
+
+
+def _check_permission(database: sqlite_utils.Database, actor: Actor | None) -> None:
+    """Once a database has officers, only an admin imports; before that, the system does."""
+    has_officers = database.execute("SELECT 1 FROM officers LIMIT 1").fetchone() is not None
+    if not has_officers:
+        return
+    if actor is None:
+        raise ActionRefused(t("import.refused.nobody"))
+    if actor.role is not Role.ADMIN:
+        raise ActionRefused(t("import.refused.role", nip=actor.nip, role=role_label(actor.role)))
+
+
+def _inspect(path: Path, options: ImportOptions, overrides: dict[str, str]) -> FileInfo:
+    info = inspect(path, options.format, options.encoding)
+    if options.sheet is not None and info.format != "xlsx":
+        raise BadImportOptions(t("import.opt.sheet"))
+    # Reach the first row now, so that a missing sheet or header stops before anything is written.
+    first = records(info, options.sheet, overrides)
+    try:
+        next(first, None)
+    finally:
+        first.close()
+    return info
+
+
+def _import_file(
+    database: sqlite_utils.Database,
+    info: FileInfo,
+    options: ImportOptions,
+    overrides: dict[str, str],
+    upserter: Upserter,
+    categories: Categories,
+    errors: _ErrorsFile,
+    summary: ImportSummary,
+    actor: Actor | None,
+    now: datetime,
+    progress: Progress | None,
+) -> FileSummary:
+    name = info.path.name
+    result = FileSummary(str(info.path), info.format, info.encoding, info.sha256)
+    reader = RowReader(overrides, categories, upserter.units.tz_for)
+    abort = options.on_error == "abort"
+    pending: list[RejectedRow] = []  # rejected rows of the current chunk (or, aborting, the file)
+
+    def reject(row: int, error: RowError) -> None:
+        result.rejected += 1
+        pending.append(RejectedRow(str(info.path), row, error.column, error.value, error.reason))
+        if abort:
+            raise _Abort(t("import.aborted", path=info.path, row=row, reason=error.reason))
+
+    upserter.on_reject = lambda case_row, error: reject(case_row.row, error)
+    units_before = len(upserter.units_created)  # units created by earlier files of the import
+    seen = _SeenKeys(database)
+    chunk: list[CaseRow] = []
+    repeated: list[tuple[CaseRow, int]] = []  # rows whose key an earlier row of the chunk had
+    unknown_categories: dict[str, None] = {}
+
+    def duplicate(case_row: CaseRow, first: int) -> None:
+        reject(
+            case_row.row,
+            RowError(
+                "tracking_no",
+                case_row.key,
+                t("import.row.duplicate", value=case_row.key, row=first),
+            ),
+        )
+
+    def flush() -> None:
+        # Keys read in earlier chunks, looked up once per chunk (a row at a time when aborting).
+        earlier = seen.earlier_chunks()
+        for case_row, first in repeated:
+            duplicate(case_row, earlier.get(case_row.key, first))
+        repeated.clear()
+        if earlier:
+            for case_row in chunk:
+                if case_row.key in earlier:
+                    duplicate(case_row, earlier[case_row.key])
+            chunk[:] = [case_row for case_row in chunk if case_row.key not in earlier]
+        seen.end_chunk()
+        outcome = upserter.write(chunk)
+        result.inserted += outcome.inserted
+        result.updated += outcome.updated
+        result.unchanged += outcome.unchanged
+        chunk.clear()
+        if not abort:  # the chunk is committed: its rejected rows are final
+            errors.write(pending)
+            pending.clear()
+
+    workers = 0 if abort else default_workers()
+    setup = worker_setup(overrides, upserter.units.tz_by_key(), upserter.units.office_tz)
+    try:
+        with write_transaction(database) if abort else _nothing():
+            rows = prepared_rows(reader, records(info, options.sheet, overrides), workers, setup)
+            for number, prepared in rows:
+                result.rows += 1
+                if isinstance(prepared, RowError):
+                    reject(number, prepared)
+                    continue
+                case_row = prepared
+                first = seen.first_row(case_row.key, everywhere=abort)
+                if first is not None:
+                    if abort:
+                        duplicate(case_row, first)
+                    repeated.append((case_row, first))
+                    continue
+                seen.add(case_row.key, number)
+                result.masked += case_row.masked
+                if case_row.unknown_category:
+                    unknown_categories.setdefault(case_row.unknown_category)
+                chunk.append(case_row)
+                if len(chunk) >= options.chunk_size:
+                    flush()
+                    if progress is not None:
+                        progress(name, result.rows, info.rows_estimate(result.rows))
+            if chunk or repeated:
+                flush()
+            _audit(database, info, result, upserter.units_created[units_before:], actor, now)
+    except _Abort as stop:
+        result.aborted = stop.message
+        result.inserted = result.updated = result.unchanged = 0
+        upserter.units.reload()  # the file's new units were rolled back with it
+        del upserter.units_created[units_before:]
+    errors.write(pending)
+    if progress is not None:
+        progress(name, result.rows, result.rows)
+    result.unknown_columns = list(reader.unknown_columns)
+    for category in unknown_categories:
+        if category not in summary.unknown_categories:
+            summary.unknown_categories.append(category)
+    return result
+
+
+class _SeenKeys:
+    """The keys already read from this file, with their row: a key read again is a row error.
+
+    Kept in a temporary table rather than a dict, so that a file of millions of rows stays in
+    bounded memory; the current chunk's keys are in a dict until the chunk is written.
+    """
+
+    def __init__(self, database: sqlite_utils.Database) -> None:
+        self.conn = database.conn
+        self.conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS desk_import_seen "
+            "(key TEXT PRIMARY KEY, row INTEGER NOT NULL) WITHOUT ROWID"
+        )
+        self.conn.execute("DELETE FROM temp.desk_import_seen")
+        self.chunk: dict[str, int] = {}
+
+    def first_row(self, key: str, *, everywhere: bool) -> int | None:
+        """The row that had `key` in this chunk (`everywhere`: or in an earlier one)."""
+        first = self.chunk.get(key)
+        if first is None and everywhere:
+            found = self.conn.execute(
+                "SELECT row FROM temp.desk_import_seen WHERE key = ?", [key]
+            ).fetchone()
+            first = found[0] if found else None
+        return first
+
+    def add(self, key: str, row: int) -> None:
+        self.chunk[key] = row
+
+    def earlier_chunks(self) -> dict[str, int]:
+        """Keys of the current chunk that earlier chunks had, with their first row."""
+        if not self.chunk:
+            return {}
+        found = self.conn.execute(
+            "SELECT key, row FROM temp.desk_import_seen "
+            "WHERE key IN (SELECT value FROM json_each(?))",
+            [json.dumps(list(self.chunk))],
+        )
+        return {str(key): int(row) for key, row in found}
+
+    def end_chunk(self) -> None:
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO temp.desk_import_seen VALUES (?, ?)", self.chunk.items()
+        )
+        self.chunk.clear()
+
+
+class _nothing:
+    """A context manager that does nothing (skip mode commits chunk by chunk)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _audit(
+    database: sqlite_utils.Database,
+    info: FileInfo,
+    result: FileSummary,
+    units_created: list[str],
+    actor: Actor | None,
+    now: datetime,
+) -> None:
+    """One audit entry per imported file: its name, sha256 and what happened to its rows."""
+    with write_transaction(database):
+        audit.append(
+            database,
+            at=to_text(now),
+            actor_nip=actor.nip if actor else None,
+            action="import",
+            detail={
+                "file": info.path.name,
+                "sha256": info.sha256,
+                "format": info.format,
+                "encoding": info.encoding,
+                "rows": result.rows,
+                "inserted": result.inserted,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "rejected": result.rejected,
+                "units_created": units_created,
+            },
+        )
+
+
+class _ErrorsFile:
+    """The rejected rows as CSV: file, row, column, value, reason; created at the first one."""
+
+    def __init__(self, database: sqlite_utils.Database, path: Path | None, now: datetime) -> None:
+        if path is None:
+            location = database_path(database)
+            stamp = now.strftime("%Y%m%dT%H%M%SZ")
+            path = (
+                Path(f"{location}.import-errors-{stamp}.csv")
+                if location
+                else Path.cwd() / f"desk-import-errors-{stamp}.csv"
+            )
+        self.path = path
+        self.count = 0
+        self.first: list[RejectedRow] = []
+        self._handle: IO[str] | None = None
+        self._writer: Any = None
+
+    def write(self, rows: list[RejectedRow]) -> None:
+        if not rows:
+            return
+        if self._writer is None:
+            self._handle = self.path.open("w", encoding="utf-8-sig", newline="")
+            self._writer = csv.writer(self._handle)
+            self._writer.writerow(
+                [t(f"import.csv.{name}") for name in ("file", "row", "column", "value", "reason")]
+            )
+        for row in sorted(rows, key=lambda rejected: rejected.row):
+            self.count += 1
+            if len(self.first) < SHOWN_ERRORS:
+                self.first.append(row)
+            self._writer.writerow(
+                [row.file, row.row, row.column, _neutralise(row.value), row.reason]
+            )
+        rows.clear()
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+
+def _neutralise(value: str) -> str:
+    """A value opened in a spreadsheet must not run as a formula (the export does the same)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

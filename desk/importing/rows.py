@@ -1,0 +1,389 @@
+"""One record to one case: columns to fields, cells to values, or a row error.
+
+A spreadsheet-like row (CSV, XLSX, a JSON object) goes through the column aliases and the value
+rules of `values`; a desk-case/1 record (docs/case-format.md) is taken as written, timeline
+included. Either way the result is a `CaseRow`, or a `RowError` naming the column and the value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from db.timefmt import to_text
+from desk.i18n import t
+from desk.importing.columns import field_for
+from desk.importing.readers import Record
+from desk.importing.values import (
+    BadValue,
+    Categories,
+    is_masked,
+    parse_bool,
+    parse_channel,
+    parse_classification,
+    parse_day,
+    parse_instant,
+    parse_nik,
+    parse_rating,
+    parse_status,
+    unneutralise,
+)
+
+CASE_FORMAT = "desk-case/1"
+STATUSES = (
+    "baru",
+    "tunda",
+    "terverifikasi",
+    "dikembalikan",
+    "diproses",
+    "ditanggapi",
+    "selesai",
+    "diarsipkan",
+)
+REPORTER = ("name", "nik", "phone", "email", "address")
+TITLE_FROM_BODY = 100  # characters of the body's first line used when a row has no title
+MAX_TEXT = 1_000_000  # a cell longer than this is a broken file, not a complaint
+
+
+class RowError(Exception):
+    """A row that cannot be imported: the column, the value and why."""
+
+    def __init__(self, column: str, value: object, reason: str) -> None:
+        super().__init__(reason)
+        self.column = column
+        self.value = "" if value is None else str(value)
+        self.reason = reason
+
+
+@dataclass
+class CaseRow:
+    """A row ready to be upserted. `fields` holds only the case columns the row gives."""
+
+    row: int
+    key: str
+    fields: dict[str, Any]
+    reporter: dict[str, str]
+    extra: dict[str, Any] | None
+    unit_text: str | None = None
+    status_at: str | None = None  # when the imported status began, when the row says it
+    masked: int = 0
+    unknown_category: str | None = None
+    full: dict[str, Any] | None = None  # a desk-case/1 record: local_id, clocks, events...
+    events: list[dict[str, Any]] = field(default_factory=list)
+    stems: tuple[str, str] | None = None  # title and body stemmed (by a worker), if done yet
+    local_id: str | None = None  # the case's local id when the file gives it (our exports do)
+    unit_name: str | None = None  # the name for a unit that has to be created
+    assignee: str | None = None
+    due: tuple[str | None, str] | None = None  # (due_at, due_kind) as an export of ours wrote
+
+
+class RowReader:
+    """Turns the records of one file into `CaseRow`s.
+
+    `unit_tz(text)` is the time zone of the unit a row names (the office's for an unknown or
+    missing unit): a time written without zone is local time there.
+    """
+
+    def __init__(
+        self,
+        overrides: dict[str, str],
+        categories: Categories,
+        unit_tz: Callable[[str | None], str],
+    ) -> None:
+        self.overrides = overrides
+        self.categories = categories
+        self.unit_tz = unit_tz
+        self._layouts: dict[tuple[str, ...], list[tuple[str, str | None]]] = {}
+        self.unknown_columns: dict[str, None] = {}
+
+    def layout(self, headers: tuple[str, ...]) -> list[tuple[str, str | None]]:
+        """(header, field or None) per column; a second column for the same field is extra."""
+        found = self._layouts.get(headers)
+        if found is None:
+            seen: set[str] = set()
+            found = []
+            for header in headers:
+                name = field_for(header, self.overrides) if header else None
+                if name is not None and name in seen:
+                    name = None
+                if name is None:
+                    if header and not header.startswith("\x00"):
+                        self.unknown_columns.setdefault(header)
+                else:
+                    seen.add(name)
+                found.append((header, name))
+            self._layouts[headers] = found
+        return found
+
+    def read(self, record: Record) -> CaseRow:
+        if record.values is not None:
+            return self._row(record.row, record.headers, record.values)
+        cells = record.cells or {}
+        row = record.row
+        if "\x00bad_json" in cells:
+            raise RowError("", "", t("import.row.json", reason=cells["\x00bad_json"]))
+        if "\x00not_an_object" in cells:
+            raise RowError("", cells["\x00not_an_object"], t("import.row.record"))
+        if cells.get("format") == CASE_FORMAT:
+            return self._case_record(row, cells)
+        return self._row(row, tuple(cells), list(cells.values()))
+
+    # -- a spreadsheet-like row -----------------------------------------------------------------
+
+    def _row(self, row: int, headers: tuple[str, ...], cells: list[Any]) -> CaseRow:
+        values: dict[str, tuple[str, Any]] = {}
+        extra: dict[str, Any] = {}
+        for (header, name), value in zip(self.layout(headers), cells, strict=False):
+            if value is None:
+                continue
+            if value.__class__ is str:
+                value = value.strip()
+                if not value:
+                    continue
+                if value[0] == "'":
+                    value = unneutralise(value)
+                if len(value) > MAX_TEXT:
+                    raise RowError(header, value[:40], t("import.row.too_long"))
+            elif isinstance(value, dict | list):
+                value = json.dumps(value, ensure_ascii=False)
+            elif not isinstance(value, datetime):
+                value = str(value)
+            if name is None:
+                extra[header] = value if not isinstance(value, datetime) else value.isoformat()
+            else:
+                values[name] = (header, value)
+        return self._build(row, values, extra or None)
+
+    def _build(
+        self, row: int, values: dict[str, tuple[str, Any]], extra: dict[str, Any] | None
+    ) -> CaseRow:
+        def text(name: str) -> str | None:
+            item = values.get(name)
+            return None if item is None else str(item[1])
+
+        tracking = (text("tracking_no") or "").lstrip("#").strip()
+        local_id = (text("local_id") or "").strip() or None
+        key = tracking or local_id  # a case recorded at the desk may have no number yet
+        if not key:
+            raise RowError("tracking_no", "", t("import.row.no_key"))
+        fields: dict[str, Any] = {"tracking_no": tracking or None}
+        status_text = values.get("status")
+        unit_text = text("unit_code") or text("unit_name")
+        status: str | None = None
+        if status_text is not None:
+            try:
+                status, disposed_to = parse_status(str(status_text[1]))
+            except BadValue as error:
+                raise RowError(status_text[0], status_text[1], str(error)) from error
+            unit_text = unit_text or disposed_to
+            fields["status"] = status
+            if status in ("terverifikasi", "diproses", "ditanggapi") and not unit_text:
+                raise RowError(
+                    status_text[0], status_text[1], t("import.row.status_unit", status=status)
+                )
+        tz = self.unit_tz(unit_text)
+
+        def parsed(name: str, parse: Callable[[Any], Any]) -> Any:
+            header, value = values[name]
+            try:
+                return parse(value)
+            except BadValue as error:
+                raise RowError(header, value, str(error)) from error
+
+        def instant(value: Any) -> str:
+            if isinstance(value, datetime):
+                if value.tzinfo is None:
+                    value = value.replace(tzinfo=ZoneInfo(tz))
+                return to_text(value.astimezone(UTC))
+            return to_text(parse_instant(str(value), tz))
+
+        def day(value: Any) -> str:
+            if isinstance(value, datetime):
+                return value.date().isoformat()
+            return parse_day(str(value))
+
+        body = text("body")
+        title = text("title")
+        if not body:
+            raise RowError("body", "", t("import.row.no_body"))
+        if not title:
+            title = body.strip().splitlines()[0][:TITLE_FROM_BODY]
+        fields["title"] = title
+        fields["body"] = body
+        if "received_at" not in values:
+            raise RowError("received_at", "", t("import.row.no_received"))
+        fields["received_at"] = parsed("received_at", instant)
+        status_at = parsed("updated_at", instant) if "updated_at" in values else None
+        if "incident_date" in values:
+            fields["incident_date"] = parsed("incident_date", day)
+        for name in ("anonymous", "confidential"):
+            if name in values:
+                fields[name] = parsed(name, lambda value: parse_bool(str(value)))
+        if "classification" in values:
+            fields["classification"] = parsed(
+                "classification", lambda value: parse_classification(str(value))
+            )
+        if "channel" in values:
+            fields["channel"] = parse_channel(str(values["channel"][1]))
+        if "rating" in values:
+            fields["rating"] = parsed("rating", lambda value: parse_rating(str(value)))
+        for name in ("complaint_id", "location"):
+            if name in values:
+                fields[name] = str(values[name][1])
+        unknown_category = None
+        main = None
+        if "category" in values:
+            main, known = self.categories.main_category(str(values["category"][1]))
+            fields["category"] = main
+            if not known:
+                unknown_category = main
+        if "subcategory" in values:
+            sub, known = self.categories.subcategory(main, str(values["subcategory"][1]))
+            fields["subcategory"] = sub
+        due = None
+        if "due_kind" in values:
+            due_kind = str(values["due_kind"][1])
+            if due_kind not in ("verifikasi", "tindak_lanjut"):
+                raise RowError(
+                    values["due_kind"][0], due_kind, t("import.row.due_kind", value=due_kind)
+                )
+            due = (parsed("due_at", instant) if "due_at" in values else None, due_kind)
+        reporter: dict[str, str] = {}
+        masked = 0
+        for name in REPORTER:
+            value = text(name)
+            if not value:
+                continue
+            if is_masked(value):
+                masked += 1
+                continue
+            if name == "nik":
+                value = parsed("nik", lambda cell: parse_nik(str(cell)))
+            reporter[name] = value
+        return CaseRow(
+            row=row,
+            key=key,
+            fields=fields,
+            reporter=reporter,
+            extra=extra,
+            unit_text=unit_text,
+            status_at=status_at,
+            masked=masked,
+            unknown_category=unknown_category,
+            local_id=local_id,
+            unit_name=text("unit_name") if text("unit_code") else None,
+            assignee=text("assignee_nip"),
+            due=due,
+        )
+
+    # -- a desk-case/1 record -------------------------------------------------------------------
+
+    def _case_record(self, row: int, record: dict[str, Any]) -> CaseRow:
+        def bad(column: str, value: object, reason: str) -> RowError:
+            return RowError(column, value, t("import.row.case_format", reason=reason))
+
+        key = str(record.get("tracking_no") or record.get("local_id") or "").strip()
+        if not key:
+            raise RowError("tracking_no", "", t("import.row.no_key"))
+        for name in ("title", "body", "received_at", "status", "local_id"):
+            if not isinstance(record.get(name), str) or not record[name]:
+                raise bad(name, record.get(name), f"{name} missing")
+        if record["status"] not in STATUSES:
+            raise RowError(
+                "status", record["status"], t("import.row.status", value=record["status"])
+            )
+        try:
+            received = to_text(parse_instant(record["received_at"], "UTC"))
+        except BadValue as error:
+            raise RowError("received_at", record["received_at"], str(error)) from error
+        fields: dict[str, Any] = {
+            "tracking_no": record.get("tracking_no") or None,
+            "complaint_id": record.get("complaint_id"),
+            "title": record["title"],
+            "body": record["body"],
+            "classification": record.get("classification") or "pengaduan",
+            "category": record.get("category"),
+            "subcategory": record.get("subcategory"),
+            "channel": record.get("channel") or "web",
+            "location": record.get("location"),
+            "incident_date": record.get("incident_date"),
+            "anonymous": int(bool(record.get("anonymous"))),
+            "confidential": int(bool(record.get("confidential"))),
+            "rating": record.get("rating"),
+            "status": record["status"],
+            "received_at": received,
+        }
+        if fields["classification"] not in ("pengaduan", "aspirasi", "permintaan_informasi"):
+            raise RowError(
+                "classification",
+                fields["classification"],
+                t("import.row.classification", value=fields["classification"]),
+            )
+        if fields["rating"] is not None and fields["rating"] not in (1, 2, 3, 4, 5):
+            raise RowError(
+                "rating", fields["rating"], t("import.row.rating", value=fields["rating"])
+            )
+        reporter: dict[str, str] = {}
+        masked = 0
+        person = record.get("reporter")
+        if isinstance(person, dict):
+            for name in REPORTER:
+                value = person.get(name)
+                if not value:
+                    continue
+                value = str(value)
+                if person.get("masked") or is_masked(value):
+                    masked += 1  # an export without --include-personal: never stored
+                    continue
+                if name == "nik":
+                    try:
+                        value = parse_nik(value)
+                    except BadValue as error:
+                        raise RowError("reporter.nik", value, str(error)) from error
+                reporter[name] = value
+        events = record.get("events") or []
+        if not isinstance(events, list):
+            raise bad("events", "", "events is not a list")
+        checked: list[dict[str, Any]] = []
+        for event in events:
+            if not isinstance(event, dict) or not all(
+                isinstance(event.get(name), str) and event.get(name)
+                for name in ("at", "kind", "actor_kind", "visibility")
+            ):
+                raise bad("events", json.dumps(event, ensure_ascii=False)[:80], "event incomplete")
+            if event["actor_kind"] not in ("officer", "reporter", "system", "import"):
+                raise bad("events", event["actor_kind"], "unknown actor_kind")
+            if event["visibility"] not in ("public", "internal"):
+                raise bad("events", event["visibility"], "unknown visibility")
+            checked.append(event)
+        unit_code = record.get("unit_code")
+        extra = record.get("extra") if isinstance(record.get("extra"), dict) else None
+        return CaseRow(
+            row=row,
+            key=key,
+            fields=fields,
+            reporter=reporter,
+            extra=extra or None,
+            unit_text=str(unit_code) if unit_code else None,
+            masked=masked,
+            local_id=record["local_id"],
+            unit_name=record.get("unit_name"),
+            full={
+                "local_id": record["local_id"],
+                "unit_name": record.get("unit_name"),
+                "updated_at": record.get("updated_at"),
+                "version": record.get("version"),
+                "due_at": record.get("due_at"),
+                "due_kind": record.get("due_kind"),
+                "auto_at": record.get("auto_at"),
+                "auto_kind": record.get("auto_kind"),
+                "hold_remaining_hk": record.get("hold_remaining_hk"),
+                "assignee_nip": record.get("assignee_nip"),
+                "duplicate_of": record.get("duplicate_of"),
+            },
+            events=checked,
+        )

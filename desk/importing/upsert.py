@@ -1,0 +1,519 @@
+"""Writing one chunk of rows: insert the new cases, update the changed ones, skip the rest.
+
+A chunk is one transaction. New cases are inserted with `executemany`; for a chunk of more than a
+few new cases the three `cases_search_*` triggers are dropped inside the transaction and the
+search rows are inserted directly with the stems computed here, then the triggers are created
+again before the commit (as desk/seed.py does), so a killed import never leaves a database
+without them. Updates run with the triggers in place, before they are dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from db import write_transaction
+from db.stemming import stem_text
+from db.timefmt import from_text, to_text
+from desk.i18n import t
+from desk.importing.clocks import ImportClocks, Units
+from desk.importing.rows import REPORTER, CaseRow, RowError
+from desk.seed import ulid_text
+
+SEARCH_TRIGGERS = ("cases_search_insert", "cases_search_update", "cases_search_delete")
+_EXPECTED_INSERT_TRIGGER = "desk_stem(new.title), desk_stem(new.body)"
+DIRECT_INDEX_FROM = 50  # fewer new cases than this: let the triggers index them
+
+CASE_COLUMNS = (
+    "id",
+    "local_id",
+    "tracking_no",
+    "complaint_id",
+    "title",
+    "body",
+    "classification",
+    "category",
+    "subcategory",
+    "channel",
+    "location",
+    "incident_date",
+    "anonymous",
+    "confidential",
+    "status",
+    "unit_code",
+    "assignee_nip",
+    "received_at",
+    "updated_at",
+    "version",
+    "due_at",
+    "due_kind",
+    "auto_at",
+    "auto_kind",
+    "hold_remaining_hk",
+    "duplicate_of",
+    "rating",
+    "source",
+    "extra",
+)
+INSERT_CASE = (
+    f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) VALUES ({', '.join('?' for _ in CASE_COLUMNS)})"
+)
+INSERT_REPORTER = (
+    "INSERT INTO reporters (case_id, name, nik, phone, email, address) VALUES (?, ?, ?, ?, ?, ?)"
+)
+INSERT_EVENT = (
+    "INSERT INTO events (case_id, at, actor_kind, actor_nip, kind, visibility, from_status, "
+    "to_status, unit_code, body, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# Fields compared to decide whether a row changes its case (reporter fields are compared apart).
+COMPARED = (
+    "complaint_id",
+    "title",
+    "body",
+    "classification",
+    "category",
+    "subcategory",
+    "channel",
+    "location",
+    "incident_date",
+    "anonymous",
+    "confidential",
+    "rating",
+    "status",
+    "received_at",
+)
+# Which of them a desk-case/1 record also carries for its clocks.
+CLOCK_COLUMNS = ("due_at", "due_kind", "auto_at", "auto_kind", "hold_remaining_hk")
+PUBLIC_KINDS = frozenset({"received"})
+
+
+def _json(data: Any) -> str | None:
+    return (
+        json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        if data
+        else None
+    )
+
+
+def search_triggers(database: sqlite_utils.Database) -> dict[str, str] | None:
+    """The SQL of the search triggers, if they are the ones this module can stand in for."""
+    rows = database.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cases' "
+        "AND name IN (?, ?, ?)",
+        SEARCH_TRIGGERS,
+    ).fetchall()
+    triggers = {str(name): str(sql) for name, sql in rows}
+    if set(triggers) != set(SEARCH_TRIGGERS) or _EXPECTED_INSERT_TRIGGER not in " ".join(
+        triggers["cases_search_insert"].split()
+    ):
+        return None  # an unknown search schema: let the triggers index each row
+    return triggers
+
+
+@dataclass
+class ChunkResult:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[CaseRow, RowError]] = field(default_factory=list)
+
+
+class Upserter:
+    """Writes chunks of one import; keeps the units, officers and clocks it looked up."""
+
+    def __init__(
+        self,
+        database: sqlite_utils.Database,
+        *,
+        now: datetime,
+        strict_units: bool,
+        on_reject: Callable[[CaseRow, RowError], None],
+    ) -> None:
+        self.database = database
+        self.now = now
+        self.now_text = to_text(now)
+        self.strict_units = strict_units
+        self.on_reject = on_reject
+        self.units = Units(database)
+        self.clocks = ImportClocks(database, self.units)
+        self.triggers = search_triggers(database)
+        self.officers = {nip for (nip,) in database.execute("SELECT nip FROM officers")}
+        self.units_created: list[str] = []
+        # Local ids: ULIDs made here, seeded from the OS (python-ulid's are slower per row).
+        self._random = random.Random(int.from_bytes(os.urandom(16), "big")).getrandbits
+
+    # -- one chunk ------------------------------------------------------------------------------
+
+    def write(self, rows: list[CaseRow]) -> ChunkResult:
+        result = ChunkResult()
+        with write_transaction(self.database):
+            accepted = self._resolve_units(rows)
+            existing = self._existing(accepted)
+            new: list[tuple[CaseRow, str | None]] = []
+            local_ids: set[str] = set()  # two new rows of a chunk never share a local id
+            for row, unit in accepted:
+                found = existing.get(row.key)
+                if found is None and row.local_id is not None:
+                    found = existing.get("\x00" + row.local_id)
+                if found is None:
+                    if row.local_id in local_ids:
+                        row.local_id = None
+                    if row.local_id is not None:
+                        local_ids.add(row.local_id)
+                    new.append((row, unit))
+                elif self._update(row, unit, found):
+                    result.updated += 1
+                else:
+                    result.unchanged += 1
+            if new:
+                self._insert(new)
+            result.inserted = len(new)
+        return result
+
+    def _resolve_units(self, rows: list[CaseRow]) -> list[tuple[CaseRow, str | None]]:
+        accepted: list[tuple[CaseRow, str | None]] = []
+        for row in rows:
+            unit = None
+            if row.unit_text:
+                unit = self.units.find(row.unit_text)
+                if unit is None:
+                    if self.strict_units:
+                        self.on_reject(
+                            row,
+                            RowError(
+                                "unit_code",
+                                row.unit_text,
+                                t("import.row.unit_unknown", value=row.unit_text),
+                            ),
+                        )
+                        continue
+                    unit = self.units.create(row.unit_text, row.unit_name)
+                    self.units_created.append(unit)
+            accepted.append((row, unit))
+        return accepted
+
+    def _existing(self, rows: list[tuple[CaseRow, str | None]]) -> dict[str, dict[str, Any]]:
+        """The cases already there, by tracking number (and by "\\0" + local id)."""
+        keys = [row.fields["tracking_no"] for row, _ in rows if row.fields.get("tracking_no")]
+        local_ids = [row.local_id for row, _ in rows if row.local_id is not None]
+        found: dict[str, dict[str, Any]] = {}
+        select = (
+            "SELECT c.*, r.case_id AS r_case, r.name AS r_name, r.nik AS r_nik, "
+            "r.phone AS r_phone, r.email AS r_email, r.address AS r_address "
+            "FROM cases c LEFT JOIN reporters r ON r.case_id = c.id "
+        )
+        if keys:
+            for case in self.database.query(
+                select + "WHERE c.tracking_no IN (SELECT value FROM json_each(?))",
+                [json.dumps(keys)],
+            ):
+                found[case["tracking_no"]] = case
+        if local_ids:
+            for case in self.database.query(
+                select + "WHERE c.local_id IN (SELECT value FROM json_each(?))",
+                [json.dumps(local_ids)],
+            ):
+                found["\x00" + case["local_id"]] = case
+                if case["tracking_no"] is None:
+                    found.setdefault(case["local_id"], case)
+        return found
+
+    # -- new cases ------------------------------------------------------------------------------
+
+    def _insert(self, rows: list[tuple[CaseRow, str | None]]) -> None:
+        database = self.database
+        conn = database.conn
+        first = (conn.execute("SELECT ifnull(max(id), 0) FROM cases").fetchone()[0]) + 1
+        cases: list[tuple[Any, ...]] = []
+        reporters: list[tuple[Any, ...]] = []
+        events: list[tuple[Any, ...]] = []
+        search: list[tuple[int, str, str]] = []
+        for offset, (row, unit) in enumerate(rows):
+            case_id = first + offset
+            if row.full is not None:
+                case, case_events = self._new_full(case_id, row, unit)
+            else:
+                case, case_events = self._new_row(case_id, row, unit)
+            cases.append(case)
+            events.extend(case_events)
+            if row.reporter:
+                reporters.append((case_id, *(row.reporter.get(name) for name in REPORTER)))
+            stems = row.stems or (stem_text(row.fields["title"]), stem_text(row.fields["body"]))
+            search.append((case_id, *stems))
+        direct = self.triggers is not None and len(rows) >= DIRECT_INDEX_FROM
+        if direct:
+            assert self.triggers is not None
+            for name in self.triggers:
+                conn.execute(f"DROP TRIGGER {name}")
+        conn.executemany(INSERT_CASE, cases)
+        conn.executemany(INSERT_REPORTER, reporters)
+        conn.executemany(INSERT_EVENT, events)
+        if direct:
+            assert self.triggers is not None
+            conn.executemany(
+                "INSERT INTO case_search (rowid, title, body) VALUES (?, ?, ?)", search
+            )
+            for sql in self.triggers.values():
+                conn.execute(sql)
+
+    def _new_row(
+        self, case_id: int, row: CaseRow, unit: str | None
+    ) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+        """A spreadsheet row. Its timeline is "received" plus, for a later status, one
+        `import_status` event saying the file gave that status (the steps between are unknown)."""
+        fields = row.fields
+        status = fields.get("status") or "baru"
+        received = fields["received_at"]
+        start_text = row.status_at or self.now_text
+        clock = self.clocks.for_status(status, unit, from_text(received), from_text(start_text))
+        if row.due is not None:  # our own export wrote the running deadline: keep it
+            clock = replace(clock, due_at=row.due[0], due_kind=row.due[1])
+        events: list[tuple[Any, ...]] = [
+            (
+                case_id,
+                received,
+                "import",
+                None,
+                "received",
+                "public",
+                None,
+                "baru",
+                None,
+                None,
+                None,
+            )
+        ]
+        updated = received
+        if status != "baru":
+            updated = max(start_text, received)
+            events.append(
+                (
+                    case_id,
+                    updated,
+                    "import",
+                    None,
+                    "import_status",
+                    "internal",
+                    "baru",
+                    status,
+                    unit,
+                    None,
+                    _json({"status": status, "start_known": row.status_at is not None}),
+                )
+            )
+        case = (
+            case_id,
+            row.local_id or ulid_text(int(time.time() * 1000), self._random(80)),
+            fields["tracking_no"],
+            fields.get("complaint_id"),
+            fields["title"],
+            fields["body"],
+            fields.get("classification") or "pengaduan",
+            fields.get("category"),
+            fields.get("subcategory"),
+            fields.get("channel") or "web",
+            fields.get("location"),
+            fields.get("incident_date"),
+            fields.get("anonymous") or 0,
+            fields.get("confidential") or 0,
+            status,
+            unit,
+            row.assignee if row.assignee in self.officers else None,
+            received,
+            updated,
+            len(events),
+            clock.due_at,
+            clock.due_kind,
+            clock.auto_at,
+            clock.auto_kind,
+            clock.hold_remaining_hk,
+            None,
+            fields.get("rating"),
+            "import",
+            _json(row.extra),
+        )
+        return case, events
+
+    def _new_full(
+        self, case_id: int, row: CaseRow, unit: str | None
+    ) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+        """A desk-case/1 record: inserted as written, its own local id, clocks and timeline."""
+        fields = row.fields
+        full = row.full
+        assert full is not None
+        events = [self._event(case_id, event) for event in row.events]
+        if not events:
+            events.append(
+                (
+                    case_id,
+                    fields["received_at"],
+                    "import",
+                    None,
+                    "received",
+                    "public",
+                    None,
+                    "baru",
+                    None,
+                    None,
+                    None,
+                )
+            )
+        assignee = full.get("assignee_nip")
+        case = (
+            case_id,
+            row.local_id,
+            fields["tracking_no"],
+            fields.get("complaint_id"),
+            fields["title"],
+            fields["body"],
+            fields["classification"],
+            fields.get("category"),
+            fields.get("subcategory"),
+            fields["channel"],
+            fields.get("location"),
+            fields.get("incident_date"),
+            fields["anonymous"],
+            fields["confidential"],
+            fields["status"],
+            unit,
+            assignee if assignee in self.officers else None,
+            fields["received_at"],
+            full.get("updated_at") or fields["received_at"],
+            full.get("version") or len(events),
+            *(full.get(name) for name in CLOCK_COLUMNS),
+            self._duplicate_of(full.get("duplicate_of")),
+            fields.get("rating"),
+            "import",
+            _json(row.extra),
+        )
+        return case, events
+
+    def _event(self, case_id: int, event: dict[str, Any]) -> tuple[Any, ...]:
+        data = event.get("data")
+        return (
+            case_id,
+            event["at"],
+            event["actor_kind"],
+            event.get("actor_nip"),
+            event["kind"],
+            event["visibility"],
+            event.get("from_status"),
+            event.get("to_status"),
+            event.get("unit_code"),
+            event.get("body"),
+            _json(data) if isinstance(data, dict) else None,
+        )
+
+    def _duplicate_of(self, reference: object) -> int | None:
+        if not reference:
+            return None
+        found = self.database.execute(
+            "SELECT id FROM cases WHERE tracking_no = ? OR local_id = ?", [reference, reference]
+        ).fetchone()
+        return int(found[0]) if found else None
+
+    # -- existing cases -------------------------------------------------------------------------
+
+    def _update(self, row: CaseRow, unit: str | None, case: dict[str, Any]) -> bool:
+        """Apply what the row changes; True when it changed anything."""
+        changes: dict[str, Any] = {}
+        shown: dict[str, Any] = {}
+        for name in COMPARED:
+            if name not in row.fields:
+                continue  # an empty cell never erases a stored value
+            value = row.fields[name]
+            if row.full is None and value is None:
+                continue
+            if case[name] != value:
+                changes[name] = shown[name] = value
+        if row.fields.get("tracking_no") and case["tracking_no"] != row.fields["tracking_no"]:
+            changes["tracking_no"] = shown["tracking_no"] = row.fields["tracking_no"]
+        if (row.unit_text or row.full is not None) and case["unit_code"] != unit:
+            changes["unit_code"] = shown["unit_code"] = unit
+        if row.extra:
+            stored = json.loads(case["extra"]) if case["extra"] else {}
+            merged = {**stored, **row.extra}
+            if merged != stored:
+                changes["extra"] = _json(merged)
+                shown["extra"] = sorted(
+                    set(row.extra) - set(stored)
+                    | {key for key in row.extra if stored.get(key) != row.extra[key]}
+                )
+        reporter_changes = {
+            name: value for name, value in row.reporter.items() if case[f"r_{name}"] != value
+        }
+        new_events: list[tuple[Any, ...]] = []
+        if row.full is not None:
+            have = {
+                (at, kind, actor_kind, body or "")
+                for at, kind, actor_kind, body in self.database.execute(
+                    "SELECT at, kind, actor_kind, body FROM events WHERE case_id = ?", [case["id"]]
+                )
+            }
+            for event in row.events:
+                if (
+                    event["at"],
+                    event["kind"],
+                    event["actor_kind"],
+                    event.get("body") or "",
+                ) not in have:
+                    new_events.append(self._event(case["id"], event))
+        if not changes and not reporter_changes and not new_events:
+            return False
+        status = row.fields.get("status") or case["status"]
+        if row.full is not None:
+            if changes.get("status") or new_events:
+                changes.update({name: row.full.get(name) for name in CLOCK_COLUMNS})
+        elif "status" in changes or "unit_code" in changes:
+            start = from_text(row.status_at or self.now_text)
+            received = from_text(changes.get("received_at", case["received_at"]))
+            changes.update(self.clocks.for_status(status, unit, received, start).as_columns())
+        changes["updated_at"] = self.now_text
+        changes["version"] = case["version"] + 1 + len(new_events)
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        self.database.execute(
+            f"UPDATE cases SET {assignments} WHERE id = ?", [*changes.values(), case["id"]]
+        )
+        if reporter_changes:
+            if case["r_case"] is None:
+                self.database.execute(
+                    INSERT_REPORTER, [case["id"], *(row.reporter.get(name) for name in REPORTER)]
+                )
+            else:
+                assignments = ", ".join(f"{name} = ?" for name in reporter_changes)
+                self.database.execute(
+                    f"UPDATE reporters SET {assignments} WHERE case_id = ?",
+                    [*reporter_changes.values(), case["id"]],
+                )
+        if new_events:
+            self.database.conn.executemany(INSERT_EVENT, new_events)
+        data: dict[str, Any] = {"fields": shown}
+        if reporter_changes:
+            data["reporter"] = sorted(reporter_changes)  # which fields, never the personal values
+        if new_events:
+            data["events_added"] = len(new_events)
+        self.database.execute(
+            INSERT_EVENT,
+            [
+                case["id"],
+                self.now_text,
+                "import",
+                None,
+                "import_update",
+                "internal",
+                case["status"],
+                status,
+                changes.get("unit_code", case["unit_code"]),
+                None,
+                _json(data),
+            ],
+        )
+        return True
