@@ -106,97 +106,150 @@ def perform(
             raise StaleCase(
                 t("stale", ref=case_label(case), seen=expected_version, now=case["version"])
             )
-        status = Status(case["status"])
-        check(actor, action, status, case["unit_code"])
-        rule = ACTIONS[action]
-        name = action_label(action.value)
-        reason = (reason or "").strip() or None
-        text = (text or "").strip() or None
-        if rule.needs_reason and not reason:
-            raise InvalidInput(t("input.reason", action=name))
-        if rule.needs_text and not text:
-            raise InvalidInput(t("input.text", action=name))
-
-        changes: dict[str, Any] = {}
-        payload: dict[str, Any] = {}
-        new_status = target_status(action, status)
-        if new_status is not status:
-            changes["status"] = payload["status"] = new_status.value
-        new_unit = case["unit_code"]
-        if rule.needs_unit:
-            new_unit = _checked_unit(database, unit_code, name)
-            if new_unit == case["unit_code"] and status is not Status.BARU:
-                raise InvalidInput(t("input.same_unit", unit=new_unit))
-            changes["unit_code"] = payload["unit"] = new_unit
-            changes["assignee_nip"] = None
-        if rule.needs_officer:
-            changes["assignee_nip"] = payload["assignee"] = _checked_assignee(
-                database, officer_nip, case["unit_code"], name
-            )
-        if action is Action.ARCHIVE and duplicate_of is not None:
-            original = find_case(database, duplicate_of)
-            if original["id"] == case["id"]:
-                raise InvalidInput(t("input.duplicate_self"))
-            changes["duplicate_of"] = original["id"]
-            payload["duplicate_of"] = original["local_id"]
-        clock = clock_after(database, action, case, new_status, new_unit, now)
-        if clock is not None:
-            changes.update(clock.as_columns())
-        if reason:
-            payload["reason"] = reason
-        if text:
-            payload["text"] = text
-
-        at = to_text(now)
         # The op id is also the uid of the event it makes, on this desk and, once applied, on
         # the central server, so the event pulled back later is recognised (sync-protocol.md).
-        op_id = str(ULID())
-        changes["updated_at"] = at
-        changes["version"] = case["version"] + 1
-        assignments = ", ".join(f"{column} = ?" for column in changes)
-        database.execute(
-            f"UPDATE cases SET {assignments} WHERE id = ? AND version = ?",
-            [*changes.values(), case["id"], case["version"]],
-        )
-        event_id = append_event(
+        applied = apply_action(
             database,
-            case_id=case["id"],
-            at=at,
-            actor_kind="officer",
-            actor_nip=actor.nip,
-            kind=action.value,
-            visibility="public" if action in PUBLIC_EVENTS else "internal",
-            from_status=status.value,
-            to_status=new_status.value,
-            unit_code=new_unit,
-            body=text or reason,
-            data={k: v for k, v in payload.items() if k not in ("text", "reason", "status")},
-            uid=op_id,
+            actor,
+            action,
+            case,
+            reason=reason,
+            text=text,
+            unit_code=unit_code,
+            officer_nip=officer_nip,
+            duplicate_of=duplicate_of,
+            now=now,
+            uid=str(ULID()),
         )
         append_outbox(
             database,
             case=case,
             kind=action.value,
-            payload=payload,
+            payload=applied.payload,
             actor_nip=actor.nip,
-            at=at,
-            op_id=op_id,
+            at=applied.at,
+            op_id=applied.uid,
         )
         seq = audit.append(
             database,
-            at=at,
+            at=applied.at,
             actor_nip=actor.nip,
             action=action.value,
             case_id=case["id"],
-            detail={
-                "case": case_label(case),
-                "from": status.value,
-                "to": new_status.value,
-                "op_id": op_id,
-                **{k: v for k, v in payload.items() if k in ("unit", "assignee", "duplicate_of")},
-            },
+            detail=applied.audit_detail(),
         )
-        return Outcome(find_case(database, case["id"]), event_id, op_id, seq)
+        return Outcome(applied.case, applied.event_id, applied.uid, seq)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What `apply_action` did to a case (before the caller records it elsewhere)."""
+
+    before: dict[str, Any]  # the case as it was
+    case: dict[str, Any]  # the case after the action
+    action: Action
+    payload: dict[str, Any]  # the changed fields and the text, as the outbox carries them
+    event_id: int
+    uid: str
+    at: str
+
+    def audit_detail(self) -> dict[str, Any]:
+        return {
+            "case": case_label(self.before),
+            "from": self.before["status"],
+            "to": self.case["status"],
+            "op_id": self.uid,
+            **{k: v for k, v in self.payload.items() if k in ("unit", "assignee", "duplicate_of")},
+        }
+
+
+def apply_action(
+    database: sqlite_utils.Database,
+    actor: Actor,
+    action: Action,
+    case: dict[str, Any],
+    *,
+    reason: str | None = None,
+    text: str | None = None,
+    unit_code: str | None = None,
+    officer_nip: str | None = None,
+    duplicate_of: str | int | None = None,
+    now: datetime,
+    uid: str,
+) -> Applied:
+    """Validate `action` on `case` (a row as read in this transaction) and apply it.
+
+    The core that the desk (`perform`, which also queues the operation and audits it) and the
+    central server (which applies operations pushed by desks) share, so that both judge an
+    action by the same rules and change the same columns. Call inside a write transaction;
+    raises a `DeskError` when the action is refused, before anything is written. The event it
+    appends gets `uid`.
+    """
+    status = Status(case["status"])
+    check(actor, action, status, case["unit_code"])
+    rule = ACTIONS[action]
+    name = action_label(action.value)
+    reason = (reason or "").strip() or None
+    text = (text or "").strip() or None
+    if rule.needs_reason and not reason:
+        raise InvalidInput(t("input.reason", action=name))
+    if rule.needs_text and not text:
+        raise InvalidInput(t("input.text", action=name))
+
+    changes: dict[str, Any] = {}
+    payload: dict[str, Any] = {}
+    new_status = target_status(action, status)
+    if new_status is not status:
+        changes["status"] = payload["status"] = new_status.value
+    new_unit = case["unit_code"]
+    if rule.needs_unit:
+        new_unit = _checked_unit(database, unit_code, name)
+        if new_unit == case["unit_code"] and status is not Status.BARU:
+            raise InvalidInput(t("input.same_unit", unit=new_unit))
+        changes["unit_code"] = payload["unit"] = new_unit
+        changes["assignee_nip"] = None
+    if rule.needs_officer:
+        changes["assignee_nip"] = payload["assignee"] = _checked_assignee(
+            database, officer_nip, case["unit_code"], name
+        )
+    if action is Action.ARCHIVE and duplicate_of is not None:
+        original = find_case(database, duplicate_of)
+        if original["id"] == case["id"]:
+            raise InvalidInput(t("input.duplicate_self"))
+        changes["duplicate_of"] = original["id"]
+        payload["duplicate_of"] = original["local_id"]
+    clock = clock_after(database, action, case, new_status, new_unit, now)
+    if clock is not None:
+        changes.update(clock.as_columns())
+    if reason:
+        payload["reason"] = reason
+    if text:
+        payload["text"] = text
+
+    at = to_text(now)
+    changes["updated_at"] = at
+    changes["version"] = case["version"] + 1
+    assignments = ", ".join(f"{column} = ?" for column in changes)
+    database.execute(
+        f"UPDATE cases SET {assignments} WHERE id = ? AND version = ?",
+        [*changes.values(), case["id"], case["version"]],
+    )
+    event_id = append_event(
+        database,
+        case_id=case["id"],
+        at=at,
+        actor_kind="officer",
+        actor_nip=actor.nip,
+        kind=action.value,
+        visibility="public" if action in PUBLIC_EVENTS else "internal",
+        from_status=status.value,
+        to_status=new_status.value,
+        unit_code=new_unit,
+        body=text or reason,
+        data={k: v for k, v in payload.items() if k not in ("text", "reason", "status")},
+        uid=uid,
+    )
+    return Applied(case, find_case(database, case["id"]), action, payload, event_id, uid, at)
 
 
 def _checked_unit(database: sqlite_utils.Database, code: str | None, action: str) -> str:

@@ -1,0 +1,84 @@
+"""A real central server for tests: `running_server(db_path) -> base URL`.
+
+    with running_server(tmp_path / "central.db", rate=1000) as url:
+        httpx.get(f"{url}/sync/v1/hello", headers={"Authorization": f"Bearer {token}"})
+
+The server listens on 127.0.0.1 on a free port, in a background thread, and stops cleanly when
+the block ends. Options are those of `desk.central.app.create_app`; by default the automatic
+transitions run once at start only. `prepare_central` fills a central database and registers
+offices for a test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import uvicorn
+
+from desk.central.app import create_app
+from desk.central.store import add_office, fill_event_uids, open_central
+
+STARTUP_TIMEOUT = 10.0
+
+
+@contextlib.contextmanager
+def running_server(db_path: str | os.PathLike[str], **options: Any) -> Iterator[str]:
+    """Run a central server on `db_path` for the duration of the block; yields its base URL."""
+    options.setdefault("auto_interval", 3600.0)
+    app = create_app(db_path, **options)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name=f"central-{port}", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            sock.close()
+            raise RuntimeError("the central server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def prepare_central(
+    db_path: str | os.PathLike[str],
+    *,
+    cases: int = 0,
+    seed: int = 1,
+    now: datetime | None = None,
+    offices: dict[str, tuple[list[str], bool]] | None = None,
+) -> dict[str, str]:
+    """Seed `cases` into a central database and register `offices` (name: (units, coordinator)).
+
+    Returns each office's token. With `cases=0` the seeded units and officers are still added.
+    """
+    from desk.seed import seed_database
+
+    database = open_central(db_path)
+    try:
+        seed_database(database, cases, seed=seed, now=now, workers=0)
+        fill_event_uids(database)
+        return {
+            name: add_office(database, name, units, coordinator=coordinator)
+            for name, (units, coordinator) in (offices or {}).items()
+        }
+    finally:
+        database.conn.close()

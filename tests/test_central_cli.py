@@ -1,0 +1,114 @@
+"""`desk central`: offices and their tokens, the seed, and one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from desk.central.store import authenticate, open_central
+from desk.cli.main import app
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def central_db(tmp_path: Path, runner: CliRunner) -> Path:
+    path = tmp_path / "central.db"
+    result = runner.invoke(app, ["central", "seed", "--cases", "30", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_seed_gives_every_event_a_uid(central_db: Path) -> None:
+    database = open_central(central_db)
+    assert database.execute("SELECT count(*) FROM cases").fetchone()[0] == 30
+    assert database.execute("SELECT count(*) FROM events WHERE uid IS NULL").fetchone()[0] == 0
+    assert database.execute("SELECT count(DISTINCT uid) = count(*) FROM events").fetchone()[0] == 1
+
+
+def test_office_add_prints_the_token_once_and_list_never(
+    central_db: Path, runner: CliRunner
+) -> None:
+    added = runner.invoke(
+        app,
+        [
+            "--lang",
+            "en",
+            "central",
+            "office",
+            "add",
+            "pupr",
+            "--unit",
+            "PUPR",
+            "--db",
+            str(central_db),
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    token = added.stdout.strip()
+    assert len(token) == 43 and "\n" not in token  # 32 bytes, URL-safe base64, alone on stdout
+    assert "shown this once" in added.stderr
+    database = open_central(central_db)
+    office = authenticate(database, token)
+    assert office is not None and office.units == ("PUPR",)
+    listed = runner.invoke(app, ["central", "office", "list", "--db", str(central_db)])
+    assert listed.exit_code == 0 and "pupr" in listed.output and "PUPR" in listed.output
+    assert token not in listed.output
+    # Only its digest is stored.
+    database.conn.close()
+    for file in central_db.parent.iterdir():
+        assert token.encode() not in file.read_bytes()
+
+
+def test_revoke_refuses_the_token(central_db: Path, runner: CliRunner) -> None:
+    token = runner.invoke(
+        app,
+        [
+            "central",
+            "office",
+            "add",
+            "hub",
+            "--coordinator",
+            "--unit",
+            "DISKOMINFO",
+            "--db",
+            str(central_db),
+        ],
+    ).stdout.strip()
+    revoked = runner.invoke(app, ["central", "office", "revoke", "hub", "--db", str(central_db)])
+    assert revoked.exit_code == 0
+    assert authenticate(open_central(central_db), token) is None
+    listed = runner.invoke(
+        app, ["--lang", "en", "central", "office", "list", "--db", str(central_db)]
+    )
+    assert "revoked" in listed.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["office", "add", "x", "--unit", "NOPE"], "NOPE"),
+        (["office", "add", "x"], "--unit"),
+        (["office", "revoke", "ghost"], "ghost"),
+    ],
+)
+def test_user_errors_are_one_line(
+    central_db: Path, runner: CliRunner, args: list[str], message: str
+) -> None:
+    result = runner.invoke(app, ["--lang", "en", "central", *args, "--db", str(central_db)])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.output
+
+
+def test_a_missing_central_database_is_named(tmp_path: Path, runner: CliRunner) -> None:
+    missing = tmp_path / "none.db"
+    result = runner.invoke(app, ["--lang", "en", "central", "office", "list", "--db", str(missing)])
+    assert result.exit_code == 1
+    assert "desk central seed" in result.stderr
+    assert not missing.exists()

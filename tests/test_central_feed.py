@@ -1,0 +1,255 @@
+"""The changes feed over real HTTP: pages, cursors, 304, 410, tombstones, reference, privacy."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlite_utils
+
+from desk import services
+from desk.central.store import add_office, new_epoch, open_central
+from desk.central.testing import running_server
+from desk.workflow import Action
+from tests.conftest import ADMIN, NOW, PETUGAS_PUPR, case_in, make_office
+
+CHANGES = "/sync/v1/changes"
+
+
+@dataclass
+class Central:
+    url: str
+    path: Path
+    database: sqlite_utils.Database
+    tokens: dict[str, str]
+
+    def client(self, office: str) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.url, headers={"Authorization": f"Bearer {self.tokens[office]}"}
+        )
+
+
+def build(path: Path) -> tuple[sqlite_utils.Database, dict[str, str]]:
+    database = open_central(path)
+    make_office(database)
+    tokens = {
+        "prov": add_office(database, "prov", ["SETDA"], coordinator=True),
+        "pupr": add_office(database, "pupr", ["PUPR"]),
+        "dinkes": add_office(database, "dinkes", ["DINKES"]),
+    }
+    return database, tokens
+
+
+@pytest.fixture
+def central(tmp_path: Path) -> Iterator[Central]:
+    path = tmp_path / "central.db"
+    database, tokens = build(path)
+    for number, status in enumerate(("diproses", "terverifikasi", "ditanggapi", "baru", "selesai")):
+        case_in(database, status, str(8_000_000 + number))
+    dinkes = case_in(database, "baru", "8100000")
+    services.perform(database, ADMIN, Action.VERIFY, dinkes["id"], unit_code="DINKES", now=NOW)
+    with running_server(path, clock=lambda: NOW) as url:
+        yield Central(url, path, database, tokens)
+    database.conn.close()
+
+
+def pull_all(
+    client: httpx.Client, cursor: str = "", limit: int = 200
+) -> tuple[list[dict[str, Any]], str]:
+    pages: list[dict[str, Any]] = []
+    while True:
+        response = client.get(CHANGES, params={"cursor": cursor, "limit": limit})
+        assert response.status_code == 200, response.text
+        page = response.json()
+        assert page["type"] == "desk-sync/changes"
+        pages.append(page)
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            return pages, cursor
+
+
+def case_ids(pages: list[dict[str, Any]]) -> list[str]:
+    return [c["case"]["tracking_no"] for page in pages for c in page["changes"] if "case" in c]
+
+
+def test_a_full_pull_pages_through_the_offices_cases_once(central: Central) -> None:
+    with central.client("pupr") as client:
+        pages, _ = pull_all(client, limit=2)
+    numbers = case_ids(pages)
+    assert sorted(numbers) == ["8000000", "8000001", "8000002", "8000004"]  # PUPR's, not baru
+    assert len(pages) == 2 and pages[0]["has_more"] and not pages[-1]["has_more"]
+    # The reference data comes with the first page only: the office's unit and its officers.
+    assert "reference" not in pages[1]
+    reference = pages[0]["reference"]
+    assert [u["code"] for u in reference["units"]] == ["PUPR"]
+    assert {o["nip"] for o in reference["officers"]} >= {PETUGAS_PUPR.nip}
+    assert all(o["unit_code"] == "PUPR" and "pin_hash" not in o for o in reference["officers"])
+    # Each case comes with its whole timeline on a full pull, every event with a uid.
+    first = next(c for c in pages[0]["changes"] if "case" in c)
+    assert first["events"][0]["kind"] == "received"
+    version = first["case"]["version"]
+    assert len(first["events"]) == version  # one "received" plus one event per action
+
+
+def test_a_coordinator_sees_every_case_and_unit(central: Central) -> None:
+    with central.client("prov") as client:
+        pages, _ = pull_all(client)
+    assert len(case_ids(pages)) == 6
+    assert len(pages[0]["reference"]["units"]) == 4
+
+
+def test_an_idle_pull_is_a_304_and_a_change_comes_with_only_its_new_events(
+    central: Central,
+) -> None:
+    with central.client("pupr") as client:
+        _, cursor = pull_all(client)
+        idle = client.get(
+            CHANGES, params={"cursor": cursor}, headers={"If-None-Match": f'"{cursor}"'}
+        )
+        assert idle.status_code == 304 and idle.content == b""
+        # A change in another office's scope changes nothing for this one.
+        dinkes_case = services.find_case(central.database, "8100000")
+        services.perform(central.database, ADMIN, Action.NOTE, dinkes_case["id"], text="x", now=NOW)
+        again = client.get(
+            CHANGES, params={"cursor": cursor}, headers={"If-None-Match": f'"{cursor}"'}
+        )
+        assert again.status_code == 304
+        # A change in scope: the case, whole, with just the new event.
+        case = services.find_case(central.database, "8000000")
+        services.perform(
+            central.database, PETUGAS_PUPR, Action.NOTE, case["id"], text="Baru", now=NOW
+        )
+        fresh = client.get(
+            CHANGES, params={"cursor": cursor}, headers={"If-None-Match": f'"{cursor}"'}
+        )
+    assert fresh.status_code == 200
+    page = fresh.json()
+    [change] = page["changes"]
+    assert change["case"]["tracking_no"] == "8000000"
+    assert change["case"]["version"] == case["version"] + 1
+    assert [e["body"] for e in change["events"]] == ["Baru"]
+    assert "reference" not in page
+    assert page["next_cursor"] != cursor
+
+
+def test_unknown_cursors_answer_410(central: Central) -> None:
+    with central.client("pupr") as client:
+        _, cursor = pull_all(client)
+        epoch, _, seq = cursor.partition(".")
+        for bad in ("nonsense", f"{epoch}.{int(seq) + 1000}", f"zz{epoch}.{seq}"):
+            gone = client.get(CHANGES, params={"cursor": bad})
+            assert gone.status_code == 410
+            assert gone.json()["type"] == "desk-sync/error"
+        new_epoch(central.database)
+        assert client.get(CHANGES, params={"cursor": cursor}).status_code == 410
+        # An empty cursor always works: the full re-pull.
+        pages, fresh = pull_all(client)
+    assert len(case_ids(pages)) == 4 and not fresh.startswith(epoch)
+
+
+def test_a_case_disposed_away_becomes_a_tombstone_and_arrives_whole_elsewhere(
+    central: Central,
+) -> None:
+    case = services.find_case(central.database, "8000001")  # terverifikasi at PUPR
+    with central.client("pupr") as pupr, central.client("dinkes") as dinkes:
+        _, pupr_cursor = pull_all(pupr)
+        _, dinkes_cursor = pull_all(dinkes)
+        services.perform(
+            central.database, ADMIN, Action.DISPOSE, case["id"], unit_code="DINKES", now=NOW
+        )
+        pupr_pages, _ = pull_all(pupr, pupr_cursor)
+        dinkes_pages, _ = pull_all(dinkes, dinkes_cursor)
+    assert pupr_pages[0]["changes"] == [{"gone": case["local_id"], "reason": "out_of_scope"}]
+    [arrived] = dinkes_pages[0]["changes"]
+    assert arrived["case"]["unit_code"] == "DINKES"
+    # New to this office: the whole timeline, not only the dispose event.
+    assert [e["kind"] for e in arrived["events"]] == ["received", "verify", "dispose"]
+
+
+def test_anonymous_reporters_reach_only_coordinating_offices(central: Central) -> None:
+    case = services.find_case(central.database, "8000000")
+    central.database.execute(
+        "UPDATE cases SET anonymous = 1, version = version + 1 WHERE id = ?", [case["id"]]
+    )
+    with central.client("pupr") as pupr, central.client("prov") as prov:
+        unit_view = next(
+            c
+            for p in pull_all(pupr)[0]
+            for c in p["changes"]
+            if c["case"]["tracking_no"] == "8000000"
+        )
+        hub_view = next(
+            c
+            for p in pull_all(prov)[0]
+            for c in p["changes"]
+            if c["case"]["tracking_no"] == "8000000"
+        )
+    assert unit_view["case"]["reporter"] is None
+    assert unit_view["case"]["anonymous"] is True
+    assert hub_view["case"]["reporter"]["nik"] == "6471010101900003"
+    other = next(
+        c
+        for p in pull_all(central.client("pupr"))[0]
+        for c in p["changes"]
+        if c["case"]["tracking_no"] == "8000001"
+    )
+    assert other["case"]["reporter"]["name"] == "Andi Wijaya"
+
+
+def test_limits_are_checked(central: Central) -> None:
+    with central.client("pupr") as client:
+        for limit in ("0", "1001", "x"):
+            assert client.get(CHANGES, params={"limit": limit}).status_code == 400
+        assert client.get(CHANGES, params={"since": "1"}).status_code == 400
+
+
+def test_automatic_transitions_run_on_the_server_and_reach_the_feed(tmp_path: Path) -> None:
+    path = tmp_path / "central.db"
+    database, tokens = build(path)
+    case = case_in(database, "diproses")  # followed up at NOW: closes by itself 10 HK later
+    later = NOW + timedelta(days=30)
+    with (
+        running_server(path, clock=lambda: later) as url,
+        httpx.Client(base_url=url, headers={"Authorization": f"Bearer {tokens['pupr']}"}) as client,
+    ):
+        pages, _ = pull_all(client)
+    [change] = pages[0]["changes"]
+    assert change["case"]["status"] == "selesai"
+    last = change["events"][-1]
+    assert (last["kind"], last["actor_kind"], last["to_status"]) == (
+        "auto_close",
+        "system",
+        "selesai",
+    )
+    assert len(last["uid"]) == 26
+    assert services.find_case(database, case["id"])["status"] == "selesai"
+    database.conn.close()
+
+
+def test_automatic_transitions_keep_running_while_the_server_runs(tmp_path: Path) -> None:
+    path = tmp_path / "central.db"
+    database, tokens = build(path)
+    case_in(database, "diproses")
+    clock = [NOW]
+    with (
+        running_server(path, clock=lambda: clock[0], auto_interval=0.1) as url,
+        httpx.Client(base_url=url, headers={"Authorization": f"Bearer {tokens['pupr']}"}) as client,
+    ):
+        pages, cursor = pull_all(client)
+        assert pages[0]["changes"][0]["case"]["status"] == "diproses"
+        clock[0] = NOW + timedelta(days=30)  # the reporter never answered
+        for _ in range(50):
+            page = client.get(CHANGES, params={"cursor": cursor}).json()
+            if page["changes"]:
+                break
+            time.sleep(0.05)
+    [change] = page["changes"]
+    assert change["case"]["status"] == "selesai"
+    assert [e["kind"] for e in change["events"]] == ["auto_close"]
+    database.conn.close()
