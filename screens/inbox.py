@@ -21,6 +21,7 @@ from desk.bulk import CONFIRM_ABOVE, BulkResult, perform_many
 from desk.errors import DeskError
 from desk.i18n import action_label, current_language, role_label, t
 from desk.inbox import InboxSource, Query
+from desk.sync import texts as _sync_texts  # noqa: F401  (registers the sync texts)
 from desk.views import VIEWS, view_by_code
 from desk.workflow import Action, Role
 from widgets.bindings import localize_bindings
@@ -51,6 +52,8 @@ BINDING_LABELS = {
     "bulk-assign": "binding.bulk_assign",
     "bulk-hold": "binding.hold",
     "bulk-archive": "binding.archive",
+    "sync": "binding.sync",
+    "sync-conflicts": "binding.sync_conflicts",
 }
 # What each bulk key needs of the officer's role (the services check every case again).
 BULK_ROLES = {
@@ -95,6 +98,8 @@ class InboxScreen(Screen[None]):
         Binding("a", "bulk('assign')", "Tugaskan", show=False, id="bulk-assign"),
         Binding("t", "bulk('hold')", "Tunda", show=False, id="bulk-hold"),
         Binding("A", "bulk('archive')", "Arsipkan", show=False, id="bulk-archive"),
+        Binding("S", "sync", "Sinkron", show=False, id="sync"),
+        Binding("K", "sync_conflicts", "Konflik sinkron", show=False, id="sync-conflicts"),
     ]
 
     def __init__(self, source: InboxSource, db_path: Path, *, office_tz: str) -> None:
@@ -107,6 +112,8 @@ class InboxScreen(Screen[None]):
         self.search_text = ""
         self.counts: dict[str, int] = {}
         self._total_pending = False
+        self.sync_note: str | None = None  # "sync: sending 12/40 …" while a sync runs
+        self.syncing = False
 
     def default_view(self) -> str:
         return "unit" if self.source.actor.role is Role.PETUGAS else "verifikasi"
@@ -179,9 +186,18 @@ class InboxScreen(Screen[None]):
         remote = database.execute(
             "SELECT value FROM sync_state WHERE key = 'remote_url'"
         ).fetchone()
-        self.app.call_from_thread(self._status_loaded, int(outbox), synced, remote)
+        conflicts = database.execute(
+            "SELECT count(*) FROM cases WHERE conflict IS NOT NULL"
+        ).fetchone()[0]
+        last = database.execute("SELECT outcome FROM sync_log ORDER BY id DESC LIMIT 1").fetchone()
+        failed = bool(last and last[0] == "failed")
+        self.app.call_from_thread(
+            self._status_loaded, int(outbox), synced, remote, int(conflicts), failed
+        )
 
-    def _status_loaded(self, outbox: int, synced: Any, remote: Any) -> None:
+    def _status_loaded(
+        self, outbox: int, synced: Any, remote: Any, conflicts: int = 0, failed: bool = False
+    ) -> None:
         actor = self.source.actor
         parts = [
             t(
@@ -196,7 +212,82 @@ class InboxScreen(Screen[None]):
         ]
         if not remote:
             parts.append(t("status.local_only"))
+        if conflicts:
+            parts.append(t("sync.status.conflicts", count=number(conflicts)))
+        if self.sync_note:
+            parts.append(self.sync_note)
+        elif failed:
+            parts.append(t("sync.status.failed"))
         self.query_one(StatusLine).show(parts)
+
+    # -- sync --------------------------------------------------------------------------------
+
+    def action_sync(self) -> None:
+        if self.syncing:
+            return  # one sync at a time
+        self.syncing = True
+        self.sync_note = t("sync.status.running")
+        self.refresh_status()
+        self._run_sync()
+
+    @work(thread=True, group="sync", exclusive=True, exit_on_error=False)
+    def _run_sync(self) -> None:
+        from desk.sync.remote import load_remote
+        from desk.sync.run import Progress, run_sync
+
+        database = self.source.database()
+
+        def progress(event: Progress) -> None:
+            if event.phase == "wait":
+                note = t("sync.phase.wait", seconds=f"{event.seconds:.0f}")
+            else:
+                done = f"{event.done}/{event.total}" if event.total else str(event.done)
+                note = t("sync.status.progress", phase=t(f"sync.phase.{event.phase}"), done=done)
+            self.app.call_from_thread(self._sync_progress, note + " …")
+
+        try:
+            remote = load_remote(database, self.db_path)
+            report = run_sync(database, remote, progress=progress)
+        except Exception as error:  # the officer hears of it; the flag is cleared either way
+            from desk.errors import describe
+
+            self.app.call_from_thread(self._sync_done, describe(error), "error")
+            return
+        message = t(
+            "sync.summary",
+            outcome=t(f"sync.outcome.{report.outcome}"),
+            sent=report.ops_sent,
+            applied=report.ops_applied,
+            duplicate=report.ops_duplicate,
+            conflict=report.ops_conflict,
+            rejected=report.ops_rejected,
+            pulled=report.changes_pulled,
+            pending=report.pending,
+            requests=report.requests,
+            up=f"{report.bytes_up} B",
+            down=f"{report.bytes_down} B",
+            retries=report.retries,
+            seconds=f"{report.seconds:.1f}",
+        )
+        if report.error:
+            message += " " + report.error
+        severity = {"ok": "information", "partial": "warning"}.get(report.outcome, "error")
+        self.app.call_from_thread(self._sync_done, message, severity)
+
+    def _sync_progress(self, note: str) -> None:
+        self.sync_note = note
+        self.refresh_status()
+
+    def _sync_done(self, message: str, severity: Any) -> None:
+        self.sync_note = None
+        self.syncing = False
+        self.notify(message, severity=severity, markup=False, timeout=10)
+        self.action_refresh()
+
+    def action_sync_conflicts(self) -> None:
+        from screens.conflicts import ConflictsScreen
+
+        self.app.push_screen(ConflictsScreen(self.source), self._back_from_case)
 
     # -- showing ---------------------------------------------------------------------------
 

@@ -1,0 +1,344 @@
+"""`desk remote` (where the central server is) and `desk sync` (sync, its log, its conflicts).
+
+The sync itself is `desk.sync.run_sync`, the same function the TUI runs. Exit status: 0 when
+everything went and came, 1 when something waits for an officer or stayed unsent (conflicts,
+rejections, ops not acknowledged), 2 when the sync failed (link, token, server).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich import box
+from rich.table import Table
+
+from desk.cli.common import (
+    DbOption,
+    console,
+    database_path_for,
+    error_console,
+    open_for_command,
+    plain,
+)
+from desk.errors import DeskError
+from desk.i18n import current_language, t
+from desk.sync import texts as _texts  # noqa: F401  (registers the sync texts)
+from desk.sync.conflicts import list_conflicts, list_rejected, resolve
+from desk.sync.errors import NotConfigured, TokenRefused
+from desk.sync.remote import (
+    Remote,
+    check_url,
+    has_token,
+    load_remote,
+    read_token_file,
+    remote_url,
+    save_remote,
+    token_path,
+)
+from desk.sync.run import Direction, Progress, SyncReport, check_remote, run_sync
+
+remote_app = typer.Typer(
+    help="The central server this desk syncs with.", no_args_is_help=True, rich_markup_mode=None
+)
+sync_app = typer.Typer(
+    help="Sync with the central server: send the outbox, fetch the changes.",
+    invoke_without_command=True,
+    rich_markup_mode=None,
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def _size(count: int) -> str:
+    if count < 1024:
+        text = f"{count} B"
+    elif count < 1024 * 1024:
+        text = f"{count / 1024:.1f} KB"
+    else:
+        text = f"{count / 1024 / 1024:.1f} MB"
+    return text.replace(".", ",") if current_language() == "id" else text
+
+
+# -- desk remote ---------------------------------------------------------------------------
+
+
+@remote_app.command("set")
+def remote_set(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="The central server, e.g. https://pusat.example/")],
+    token_file: Annotated[
+        Path,
+        typer.Option(
+            "--token-file",
+            metavar="PATH",
+            help="A file holding the office token ('-': standard input). Never on the command "
+            "line, where other users could see it.",
+        ),
+    ],
+    db: DbOption = None,
+) -> None:
+    """Set the central server and store the office token (owner-only file beside the database)."""
+    token = read_token_file(token_file)
+    url = check_url(url)
+    # Check the token now when the server can be reached: a typo is found at the desk, not at
+    # the first sync in the field. Offline, it is stored anyway and checked by that sync.
+    try:
+        hello = check_remote(Remote(url, token))
+    except TokenRefused as error:
+        error_console.print(f"desk: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    # A new desk starts here: its database is created, and its first sync fills it.
+    database = open_for_command(ctx, db, must_exist=False)
+    path = save_remote(database, database_path_for(ctx, db), url, token)
+    console.print(plain(t("sync.remote_saved", url=remote_url(database), path=path)))
+    if hello is None:
+        console.print(plain(t("sync.remote_unchecked")))
+    else:
+        units = ", ".join(str(u) for u in hello.get("units") or [])
+        console.print(plain(t("sync.remote_office", office=hello.get("office"), units=units)))
+
+
+@remote_app.command("show")
+def remote_show(ctx: typer.Context, db: DbOption = None, json_out: JsonOption = False) -> None:
+    """Show the central server and whether a token is stored (never the token)."""
+    database = open_for_command(ctx, db)
+    db_path = database_path_for(ctx, db)
+    url = remote_url(database)
+    stored = has_token(db_path)
+    if json_out:
+        typer.echo(
+            json.dumps({"url": url, "token_stored": stored, "token_file": str(token_path(db_path))})
+        )
+        return
+    console.print(plain(t("sync.remote_url", url=url) if url else t("sync.remote_none")))
+    console.print(
+        plain(t("sync.token_set", path=token_path(db_path)) if stored else t("sync.token_unset"))
+    )
+
+
+# -- desk sync ----------------------------------------------------------------------------
+
+
+@sync_app.callback()
+def sync(
+    ctx: typer.Context,
+    pull_only: Annotated[bool, typer.Option("--pull-only", help="Only fetch changes.")] = False,
+    push_only: Annotated[bool, typer.Option("--push-only", help="Only send the outbox.")] = False,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Send the outbox, then fetch what changed (without a subcommand)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if pull_only and push_only:
+        raise DeskError(t("sync.both_only"))
+    direction: Direction = "pull" if pull_only else "push" if push_only else "both"
+    database = open_for_command(ctx, db)
+    try:
+        remote = load_remote(database, database_path_for(ctx, db))
+    except NotConfigured as error:
+        error_console.print(f"desk: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    if error_console.is_terminal and not json_out:
+        report = _sync_with_progress(database, remote, direction)
+    else:
+        report = run_sync(database, remote, direction=direction)
+    if json_out:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        _print_report(database, report)
+    raise typer.Exit(report.exit_code)
+
+
+def _sync_with_progress(database: Any, remote: Any, direction: Direction) -> SyncReport:
+    with error_console.status(
+        t("sync.phase.push" if direction != "pull" else "sync.phase.pull")
+    ) as status:
+
+        def show(event: Progress) -> None:
+            if event.phase == "wait":
+                status.update(t("sync.phase.wait", seconds=f"{event.seconds:.1f}"))
+            elif event.phase == "push":
+                status.update(f"{t('sync.phase.push')} {event.done}/{event.total}")
+            else:
+                status.update(f"{t('sync.phase.pull')} {event.done}")
+
+        return run_sync(database, remote, direction=direction, progress=show)
+
+
+def _case_label(database: Any, local_id: str) -> str:
+    row = database.execute(
+        "SELECT tracking_no FROM cases WHERE local_id = ?", [local_id]
+    ).fetchone()
+    return f"#{row[0]}" if row and row[0] else local_id
+
+
+def _print_report(database: Any, report: SyncReport) -> None:
+    summary = t(
+        "sync.summary",
+        outcome=t(f"sync.outcome.{report.outcome}"),
+        sent=report.ops_sent,
+        applied=report.ops_applied,
+        duplicate=report.ops_duplicate,
+        conflict=report.ops_conflict,
+        rejected=report.ops_rejected,
+        pulled=report.changes_pulled,
+        pending=report.pending,
+        requests=report.requests,
+        up=_size(report.bytes_up),
+        down=_size(report.bytes_down),
+        retries=report.retries,
+        seconds=f"{report.seconds:.1f}",
+    )
+    target = error_console if report.outcome == "failed" else console
+    target.print(plain(summary), soft_wrap=True)
+    for local_id, kind, reason in report.refused:
+        label = _case_label(database, local_id)
+        console.print(
+            plain(t("sync.refused_op", case=label, kind=kind, reason=reason)), soft_wrap=True
+        )
+    if report.error:
+        error_console.print(plain(f"desk: {report.error}"), soft_wrap=True)
+    if report.conflicts:
+        console.print(plain(t("sync.conflicts_hint", count=report.conflicts)), soft_wrap=True)
+
+
+@sync_app.command("log")
+def sync_log(
+    ctx: typer.Context,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many, newest first.")] = 20,
+) -> None:
+    """Past syncs: requests, bytes up and down, retries, operations, duration, outcome."""
+    database = open_for_command(ctx, db)
+    rows = list(database.query("SELECT * FROM sync_log ORDER BY id DESC LIMIT ?", [limit]))
+    if json_out:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    if not rows:
+        console.print(plain(t("sync.log_empty")))
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for key in ("started", "direction", "requests", "up", "down", "retries", "ops", "pulled"):
+        right = key not in ("started", "direction")
+        table.add_column(t(f"sync.col.{key}"), justify="right" if right else "left", no_wrap=True)
+    table.add_column(t("sync.col.outcome"), ratio=1, min_width=12)
+    from db.timefmt import from_text
+
+    for row in rows:
+        seconds = ""
+        if row["finished_at"]:
+            elapsed = from_text(row["finished_at"]) - from_text(row["started_at"])
+            seconds = str(int(elapsed.total_seconds()))
+        ops = f"{row['ops_applied'] + row['ops_duplicate']}/{row['ops_sent']}"
+        outcome = t(f"sync.outcome.{row['outcome']}")
+        if seconds:
+            outcome += f" ({seconds} {t('sync.col.seconds').lower()})"
+        if row["error"]:
+            outcome += f": {row['error']}"
+        table.add_row(
+            plain(str(row["started_at"])[5:16].replace("T", " ")),
+            plain(row["direction"]),
+            str(row["requests"]),
+            _size(row["bytes_up"]),
+            _size(row["bytes_down"]),
+            str(row["retries"]),
+            ops,
+            str(row["changes_pulled"]),
+            plain(outcome),
+        )
+    console.print(table)
+
+
+@sync_app.command("conflicts")
+def sync_conflicts(ctx: typer.Context, db: DbOption = None, json_out: JsonOption = False) -> None:
+    """Cases the server could not merge: your version and the central one, side by side."""
+    database = open_for_command(ctx, db)
+    conflicts = list_conflicts(database)
+    if json_out:
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "case": c.label,
+                        "local_id": c.local_id,
+                        "fields": c.fields,
+                        "mine": c.mine,
+                        "theirs": c.theirs,
+                        "ops": c.ops,
+                    }
+                    for c in conflicts
+                ],
+                ensure_ascii=False,
+            )
+        )
+        return
+    if not conflicts:
+        console.print(plain(t("sync.conflicts_none")))
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for key in ("case", "fields", "op", "mine", "theirs"):
+        table.add_column(t(f"sync.col.{key}"))
+    for conflict in conflicts:
+        fields = [_column(f) for f in conflict.fields] or ["status"]
+        table.add_row(
+            plain(conflict.label),
+            plain(", ".join(conflict.fields)),
+            plain(", ".join(op["kind"] for op in conflict.ops)),
+            plain("; ".join(f"{f}={conflict.mine.get(f)}" for f in fields)),
+            plain("; ".join(f"{f}={conflict.theirs.get(f)}" for f in fields)),
+        )
+    console.print(table)
+
+
+@sync_app.command("rejected")
+def sync_rejected(ctx: typer.Context, db: DbOption = None, json_out: JsonOption = False) -> None:
+    """Operations the server refused for good (kept, with its reason; nothing is deleted)."""
+    database = open_for_command(ctx, db)
+    rejected = list_rejected(database)
+    if json_out:
+        typer.echo(json.dumps([vars(r) for r in rejected], ensure_ascii=False))
+        return
+    if not rejected:
+        console.print(plain(t("sync.rejected_none")))
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for key in ("case", "op", "reason"):
+        table.add_column(t(f"sync.col.{key}"))
+    for item in rejected:
+        table.add_row(plain(item.label), plain(item.kind), plain(item.reason))
+    console.print(table)
+
+
+def _column(field: str) -> str:
+    return {"unit": "unit_code", "assignee": "assignee_nip"}.get(field, field)
+
+
+@sync_app.command("resolve")
+def sync_resolve(
+    ctx: typer.Context,
+    number: Annotated[str, typer.Argument(metavar="NUMBER", help="The case in conflict.")],
+    keep: Annotated[
+        str, typer.Option("--keep", metavar="mine|theirs", help="Whose version to keep.")
+    ],
+    as_nip: Annotated[
+        str | None, typer.Option("--as", metavar="NIP", help="The officer choosing.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Resolve a conflict: keep theirs (the central case) or mine (my action, redone on it)."""
+    from desk.cli.case_cmd import open_session
+
+    if keep not in ("mine", "theirs"):
+        raise DeskError(t("sync.keep_choice"))
+    session = open_session(ctx, db, as_nip)
+    outcome = resolve(
+        session.database, number, "mine" if keep == "mine" else "theirs", session.actor
+    )
+    key = "sync.resolved_mine" if keep == "mine" else "sync.resolved_theirs"
+    count = len(outcome.new_ops) if keep == "mine" else len(outcome.superseded)
+    console.print(plain(t(key, ref=outcome.label, count=count)))

@@ -1,0 +1,317 @@
+"""HTTP for sync: compressed JSON both ways, retries with backoff, and typed receipts only.
+
+One `Transport` serves one sync. Every request goes through `call`, which
+
+- compresses the body with zstd when the server has advertised it (`X-Desk-Encodings`), else
+  gzip, and asks for compressed answers (`Accept-Encoding: zstd, gzip`);
+- reads the raw bytes itself and decodes them, so that what it counts is what crossed the wire
+  and a truncated body is caught (httpx would decode silently or raise late);
+- accepts a 2xx only when its body is JSON whose `"type"` is the one expected: a captive
+  portal's HTML page, a cut gzip stream or unrelated JSON is a failure to retry;
+- retries 5xx, 429, timeouts, resets and bad bodies with exponential backoff and full jitter
+  (`random(0, min(cap, base * 2^n))`), honouring `Retry-After` (capped), up to `attempts`;
+- stops at once on 401 (`TokenRefused`) and 400 (`RequestRejected`), and hands 410
+  (`CursorGone`) and 413 (`PayloadTooLarge`) to the caller, which knows what to do.
+
+Byte accounting (`Counters`): the compressed body as sent and as received, plus the request and
+status lines and every header as HTTP/1.1 writes them (`Name: value\\r\\n`). TCP/IP overhead is
+not counted; the test proxy counts real socket bytes and agrees to within a few bytes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from desk import __version__
+from desk.i18n import t
+from desk.sync.errors import (
+    CursorGone,
+    LinkFailed,
+    PayloadTooLarge,
+    RequestRejected,
+    TokenRefused,
+)
+from desk.sync.remote import Remote
+
+try:  # zstd is optional on both sides (docs/sync-protocol.md); gzip always works.
+    import zstandard
+except ImportError:  # pragma: no cover - installed with desk
+    zstandard = None  # type: ignore[assignment]
+
+MAX_DECODED = 64 * 1024 * 1024  # a bound on what one answer may inflate to
+
+
+@dataclass
+class Counters:
+    requests: int = 0
+    bytes_up: int = 0
+    bytes_down: int = 0
+    retries: int = 0
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 8
+    base: float = 0.5
+    cap: float = 300.0
+    retry_after_cap: float = 300.0
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = 20.0
+    # A batch is sized for about 30 s of airtime at 40 kbit/s; leave room for a slow server.
+    read: float = 90.0
+    write: float = 90.0
+
+
+@dataclass
+class Reply:
+    status: int
+    body: dict[str, Any] | None
+    headers: httpx.Headers = field(repr=False)
+
+
+class _Retry(Exception):
+    """One attempt failed in a way worth another try."""
+
+    def __init__(self, reason: str, *, wait: float | None = None, timeout: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.wait = wait
+        self.timeout = timeout
+
+
+def encode_body(payload: dict[str, Any], encoding: str) -> bytes:
+    raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if encoding == "zstd" and zstandard is not None:
+        return bytes(zstandard.ZstdCompressor(level=9).compress(raw))
+    return gzip.compress(raw, compresslevel=9, mtime=0)
+
+
+def decode_body(raw: bytes, encoding: str) -> bytes:
+    """Inflate a body; raises ValueError when it is truncated or not what it claims."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return raw
+    if encoding == "gzip":
+        try:
+            # zlib rather than gzip.decompress: it tells a stream that stopped short (eof False).
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            data = inflater.decompress(raw, MAX_DECODED)
+        except zlib.error as error:
+            raise ValueError(f"bad gzip body: {error}") from None
+        if not inflater.eof:
+            raise ValueError("truncated gzip body")
+        return data
+    if encoding == "zstd" and zstandard is not None:
+        try:
+            reader = zstandard.ZstdDecompressor().decompressobj()
+            data = reader.decompress(raw)
+        except zstandard.ZstdError as error:
+            raise ValueError(f"bad zstd body: {error}") from None
+        if not reader.eof:
+            raise ValueError("truncated zstd body")
+        return bytes(data)
+    raise ValueError(f"unknown content encoding {encoding!r}")
+
+
+def _header_bytes(first_line: str, headers: httpx.Headers) -> int:
+    size = len(first_line) + 2 + 2  # the line, its CRLF, the blank line
+    for name, value in headers.raw:
+        size += len(name) + 2 + len(value) + 2
+    return size
+
+
+class Transport:
+    """The HTTP side of one sync with one remote."""
+
+    def __init__(
+        self,
+        remote: Remote,
+        *,
+        encodings: str = "",
+        client: httpx.Client | None = None,
+        policy: RetryPolicy | None = None,
+        timeouts: Timeouts | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rand: Callable[[float, float], float] = random.uniform,
+        on_wait: Callable[[float, str], None] | None = None,
+    ) -> None:
+        self.remote = remote
+        self.policy = policy or RetryPolicy()
+        self.counters = Counters()
+        self.encodings = {e.strip().lower() for e in encodings.split(",") if e.strip()}
+        self._sleep = sleep
+        self._rand = rand
+        self._on_wait = on_wait
+        limits = timeouts or Timeouts()
+        self._client = client or httpx.Client(
+            timeout=httpx.Timeout(
+                connect=limits.connect, read=limits.read, write=limits.write, pool=limits.connect
+            )
+        )
+        # Every header costs bytes on each request over GPRS: send only what the server needs.
+        self._client.headers.clear()
+        self._client.headers.update(
+            {
+                "User-Agent": f"desk/{__version__}",
+                "Accept-Encoding": "zstd, gzip" if zstandard is not None else "gzip",
+                "Authorization": f"Bearer {remote.token}",
+            }
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    @property
+    def request_encoding(self) -> str:
+        return "zstd" if "zstd" in self.encodings and zstandard is not None else "gzip"
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        expect: str,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        body: Callable[[], dict[str, Any]] | None = None,
+        shrink: Callable[[], bool] | None = None,
+    ) -> Reply:
+        """One logical request, retried as the protocol says; a typed 2xx or a 304 comes back.
+
+        `body` is called before every attempt (the caller may have shrunk the batch); `shrink`
+        is called on 413 and on timeouts and says whether the next body will be smaller.
+        """
+        reason = ""
+        attempt = 0
+        while attempt < self.policy.attempts:
+            try:
+                return self._attempt(method, path, expect, params, headers, body)
+            except PayloadTooLarge:
+                if shrink is None or not shrink():
+                    raise
+                # A smaller batch goes at once: nothing is wrong with the link, and halving
+                # 200 ops down to one must not use up the attempts meant for a bad link.
+                self.counters.retries += 1
+                continue
+            except _Retry as failure:
+                reason = failure.reason
+                attempt += 1
+                if failure.timeout and shrink is not None:
+                    shrink()
+                if attempt >= self.policy.attempts:
+                    break
+                if failure.wait is not None:
+                    delay = min(failure.wait, self.policy.retry_after_cap)
+                else:
+                    ceiling = min(self.policy.cap, self.policy.base * 2 ** (attempt - 1))
+                    delay = self._rand(0.0, ceiling)
+                if self._on_wait is not None:
+                    self._on_wait(delay, reason)
+                self._sleep(delay)
+                self.counters.retries += 1
+        raise LinkFailed(t("sync.link_failed", attempts=self.policy.attempts, reason=reason))
+
+    def _attempt(
+        self,
+        method: str,
+        path: str,
+        expect: str,
+        params: dict[str, str] | None,
+        headers: dict[str, str] | None,
+        body: Callable[[], dict[str, Any]] | None,
+    ) -> Reply:
+        extra = dict(headers or {})
+        content: bytes | None = None
+        if body is not None:
+            content = encode_body(body(), self.request_encoding)
+            # No Content-Type: every body of the protocol is JSON, and 32 bytes a request is
+            # more than a triage edit costs.
+            extra["Content-Encoding"] = self.request_encoding
+        request = self._client.build_request(
+            method, self.remote.url + path, params=params, headers=extra, content=content
+        )
+        target = request.url.raw_path.decode("ascii")
+        self.counters.requests += 1
+        self.counters.bytes_up += _header_bytes(
+            f"{method} {target} HTTP/1.1", request.headers
+        ) + len(content or b"")
+        try:
+            response = self._client.send(request, stream=True)
+        except httpx.TimeoutException as error:
+            raise _Retry(f"timeout ({type(error).__name__})", timeout=True) from None
+        except httpx.TransportError as error:
+            raise _Retry(f"link ({type(error).__name__})") from None
+        self.counters.bytes_down += _header_bytes(
+            f"HTTP/1.1 {response.status_code} {response.reason_phrase or ''}", response.headers
+        )
+        chunks: list[bytes] = []
+        try:
+            for chunk in response.iter_raw():
+                chunks.append(chunk)
+                self.counters.bytes_down += len(chunk)  # a cut body cost its bytes too
+        except httpx.TimeoutException as error:
+            raise _Retry(f"timeout ({type(error).__name__})", timeout=True) from None
+        except httpx.TransportError as error:
+            raise _Retry(f"cut body ({type(error).__name__})") from None
+        finally:
+            response.close()
+        raw = b"".join(chunks)
+        advertised = response.headers.get("X-Desk-Encodings")
+        if advertised:
+            self.encodings = {e.strip().lower() for e in advertised.split(",") if e.strip()}
+        return self._judge(response, raw, expect)
+
+    def _judge(self, response: httpx.Response, raw: bytes, expect: str) -> Reply:
+        status = response.status_code
+        if status == 304:
+            return Reply(status, None, response.headers)
+        try:
+            text = decode_body(raw, response.headers.get("Content-Encoding", ""))
+            parsed = json.loads(text) if text else None
+        except (ValueError, UnicodeDecodeError) as error:
+            parsed = None
+            bad_body = str(error) or "not JSON"
+        else:
+            bad_body = "" if isinstance(parsed, dict) else "not a JSON object"
+        body: dict[str, Any] | None = parsed if isinstance(parsed, dict) else None
+        if 200 <= status < 300:
+            if body is None:
+                raise _Retry(f"{status} with a bad body ({bad_body})")
+            if body.get("type") != expect:
+                raise _Retry(f"{status} without a {expect} receipt")
+            return Reply(status, body, response.headers)
+        code = str((body or {}).get("code", status))
+        message = str((body or {}).get("message", ""))[:300]
+        if status == 401:
+            raise TokenRefused(t("sync.token_refused"))
+        if status == 410:
+            raise CursorGone(message or "410")
+        if status == 413:
+            raise PayloadTooLarge(message or "413")
+        if status == 429 or status == 503:
+            raise _Retry(str(status), wait=_retry_after(response.headers.get("Retry-After")))
+        if status >= 500 or status == 408:
+            raise _Retry(str(status))
+        raise RequestRejected(t("sync.bad_request", code=code, message=message or status))
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header; None (use backoff) when absent or a date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value.strip()))
+    except ValueError:
+        return None

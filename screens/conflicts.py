@@ -1,0 +1,146 @@
+"""Conflicts: the desk's version and the central one side by side, and the officer's choice.
+
+`m` keeps mine (my action is redone on the central version, as a new operation), `T` keeps
+theirs (the central case is taken; my operation stays recorded as superseded). Both go through
+`desk.sync.conflicts.resolve`, the same as `desk sync resolve`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker
+
+from desk.i18n import action_label, t
+from desk.inbox import InboxSource
+from desk.safety import printable
+from desk.sync import texts as _texts  # noqa: F401  (registers the sync texts)
+from desk.sync.conflicts import Conflict, list_conflicts, resolve
+from widgets.bindings import localize_bindings
+from widgets.worker_errors import notify_failure
+
+LABELS = {"mine": "binding.sync_keep_mine", "theirs": "binding.sync_keep_theirs"}
+
+
+def _side(conflict: Conflict, values: dict[str, Any], title: str) -> str:
+    lines = [title, ""]
+    for name, value in values.items():
+        mark = "*" if name in conflict.fields else " "
+        lines.append(f"{mark} {name}: {printable(str(value), keep_newlines=False)}")
+    return "\n".join(lines)
+
+
+class ConflictsScreen(Screen[bool]):
+    DEFAULT_CSS = """
+    ConflictsScreen #conflict-list { width: 30; border-right: solid $panel; }
+    ConflictsScreen .side { width: 1fr; padding: 0 1; }
+    ConflictsScreen #conflict-ops { height: auto; padding: 0 1; color: $text-muted; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Kembali", id="back"),
+        Binding("m", "keep('mine')", "Pakai versi saya", id="mine"),
+        Binding("T", "keep('theirs')", "Pakai versi pusat", id="theirs"),
+    ]
+
+    def __init__(self, source: InboxSource) -> None:
+        super().__init__()
+        localize_bindings(self, {"back": "binding.back", **LABELS})
+        self.source = source
+        self.conflicts: list[Conflict] = []
+        self.changed = False
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield OptionList(id="conflict-list")
+            with Vertical():
+                with Horizontal():
+                    yield Static("", id="mine", classes="side", markup=False)
+                    yield Static("", id="theirs", classes="side", markup=False)
+                yield Static("", id="conflict-ops", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        notify_failure(self, event)
+
+    @work(thread=True, group="conflicts", exclusive=True, exit_on_error=False)
+    def load(self) -> None:
+        conflicts = list_conflicts(self.source.database())
+        self.app.call_from_thread(self._loaded, conflicts)
+
+    def _loaded(self, conflicts: list[Conflict]) -> None:
+        self.conflicts = conflicts
+        options = self.query_one("#conflict-list", OptionList)
+        options.clear_options()
+        for index, conflict in enumerate(conflicts):
+            options.add_option(
+                Option(f"{conflict.label}  {', '.join(conflict.fields)}", id=str(index))
+            )
+        if conflicts:
+            options.highlighted = 0
+            self._show(conflicts[0])
+        else:
+            self.query_one("#mine", Static).update(t("sync.conflicts_none"))
+            self.query_one("#theirs", Static).update("")
+            self.query_one("#conflict-ops", Static).update("")
+        options.focus()
+
+    @on(OptionList.OptionHighlighted, "#conflict-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id is not None and int(event.option.id) < len(self.conflicts):
+            self._show(self.conflicts[int(event.option.id)])
+
+    def _show(self, conflict: Conflict) -> None:
+        self.query_one("#mine", Static).update(_side(conflict, conflict.mine, t("sync.col.mine")))
+        self.query_one("#theirs", Static).update(
+            _side(conflict, conflict.theirs, t("sync.col.theirs"))
+        )
+        ops = "; ".join(
+            f"{action_label(op['kind'])}: "
+            + printable(
+                str(op["payload"].get("text") or op["payload"].get("reason") or ""),
+                keep_newlines=False,
+            )[:80]
+            for op in conflict.ops
+        )
+        self.query_one("#conflict-ops", Static).update(f"{t('sync.col.op')}: {ops}")
+
+    def _current(self) -> Conflict | None:
+        highlighted = self.query_one("#conflict-list", OptionList).highlighted
+        if highlighted is None or highlighted >= len(self.conflicts):
+            return None
+        return self.conflicts[highlighted]
+
+    def action_keep(self, keep: str) -> None:
+        conflict = self._current()
+        if conflict is not None:
+            self._resolve(conflict, "mine" if keep == "mine" else "theirs")
+
+    @work(thread=True, group="resolve", exclusive=True, exit_on_error=False)
+    def _resolve(self, conflict: Conflict, keep: str) -> None:
+        outcome = resolve(
+            self.source.database(),
+            conflict.case_id,
+            "mine" if keep == "mine" else "theirs",
+            self.source.actor,
+        )
+        key = "sync.resolved_mine" if keep == "mine" else "sync.resolved_theirs"
+        count = len(outcome.new_ops) if keep == "mine" else len(outcome.superseded)
+        self.app.call_from_thread(self._resolved, t(key, ref=outcome.label, count=count))
+
+    def _resolved(self, message: str) -> None:
+        self.changed = True
+        self.notify(message, markup=False)
+        self.load()
+
+    def action_back(self) -> None:
+        self.dismiss(self.changed)
