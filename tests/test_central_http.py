@@ -78,9 +78,10 @@ def test_compressed_push_and_compressed_receipt(
     setup: Any, encoding: str, compress: Any, decompress: Any
 ) -> None:
     path, database, tokens, case = setup
-    ops = [note(case, f"Catatan {n} " + "panjang " * 20) for n in range(3)]
-    ops[1]["v"] += 1  # stacked on the first one
-    ops[2]["v"] += 2
+    # Enough ops for the receipt to pass the compression threshold (successes are ~22 B each).
+    ops = [note(case, f"Catatan {n} " + "panjang " * 20) for n in range(12)]
+    for stacked, op in enumerate(ops):
+        op["v"] += stacked  # each one stacked on the one before
     with serve(path) as url:
         headers = auth(
             tokens["pupr"], **{"Content-Encoding": encoding, "Accept-Encoding": encoding}
@@ -91,8 +92,8 @@ def test_compressed_push_and_compressed_receipt(
     assert response.headers["x-desk-encodings"] == "zstd, gzip"
     receipt = json.loads(decompress(response.raw_body))  # type: ignore[attr-defined]
     assert receipt["type"] == "desk-sync/receipt"
-    assert [r["r"] for r in receipt["results"]] == ["applied"] * 3
-    assert services.find_case(database, case["id"])["version"] == case["version"] + 3
+    assert [r["r"] for r in receipt["results"]] == ["applied"] * 12
+    assert services.find_case(database, case["id"])["version"] == case["version"] + 12
 
 
 def test_small_responses_are_not_compressed(setup: Any) -> None:

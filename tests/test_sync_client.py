@@ -625,3 +625,23 @@ def test_a_tracking_number_from_the_receipt_lands_on_the_desk_case(
     assert sync(database, central, direction="push").outcome == "ok"
     number = database.execute("SELECT tracking_no FROM cases WHERE id = ?", [case["id"]])
     assert number.fetchone()[0] == "8123456"
+
+
+def test_a_receipt_that_does_not_match_the_ops_sent_is_not_trusted(
+    database: sqlite_utils.Database, central: FakeCentral
+) -> None:
+    verified_case(database, central, "8100001")
+
+    def misnumbered(request: httpx.Request) -> httpx.Response:
+        central.serve(request)  # the server applies the op; its true receipt is lost
+        foreign = {"id": "01JZZZZZZZZZZZZZZZZZZZZZZZ", "r": "rejected", "s": 403, "code": "x"}
+        return central.answer(200, {"type": "desk-sync/receipt", "results": [foreign]})
+
+    central.faults.append(misnumbered)
+    sync(database, central, direction="push")
+    assert "done" not in outbox_states(database)  # nothing marked from a receipt for other ops
+    assert "rejected" not in outbox_states(database)
+    report = sync(database, central, direction="push")
+    assert report.outcome == "ok", report.error
+    assert outbox_states(database) == {"done": 1}
+    assert list(central.applications.values()) == [1]  # sent again, applied once

@@ -69,7 +69,9 @@ def serve(
         ) from None
     error_console.print(t("central.serve.start", host=host, port=port, path=path), markup=False)
     app_ = create_app(path, rate=rate, burst=burst)
-    config = uvicorn.Config(app_, log_level="info", lifespan="on", server_header=False)
+    config = uvicorn.Config(
+        app_, log_level="info", lifespan="on", server_header=False, date_header=False
+    )
     uvicorn.Server(config).run(sockets=[sock])
 
 

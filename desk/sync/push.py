@@ -189,14 +189,15 @@ def _apply_receipt(
     results = body.get("results")
     if not isinstance(results, list):
         raise SyncError("the server's receipt has no results")
-    by_id = {op.op_id: op for op in batch}
+    # One result per op, in the order sent; a result that names its op (conflicts and
+    # rejections do) must name that one, or the receipt is not trusted at all.
+    if len(results) != len(batch) or any(
+        not isinstance(answer, dict) or answer.get("id", op.op_id) != op.op_id
+        for op, answer in zip(batch, results, strict=False)
+    ):
+        raise SyncError("the server's receipt does not match the operations sent")
     with write_transaction(database):
-        for answer in results:
-            if not isinstance(answer, dict):
-                continue
-            op = by_id.get(str(answer.get("id")))
-            if op is None:
-                continue
+        for op, answer in zip(batch, results, strict=True):
             kind = answer.get("r")
             text = json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
             if kind in ("applied", "duplicate"):
