@@ -224,6 +224,11 @@ def _latin1_fallback(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error("desk-latin1-fallback", _latin1_fallback)
 
 
+def _errors(info: FileInfo) -> str:
+    """How the reader decodes: as strictly as `_scan` checked the whole file."""
+    return "desk-latin1-fallback" if info.encoding == "cp1252" else "strict"
+
+
 def _guess_delimiter(path: Path, encoding: str) -> str:
     """The delimiter used most in the first lines (outside the longest text)."""
     with path.open(encoding=encoding, errors="replace", newline="") as handle:
@@ -290,7 +295,7 @@ def _tabular(
 
 def _delimited_records(info: FileInfo, known: dict[str, str]) -> Iterator[Record]:
     assert info.encoding is not None and info.delimiter is not None
-    with info.path.open(encoding=info.encoding, newline="") as handle:
+    with info.path.open(encoding=info.encoding, errors=_errors(info), newline="") as handle:
         reader = csv.reader(handle, delimiter=info.delimiter)
 
         def numbered() -> Iterator[tuple[int, list[Any]]]:
@@ -340,7 +345,7 @@ def _json_records(info: FileInfo) -> Iterator[Record]:
     """A JSON array of objects. It is read whole: use JSON Lines for very large files."""
     assert info.encoding is not None
     try:
-        with info.path.open(encoding=info.encoding) as handle:
+        with info.path.open(encoding=info.encoding, errors=_errors(info)) as handle:
             data = json.load(handle)
     except json.JSONDecodeError as error:
         raise _unreadable("import.file.json", info.path, reason=error) from error
@@ -353,7 +358,7 @@ def _json_records(info: FileInfo) -> Iterator[Record]:
 def _jsonl_records(info: FileInfo) -> Iterator[Record]:
     """JSON Lines: one object per line; a line that is not JSON is a row error, not the file's."""
     assert info.encoding is not None
-    with info.path.open(encoding=info.encoding) as handle:
+    with info.path.open(encoding=info.encoding, errors=_errors(info)) as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
