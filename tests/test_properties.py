@@ -1,4 +1,5 @@
-"""Property-based tests of the decoders that take bytes from outside: any input gives a result or
+"""Property-based tests of what takes bytes from outside (sync bodies and pages, the server's push
+endpoint, import files): any input gives a result or
 a clear error, never a crash and never a partial write. (The search query parser has its own in
 tests/test_search_query.py.)"""
 
@@ -165,3 +166,49 @@ def test_any_file_imports_or_is_refused_clearly(
         assert cases == summary.total("inserted")  # every row counted is stored, only those
     assert database.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     database.conn.close()
+
+
+OPS = st.lists(
+    st.one_of(
+        st.dictionaries(
+            st.sampled_from(["id", "c", "k", "v", "p", "a", "t", "x"]), JSON, max_size=8
+        ),
+        JSON,
+    ),
+    max_size=4,
+)
+
+
+@pytest.fixture(scope="module")
+def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    from desk.central.testing import running_server
+    from tests.test_central_feed import build
+
+    path = Path(tmp_path_factory.mktemp("central")) / "central.db"
+    database, tokens = build(path)
+    database.conn.close()
+    with running_server(path, rate=1000.0, burst=1000) as url:
+        yield url, tokens["pupr"]
+
+
+@SETTINGS
+@given(
+    payload=st.one_of(
+        st.binary(max_size=200),
+        OPS.map(lambda ops: json.dumps({"ops": ops}).encode()),
+        JSON.map(lambda value: json.dumps(value).encode()),
+    ),
+    encoding=st.sampled_from(["", "gzip", "zstd", "deflate"]),
+)
+def test_the_server_answers_any_push_with_a_receipt_or_a_typed_error(
+    central: tuple[str, str], payload: bytes, encoding: str
+) -> None:
+    import httpx
+
+    url, token = central
+    headers = {"Authorization": f"Bearer {token}"}
+    if encoding:
+        headers["Content-Encoding"] = encoding
+    response = httpx.post(url + "/sync/v1/push", content=payload, headers=headers, timeout=10)
+    assert response.status_code < 500, response.text
+    assert response.json()["type"] in ("desk-sync/receipt", "desk-sync/error")
