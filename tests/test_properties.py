@@ -146,6 +146,7 @@ class _Undo(Exception):
     suffix=st.sampled_from([".csv", ".jsonl", ".json", ".txt"]),
 )
 @example(content=b"Judul;Isi\nJalan\x8d;rusak\n", suffix=".csv")  # a byte Windows-1252 lacks
+@example(content=b"PK\x03\x04", suffix=".csv")  # a (broken) workbook named .csv
 def test_any_file_imports_or_is_refused_clearly(
     tmp_path_factory: pytest.TempPathFactory, content: bytes, suffix: str
 ) -> None:

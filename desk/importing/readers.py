@@ -308,11 +308,19 @@ def _delimited_records(info: FileInfo, known: dict[str, str]) -> Iterator[Record
 
 def _xlsx_records(path: Path, sheet: str | None, known: dict[str, str]) -> Iterator[Record]:
     import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
 
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise _unreadable("import.file.xlsx", path, reason=error) from error
+    # A file object, not the path: openpyxl judges a path by its suffix, and a workbook saved
+    # as "laporan.csv" (or with no suffix) is still a workbook.
+    with path.open("rb") as handle:
+        try:
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+            raise _unreadable("import.file.xlsx", path, reason=error) from error
+        yield from _xlsx_rows(book, path, sheet, known)
+
+
+def _xlsx_rows(book: Any, path: Path, sheet: str | None, known: dict[str, str]) -> Iterator[Record]:
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise _unreadable(
