@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -37,6 +37,7 @@ from widgets.dialogs import (
     ReasonDialog,
     UnitPicker,
 )
+from widgets.key_footer import KeyFooter
 from widgets.worker_errors import notify_failure
 
 __all__ = ["CaseScreen"]
@@ -149,7 +150,7 @@ class CaseScreen(Screen[bool]):
             yield Static("", id="attachments", markup=False)
             yield Static(t("case.section.timeline"), classes="section-title")
             yield Vertical(id="timeline")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.load()
@@ -157,7 +158,7 @@ class CaseScreen(Screen[bool]):
     def on_resize(self) -> None:
         narrow = self.size.width < 100
         self.set_class(narrow, "narrow")
-        self.query_one(Footer).compact = narrow
+        self.query_one(KeyFooter).compact = narrow
 
     # -- loading -----------------------------------------------------------------------------
 

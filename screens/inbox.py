@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
@@ -32,6 +32,7 @@ from widgets.dialogs import (
     ReasonDialog,
     UnitPicker,
 )
+from widgets.key_footer import KeyFooter
 from widgets.search_input import SearchInput
 from widgets.status_line import StatusLine
 from widgets.worker_errors import notify_failure
@@ -126,7 +127,7 @@ class InboxScreen(Screen[None]):
                 yield SearchInput(placeholder=t("inbox.search_placeholder"), id="search")
                 yield CaseList(office_tz=self.office_tz, id="cases")
         yield StatusLine(id="status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(CaseList).position_changed = self._show_title

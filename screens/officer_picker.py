@@ -11,13 +11,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from desk.i18n import role_label, t
 from desk.safety import printable
 from desk.workflow import Actor, Role
 from widgets.dialogs import PinDialog
+from widgets.key_footer import KeyFooter
 
 
 class OfficerPicker(Screen[Actor | None]):
@@ -49,7 +50,7 @@ class OfficerPicker(Screen[Actor | None]):
                     for o in self.officers
                 )
             )
-        yield Footer()
+        yield KeyFooter()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         officer = next(o for o in self.officers if o["nip"] == event.option.id)

@@ -20,7 +20,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, OptionList, Static, TextArea
+from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -37,6 +37,7 @@ from desk.services import Outcome, perform
 from desk.workflow import Action
 from widgets.bindings import localize_bindings
 from widgets.dialogs import ActionDialog, ConfirmDialog
+from widgets.key_footer import KeyFooter
 from widgets.worker_errors import notify_failure
 
 __all__ = ["ReplyScreen", "ReviewDialog"]
@@ -152,7 +153,7 @@ class ReplyScreen(Screen[bool]):
                 yield OptionList(id="templates", markup=False)
             yield TextArea(id="composer", soft_wrap=True, tab_behavior="focus", disabled=True)
         yield Static(t("reply.hint"), id="reply-status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.load()
@@ -160,7 +161,7 @@ class ReplyScreen(Screen[bool]):
     def on_resize(self) -> None:
         narrow = self.size.width < 100
         self.set_class(narrow, "narrow")
-        self.query_one(Footer).compact = narrow
+        self.query_one(KeyFooter).compact = narrow
 
     @property
     def composer(self) -> TextArea:
