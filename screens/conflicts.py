@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
@@ -24,6 +24,7 @@ from desk.safety import printable
 from desk.sync import texts as _texts  # noqa: F401  (registers the sync texts)
 from desk.sync.conflicts import Conflict, list_conflicts, resolve
 from widgets.bindings import localize_bindings
+from widgets.key_footer import KeyFooter
 from widgets.worker_errors import notify_failure
 
 LABELS = {"mine": "binding.sync_keep_mine", "theirs": "binding.sync_keep_theirs"}
@@ -64,7 +65,7 @@ class ConflictsScreen(Screen[bool]):
                     yield Static("", id="mine", classes="side", markup=False)
                     yield Static("", id="theirs", classes="side", markup=False)
                 yield Static("", id="conflict-ops", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.load()
