@@ -17,6 +17,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
+import desk.report_texts  # noqa: F401  (registers the dashboard's texts)
 from desk.bulk import CONFIRM_ABOVE, BulkResult, perform_many
 from desk.errors import DeskError
 from desk.i18n import action_label, current_language, role_label, t
@@ -55,6 +56,7 @@ BINDING_LABELS = {
     "bulk-archive": "binding.archive",
     "sync": "binding.sync",
     "sync-conflicts": "binding.sync_conflicts",
+    "dashboard": "binding.dashboard",
 }
 # What each bulk key needs of the officer's role (the services check every case again).
 BULK_ROLES = {
@@ -101,6 +103,7 @@ class InboxScreen(Screen[None]):
         Binding("A", "bulk('archive')", "Arsipkan", show=False, id="bulk-archive"),
         Binding("S", "sync", "Sinkron", show=False, id="sync"),
         Binding("K", "sync_conflicts", "Konflik sinkron", show=False, id="sync-conflicts"),
+        Binding("d", "dashboard", "Dasbor", show=False, id="dashboard"),
     ]
 
     def __init__(self, source: InboxSource, db_path: Path, *, office_tz: str) -> None:
@@ -284,6 +287,15 @@ class InboxScreen(Screen[None]):
         self.syncing = False
         self.notify(message, severity=severity, markup=False, timeout=10)
         self.action_refresh()
+
+    def action_dashboard(self) -> None:
+        from screens.dashboard import DashboardScreen
+
+        self.app.push_screen(
+            DashboardScreen(
+                self.db_path, office_tz=self.office_tz, source=self.source, clock=self.source.clock
+            )
+        )
 
     def action_sync_conflicts(self) -> None:
         from screens.conflicts import ConflictsScreen
