@@ -33,7 +33,10 @@ extend(
         ),
         "safe.action.backup": ("membuat cadangan", "make a backup"),
         "safe.action.restore": ("memulihkan cadangan", "restore a backup"),
-        "safe.action.audit": ("membaca log audit", "read the audit log"),
+        "safe.audit_readers": (
+            "Hanya admin dan pimpinan yang boleh membaca log audit (Anda: {role}).",
+            "Only admins and heads may read the audit log (you are: {role}).",
+        ),
         "safe.exists": (
             "{path} sudah ada: pilih nama lain atau pakai --force untuk menimpanya.",
             "{path} already exists: choose another name or use --force to replace it.",
@@ -188,9 +191,7 @@ def audit_entries(
 ) -> list[dict[str, Any]]:
     """The latest audit entries, newest first: admins and heads only (it names officers)."""
     if actor.role is Role.PETUGAS:
-        raise ActionRefused(
-            t("safe.need_admin", action=t("safe.action.audit"), role=role_label(actor.role.value))
-        )
+        raise ActionRefused(t("safe.audit_readers", role=role_label(actor.role.value)))
     clauses: list[str] = []
     params: list[Any] = []
     if case_id is not None:
