@@ -5,6 +5,7 @@ from __future__ import annotations
 from desk.i18n import current_language, t
 from desk.metrics import UnitMetrics
 from desk.report_texts import COLUMNS
+from desk.safety import printable
 
 # The columns a terminal table and the dashboard have room for (the HTML and files show all).
 SHORT_COLUMNS = (
@@ -41,7 +42,12 @@ def column_title(key: str) -> str:
 
 
 def cell(row: UnitMetrics, key: str, *, office: bool = False) -> str:
-    """The text of one figure of `row` in column `key`."""
+    """The text of one figure of `row` in column `key`, safe for a terminal (unit codes and
+    tracking numbers can come from imported files)."""
+    return printable(_cell(row, key, office=office), keep_newlines=False)
+
+
+def _cell(row: UnitMetrics, key: str, *, office: bool = False) -> str:
     if key == "code":
         return t("report.office") if office else row.code
     if key == "rank":
