@@ -9,6 +9,7 @@ what an unsent operation changed (`desk.sync.apply`).
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -114,7 +115,17 @@ def _apply_page(
         events = change.get("events") or []
         if not isinstance(case, dict) or not isinstance(events, list):
             raise BadChange("a change without a case")
-        apply_case(database, case, events)
+        try:
+            apply_case(database, case, events)
+        except (
+            sqlite3.IntegrityError,
+            sqlite3.ProgrammingError,
+            TypeError,
+            AttributeError,
+        ) as error:
+            # A value of the wrong type or outside the schema's rules (a list for a title, an
+            # unknown status): the page is refused whole, like any other malformed change.
+            raise BadChange(f"case {str(case.get('local_id'))[:40]!r}: {error}") from error
         # Back in scope after a tombstone: not read-only any more.
         database.execute(
             "DELETE FROM sync_state WHERE key = ?", [state.GONE_PREFIX + str(case["local_id"])]
