@@ -65,6 +65,8 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 
 from db import audit, write_transaction
+from db.case_columns import CASE_COLUMNS
+from db.search_index import search_triggers
 from db.timefmt import to_text, utc_now
 from desk.calendar import WITA, WorkingCalendar, calendar_with
 from desk.clocks import FOLLOW_UP_HK, HOLD_LIMIT_HK, REPORTER_WINDOW_HK, VERIFY_HK
@@ -182,36 +184,7 @@ OPENS = 27_000  # officers work from 07:30 local time
 OPEN_FOR = 32_400  # for nine hours
 DAY = 86_400
 
-_CASE_COLUMNS = (
-    "id",
-    "local_id",
-    "tracking_no",
-    "complaint_id",
-    "title",
-    "body",
-    "classification",
-    "category",
-    "subcategory",
-    "channel",
-    "location",
-    "incident_date",
-    "anonymous",
-    "confidential",
-    "status",
-    "unit_code",
-    "assignee_nip",
-    "received_at",
-    "updated_at",
-    "version",
-    "due_at",
-    "due_kind",
-    "auto_at",
-    "auto_kind",
-    "hold_remaining_hk",
-    "duplicate_of",
-    "rating",
-    "source",
-)
+_CASE_COLUMNS = tuple(name for name in CASE_COLUMNS if name != "extra")
 INSERT_CASE = (
     f"INSERT INTO cases ({', '.join(_CASE_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in _CASE_COLUMNS)})"
@@ -224,8 +197,6 @@ INSERT_EVENT = (
     "to_status, unit_code, body, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_SEARCH = "INSERT INTO case_search (rowid, title, body) VALUES (?, ?, ?)"
-SEARCH_TRIGGERS = ("cases_search_insert", "cases_search_update", "cases_search_delete")
-_EXPECTED_INSERT_TRIGGER = "desk_stem(new.title), desk_stem(new.body)"
 
 _PUBLIC = frozenset(action.value for action in PUBLIC_EVENTS) | {"received", "auto_close"}
 
@@ -281,7 +252,7 @@ def seed_database(
         conn.execute("PRAGMA cache_size = -400000")
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("PRAGMA foreign_keys = OFF")  # the rows are consistent by construction
-        triggers = _search_triggers(database)
+        triggers = search_triggers(database)
 
         def finish(start: int, scratch: bytes, chunk_events: int) -> None:
             nonlocal events
@@ -600,21 +571,6 @@ def _scratch(rows: _Rows) -> bytes:
         return conn.serialize()
     finally:
         conn.close()
-
-
-def _search_triggers(database: sqlite_utils.Database) -> dict[str, str] | None:
-    """The SQL of the search triggers, if they are the ones this module can stand in for."""
-    rows = database.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cases' "
-        "AND name IN (?, ?, ?)",
-        SEARCH_TRIGGERS,
-    ).fetchall()
-    triggers = {str(name): str(sql) for name, sql in rows}
-    if set(triggers) != set(SEARCH_TRIGGERS) or _EXPECTED_INSERT_TRIGGER not in " ".join(
-        triggers["cases_search_insert"].split()
-    ):
-        return None  # an unknown search schema: let the triggers index each row
-    return triggers
 
 
 def _move_scratch(

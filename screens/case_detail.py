@@ -11,6 +11,7 @@ as markup.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import work
@@ -23,12 +24,21 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from desk.attachments import (
+    AttachmentProblem,
+    Entry,
+    attach,
+    checked_path,
+    human_size,
+    list_attachments,
+)
 from desk.case_view import CaseView, EventView, load_case_view
 from desk.errors import StaleCase, describe
 from desk.i18n import action_label, classification_label, status_label, t
 from desk.inbox import InboxSource
 from desk.safety import printable
 from desk.services import Outcome, perform
+from desk.viewer import open_with_viewer
 from desk.workflow import Action
 from widgets.bindings import localize_bindings
 from widgets.dialogs import (
@@ -57,6 +67,7 @@ KEY_ACTIONS: dict[str, frozenset[Action]] = {
     "archive": frozenset({Action.ARCHIVE}),
     "restore": frozenset({Action.RESTORE}),
     "duplicate": frozenset({Action.ARCHIVE}),
+    "attach_file": frozenset({Action.NOTE}),  # who may add a note may attach (desk/attachments)
 }
 BINDING_LABELS = {
     "case-back": "binding.back",
@@ -74,7 +85,23 @@ BINDING_LABELS = {
     "case-archive": "binding.archive",
     "case-restore": "binding.restore",
     "case-duplicate": "binding.duplicate",
+    "case-open-attachment": "binding.open_attachment",
+    "case-attach": "binding.attach",
 }
+
+
+STATE_STYLES = {
+    "here": "$success",
+    "uploading": "$text-muted",
+    "pending": "$warning",
+    "missing": "bold $error",
+    "corrupt": "bold $error",
+}
+
+
+def typed_path(text: str) -> Path:
+    """A path as typed or pasted (a file manager may add quotes)."""
+    return Path(text.strip().strip("'\"")).expanduser()
 
 
 def one_line(text: object) -> str:
@@ -96,6 +123,8 @@ class CaseScreen(Screen[bool]):
     CaseScreen.narrow #facts-row { layout: vertical; }
     CaseScreen #duplicates { height: auto; max-height: 7; border: none; padding: 0; }
     CaseScreen #duplicates:focus { background-tint: $foreground 5%; }
+    CaseScreen #attachment-list { height: auto; max-height: 7; border: none; padding: 0; }
+    CaseScreen #attachment-list:focus { background-tint: $foreground 5%; }
     CaseScreen .muted { color: $text-muted; }
     CaseScreen #timeline { height: auto; }
     CaseScreen .event {
@@ -117,6 +146,8 @@ class CaseScreen(Screen[bool]):
         Binding("z", "archive", "Arsipkan", id="case-archive"),
         Binding("u", "restore", "Pulihkan", id="case-restore"),
         Binding("D", "duplicate", "Duplikat", id="case-duplicate"),
+        Binding("f", "open_attachment", "Buka lampiran", id="case-open-attachment"),
+        Binding("L", "attach_file", "Lampirkan", id="case-attach"),
         Binding("escape", "back", "Kembali", id="case-back"),
         Binding("ctrl+r", "reload", "Muat ulang", show=False, id="case-reload"),
     ]
@@ -127,6 +158,7 @@ class CaseScreen(Screen[bool]):
         self.source = source
         self.case_id = case_id
         self.view: CaseView | None = None
+        self.files: list[Entry] = []  # the attachments, with whether each file is here
         self.changed = False
 
     # -- layout ------------------------------------------------------------------------------
@@ -147,6 +179,7 @@ class CaseScreen(Screen[bool]):
             yield OptionList(id="duplicates", markup=False)
             yield Static(t("case.no_duplicates"), id="no-duplicates", classes="muted")
             yield Static(t("case.section.attachments"), classes="section-title")
+            yield OptionList(id="attachment-list", markup=False)
             yield Static("", id="attachments", markup=False)
             yield Static(t("case.section.timeline"), classes="section-title")
             yield Vertical(id="timeline")
@@ -165,11 +198,11 @@ class CaseScreen(Screen[bool]):
     @work(thread=True, exclusive=True, group="case-view", exit_on_error=False)
     def load(self) -> None:
         """Read the case again and show it."""
-        view = load_case_view(
-            self.source.database(), self.source.actor, self.case_id, self.source.clock()
-        )
+        database = self.source.database()
+        view = load_case_view(database, self.source.actor, self.case_id, self.source.clock())
+        files = list_attachments(database, self.case_id)
         if not get_current_worker().is_cancelled:  # a newer read is on its way
-            self.app.call_from_thread(self._show, view)
+            self.app.call_from_thread(self._show, view, files)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if (
@@ -181,10 +214,11 @@ class CaseScreen(Screen[bool]):
             self.query_one("#case-header", Static).update(describe(event.worker.error))
         notify_failure(self, event)
 
-    def _show(self, view: CaseView) -> None:
+    def _show(self, view: CaseView, files: list[Entry] | None = None) -> None:
         if not self.is_attached:
             return
         self.view = view
+        self.files = files or []
         case = view.case
         self.query_one("#case-header", Static).update(self._header(view))
         self.query_one("#case-title", Static).update(printable(case["title"] or ""))
@@ -192,17 +226,32 @@ class CaseScreen(Screen[bool]):
         self.query_one("#facts", Static).update(self._facts(view))
         self.query_one("#reporter", Static).update(self._reporter(view))
         self._show_duplicates(view)
-        attachments = [
-            f"• {one_line(a.name)}  ({a.size_text}, {one_line(a.media_type)})"
-            for a in view.attachments
-        ]
-        self.query_one("#attachments", Static).update(
-            "\n".join(attachments) or t("case.no_attachments")
-        )
+        self._show_attachments()
         timeline = self.query_one("#timeline", Vertical)
         timeline.remove_children()
         timeline.mount_all(self._event(event) for event in view.events)
         self.refresh_bindings()
+
+    def _show_attachments(self) -> None:
+        listing = self.query_one("#attachment-list", OptionList)
+        highlighted = listing.highlighted
+        listing.set_options(
+            Option(
+                Content.assemble(
+                    one_line(entry.name),
+                    (f"  {human_size(entry.size)} · {entry.kind} · ", "$text-muted"),
+                    (t(f"att.state.{entry.state}"), STATE_STYLES[entry.state]),
+                ),
+                id=str(entry.id),
+            )
+            for entry in self.files
+        )
+        if self.files:
+            listing.highlighted = min(highlighted or 0, len(self.files) - 1)
+        listing.display = bool(self.files)
+        empty = self.query_one("#attachments", Static)
+        empty.update(t("case.no_attachments"))
+        empty.display = not self.files
 
     def _header(self, view: CaseView) -> Content:
         case = view.case
@@ -317,6 +366,8 @@ class CaseScreen(Screen[bool]):
     # -- which keys are offered --------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_attachment":
+            return bool(self.files)
         needed = KEY_ACTIONS.get(action)
         if needed is None:
             return True
@@ -325,6 +376,67 @@ class CaseScreen(Screen[bool]):
         if action == "duplicate":
             return bool(self.view.duplicates)
         return True
+
+    # -- attachments -------------------------------------------------------------------------
+
+    def _chosen_file(self) -> Entry | None:
+        if not self.files:
+            return None
+        index = self.query_one("#attachment-list", OptionList).highlighted or 0
+        return self.files[min(index, len(self.files) - 1)]
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id == "attachment-list":  # Enter on a file opens it, like `f`
+            event.stop()
+            self.action_open_attachment()
+
+    def action_open_attachment(self) -> None:
+        entry = self._chosen_file()
+        if entry is None:
+            self.notify(t("att.open_none"), severity="warning", markup=False)
+            return
+        self._open_file(entry)
+
+    @work(thread=True, group="attachment-open", exit_on_error=False)
+    def _open_file(self, entry: Entry) -> None:
+        """Check the file's hash, then hand it to the system's viewer (off the UI thread)."""
+        try:
+            path = checked_path(entry)
+        except AttachmentProblem as problem:
+            self.app.call_from_thread(
+                self.notify, str(problem), severity="error", markup=False, timeout=10
+            )
+            return
+        if open_with_viewer(path):
+            message = t("att.opening", name=one_line(entry.name))
+            self.app.call_from_thread(self.notify, message, markup=False)
+        else:
+            message = t("att.no_viewer", path=one_line(path))
+            self.app.call_from_thread(
+                self.notify, message, severity="warning", markup=False, timeout=15
+            )
+
+    def action_attach_file(self) -> None:
+        self.app.push_screen(
+            ReasonDialog(t("att.add_title"), t("att.add_prompt"), run=self._attach_now),
+            self._attached,
+        )
+
+    def _attach_now(self, text: str) -> object:
+        """Attach the file at the typed path (run in the dialog's worker thread)."""
+        return attach(
+            self.source.database(),
+            self.source.actor,
+            self.case_id,
+            typed_path(text),
+            self.source.clock(),
+        )
+
+    def _attached(self, result: object) -> None:
+        if not isinstance(result, str):
+            return
+        name = one_line(typed_path(result).name)
+        self._acted(t("case.attached", name=name, ref=self._label()))
 
     # -- acting ------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ import os
 import threading
 import time
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -31,13 +31,14 @@ import sqlite_utils
 import zstandard
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from db.timefmt import utc_now
+from desk.attachments import settle, stored_path
 from desk.automatic import apply_automatic_transitions
-from desk.central import feed
+from desk.central import feed, files
 from desk.central.apply import BadOp, apply_op, validate_op
 from desk.central.store import Office, authenticate, epoch, fill_event_uids, open_central
 
@@ -109,6 +110,7 @@ class Central:
         self.options = options
         self.lock = threading.Lock()
         self.limiter = RateLimiter(options.rate, options.burst)
+        self.file_locks: dict[str, asyncio.Lock] = {}
 
     async def run(self, work: Callable[[sqlite_utils.Database], T]) -> T:
         def locked() -> T:
@@ -341,6 +343,134 @@ async def push(request: Request, office: Office) -> Response:
     return json_response(request, receipt, {})
 
 
+# Files (docs/sync-protocol.md, "Attachments") ------------------------------------------------
+
+FILE_PIECE = 64 * 1024  # what a download streams at a time
+
+
+def _file_headers(offset: int, size: int) -> dict[str, str]:
+    return {"X-Desk-Encodings": ENCODINGS, "X-Desk-Offset": str(offset), "X-Desk-Size": str(size)}
+
+
+async def _file_target(request: Request, office: Office) -> tuple[str, int, Any]:
+    """The sha256 of the path, its declared size and the store, within the office's scope."""
+    central: Central = request.app.state.central
+    sha256 = request.path_params["sha256"]
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise HttpError(404, "unknown_file", "not a sha256")
+    size = await central.run(lambda db: files.declared_size(db, office, sha256))
+    if size is None:
+        # Unknown, or attached only to cases this office may not read: the same answer, so
+        # that an office cannot probe for files it may not see. A desk sends the attach op
+        # (text) before the file, so an upload meets this only when that op was refused.
+        raise HttpError(404, "unknown_file", "no attachment with this sha256 in your cases")
+    root = await central.run(files.files_root)
+    return sha256, size, root
+
+
+async def file_endpoint(request: Request, office: Office) -> Response:
+    sha256, size, root = await _file_target(request, office)
+    central: Central = request.app.state.central
+    lock = central.file_locks.setdefault(sha256, asyncio.Lock())
+    async with lock:  # two desks uploading the same photo must not interleave their bytes
+        offset = await run_in_threadpool(files.held, root, sha256, size)
+        if request.method == "HEAD":
+            return Response(status_code=200, headers=_file_headers(offset, size))
+        if request.method == "PUT":
+            return await _file_put(request, central, root, sha256, size, offset)
+    return _file_get(request, root, sha256, size, offset)
+
+
+def _file_receipt(request: Request, offset: int, size: int) -> Response:
+    body = {"type": "desk-sync/file", "offset": offset, "size": size, "complete": offset == size}
+    return json_response(request, body, _file_headers(offset, size))
+
+
+async def _file_put(
+    request: Request, central: Central, root: Any, sha256: str, size: int, offset: int
+) -> Response:
+    if offset == size:
+        return _file_receipt(request, offset, size)
+    given = request.query_params.get("offset", "")
+    if not given.isdigit():
+        raise HttpError(400, "bad_request", "offset=N is required")
+    if int(given) != offset:
+        # The client resumes from what the server acknowledged, never from what it thinks it
+        # sent: tell it where that is.
+        raise HttpError(
+            409, "offset", f"the server holds {offset} bytes", headers=_file_headers(offset, size)
+        )
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > central.options.max_wire_body:
+        raise HttpError(413, "too_large", f"chunk over {central.options.max_wire_body} bytes")
+    part = files.upload_path(root, sha256)
+    part.parent.mkdir(parents=True, exist_ok=True)
+    written = offset
+    with open(part, "ab") as handle:
+        try:
+            async for chunk in request.stream():
+                if written + len(chunk) > size or written - offset + len(chunk) > (
+                    central.options.max_wire_body
+                ):
+                    handle.truncate(offset)
+                    raise HttpError(400, "bad_request", "more bytes than the file has")
+                handle.write(chunk)
+                written += len(chunk)
+        except ClientDisconnect:
+            # What arrived is kept: the next HEAD acknowledges it and the desk resumes there.
+            return Response(status_code=400)
+    if written < size:
+        return _file_receipt(request, written, size)
+    digest = await run_in_threadpool(files.hash_of, part)
+    if digest != sha256:
+        part.unlink()
+        raise HttpError(422, "corrupt", "the whole file does not match its sha256: send it again")
+    await run_in_threadpool(settle, root, part, sha256)
+    return _file_receipt(request, size, size)
+
+
+def _file_get(request: Request, root: Any, sha256: str, size: int, offset: int) -> Response:
+    if offset != size:
+        raise HttpError(404, "not_uploaded", "the file has not reached the server yet")
+    start, end = 0, size - 1
+    wanted = request.headers.get("range", "")
+    if wanted:
+        unit, _, span = wanted.partition("=")
+        first, _, last = span.partition("-")
+        if unit.strip() != "bytes" or not first.strip().isdigit():
+            raise HttpError(416, "bad_range", "only 'Range: bytes=N-' or 'bytes=N-M'")
+        start = int(first)
+        end = min(int(last), size - 1) if last.strip().isdigit() else size - 1
+        if start > end:
+            raise HttpError(416, "bad_range", f"the file has {size} bytes")
+    path = stored_path(root, sha256)
+
+    def pieces() -> Iterator[bytes]:
+        with open(path, "rb") as handle:
+            handle.seek(start)
+            left = end - start + 1
+            while left > 0:
+                piece = handle.read(min(FILE_PIECE, left))
+                if not piece:
+                    break
+                left -= len(piece)
+                yield piece
+
+    headers = {
+        "X-Desk-Encodings": ENCODINGS,
+        "Content-Length": str(end - start + 1),
+        "X-Desk-Size": str(size),
+    }
+    status = 200
+    if wanted:
+        status = 206
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    # Images, PDFs and office files are compressed already: sent as they are.
+    return StreamingResponse(
+        pieces(), status_code=status, headers=headers, media_type="application/octet-stream"
+    )
+
+
 async def not_found(request: Request, exc: Exception) -> Response:
     return error_response(HttpError(404, "not_found", "no such endpoint"))
 
@@ -385,6 +515,11 @@ def create_app(db_path: str | os.PathLike[str], **options: Any) -> Starlette:
             Route("/sync/v1/hello", endpoint(hello), methods=["GET"]),
             Route("/sync/v1/changes", endpoint(changes), methods=["GET"]),
             Route("/sync/v1/push", endpoint(push), methods=["POST"]),
+            Route(
+                "/sync/v1/files/{sha256}",
+                endpoint(file_endpoint),
+                methods=["GET", "HEAD", "PUT"],
+            ),
         ],
         exception_handlers={404: not_found, 405: not_allowed, 500: server_error},
         lifespan=lifespan,

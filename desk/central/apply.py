@@ -35,6 +35,7 @@ import sqlite_utils
 from db import audit, write_transaction
 from db.timefmt import to_text
 from desk.central.cases import case_json
+from desk.central.files import attach_op
 from desk.central.store import Office, in_scope
 from desk.clocks import verification_clock
 from desk.errors import DeskError
@@ -157,6 +158,8 @@ def _judge(
         return _rejected(op, 422, "invalid", t("central.op.time", value=op.get("t"))), None
     if op["k"] == "create":
         return _create(database, office, actor, op, at), None
+    if op["k"] == "attach":
+        return attach_op(database, office, actor, op, at), None
     try:
         action = Action(op["k"])
     except ValueError:

@@ -12,34 +12,10 @@ from typing import Any
 
 import sqlite_utils
 
+from db.case_columns import WIRE_FIELDS
 from desk.central.store import Office
 
-CASE_COLUMNS = (
-    "local_id",
-    "tracking_no",
-    "complaint_id",
-    "title",
-    "body",
-    "classification",
-    "category",
-    "subcategory",
-    "channel",
-    "location",
-    "incident_date",
-    "status",
-    "unit_code",
-    "assignee_nip",
-    "received_at",
-    "updated_at",
-    "version",
-    "due_at",
-    "due_kind",
-    "auto_at",
-    "auto_kind",
-    "hold_remaining_hk",
-    "rating",
-    "source",
-)
+CASE_COLUMNS = ("local_id", *WIRE_FIELDS)
 EVENT_COLUMNS = (
     "uid",
     "at",

@@ -11,7 +11,20 @@ from typer.core import TyperGroup
 
 from db.errors import StorageError
 from desk import __version__
-from desk.cli import case_cmd, db_cmd, export_cmd, holidays_cmd, import_cmd, officer_cmd, seed_cmd
+from desk.cli import (
+    attach_cmd,
+    audit_cmd,
+    case_cmd,
+    central_cmd,
+    db_cmd,
+    export_cmd,
+    holidays_cmd,
+    import_cmd,
+    officer_cmd,
+    report_cmd,
+    seed_cmd,
+    sync_cmd,
+)
 from desk.cli.common import Settings, default_database_path, error_console
 from desk.errors import DeskError, describe
 from desk.i18n import LANGUAGES, set_language, t
@@ -41,13 +54,19 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(case_cmd.app, name="case")
+app.add_typer(central_cmd.app, name="central")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(officer_cmd.officer_app, name="officer")
 app.add_typer(officer_cmd.unit_app, name="unit")
 app.add_typer(holidays_cmd.app, name="holidays")
+app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(sync_cmd.remote_app, name="remote")
+app.add_typer(sync_cmd.sync_app, name="sync")
+case_cmd.app.command("attach")(attach_cmd.attach_command)
 app.command("seed")(seed_cmd.seed)
 app.command("import")(import_cmd.import_command)
 app.command("export")(export_cmd.export_command)
+app.command("report")(report_cmd.report_command)
 
 
 def show_version(value: bool) -> None:

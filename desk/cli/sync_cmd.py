@@ -8,6 +8,7 @@ rejections, ops not acknowledged), 2 when the sync failed (link, token, server).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +16,7 @@ import typer
 from rich import box
 from rich.table import Table
 
+from desk import attachment_texts as _att_texts  # noqa: F401  (registers the texts)
 from desk.cli.common import (
     DbOption,
     console,
@@ -28,6 +30,7 @@ from desk.i18n import current_language, t
 from desk.sync import texts as _texts  # noqa: F401  (registers the sync texts)
 from desk.sync.conflicts import list_conflicts, list_rejected, resolve
 from desk.sync.errors import NotConfigured, TokenRefused
+from desk.sync.files import MODES, Mode
 from desk.sync.remote import (
     Remote,
     check_url,
@@ -129,6 +132,25 @@ def sync(
     push_only: Annotated[bool, typer.Option("--push-only", help="Only send the outbox.")] = False,
     json_out: JsonOption = False,
     db: DbOption = None,
+    attachments: Annotated[
+        str,
+        typer.Option(
+            "--attachments",
+            metavar="none|small|all",
+            help="Which attachment files move after the text: none, small (up to 256 KB) or all.",
+        ),
+    ] = "all",
+    budget: Annotated[
+        int | None,
+        typer.Option(
+            "--budget",
+            metavar="BYTES",
+            min=0,
+            help="At most this many bytes of attachment files in this sync; the rest continues "
+            "at the next one.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Send the outbox, then fetch what changed (without a subcommand)."""
     if ctx.invoked_subcommand is not None:
@@ -136,6 +158,9 @@ def sync(
     if pull_only and push_only:
         raise DeskError(t("sync.both_only"))
     direction: Direction = "pull" if pull_only else "push" if push_only else "both"
+    if attachments not in MODES:
+        raise DeskError(t("sync.bad_attachments", value=attachments))
+    files = FileOptions(attachments, budget)
     database = open_for_command(ctx, db)
     try:
         remote = load_remote(database, database_path_for(ctx, db))
@@ -143,9 +168,11 @@ def sync(
         error_console.print(f"desk: {error}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     if error_console.is_terminal and not json_out:
-        report = _sync_with_progress(database, remote, direction)
+        report = _sync_with_progress(database, remote, direction, files)
     else:
-        report = run_sync(database, remote, direction=direction)
+        report = run_sync(
+            database, remote, direction=direction, attachments=files.mode, budget=files.budget
+        )
     if json_out:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
@@ -153,7 +180,15 @@ def sync(
     raise typer.Exit(report.exit_code)
 
 
-def _sync_with_progress(database: Any, remote: Any, direction: Direction) -> SyncReport:
+@dataclass(frozen=True)
+class FileOptions:
+    mode: Mode
+    budget: int | None
+
+
+def _sync_with_progress(
+    database: Any, remote: Any, direction: Direction, files: FileOptions
+) -> SyncReport:
     with error_console.status(
         t("sync.phase.push" if direction != "pull" else "sync.phase.pull")
     ) as status:
@@ -163,10 +198,19 @@ def _sync_with_progress(database: Any, remote: Any, direction: Direction) -> Syn
                 status.update(t("sync.phase.wait", seconds=f"{event.seconds:.1f}"))
             elif event.phase == "push":
                 status.update(f"{t('sync.phase.push')} {event.done}/{event.total}")
+            elif event.phase == "files":
+                status.update(f"{t('sync.phase.files')} {event.done}/{event.total}")
             else:
                 status.update(f"{t('sync.phase.pull')} {event.done}")
 
-        return run_sync(database, remote, direction=direction, progress=show)
+        return run_sync(
+            database,
+            remote,
+            direction=direction,
+            progress=show,
+            attachments=files.mode,
+            budget=files.budget,
+        )
 
 
 def _case_label(database: Any, local_id: str) -> str:
@@ -204,6 +248,17 @@ def _print_report(database: Any, report: SyncReport) -> None:
         error_console.print(plain(f"desk: {report.error}"), soft_wrap=True)
     if report.conflicts:
         console.print(plain(t("sync.conflicts_hint", count=report.conflicts)), soft_wrap=True)
+    if report.files_up or report.files_down or report.files_waiting:
+        files_line = t(
+            "sync.files_summary",
+            up=report.files_up,
+            down=report.files_down,
+            size=_size(report.file_bytes),
+            waiting=report.files_waiting,
+        )
+        console.print(plain(files_line), soft_wrap=True)
+    for name, reason in report.files_failed:
+        error_console.print(plain(t("att.transfer_failed", name=name, reason=reason)))
 
 
 @sync_app.command("log")

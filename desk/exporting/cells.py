@@ -45,6 +45,8 @@ CASE_FIELDS = (
     "rating",
 )
 REPORTER_COLUMNS = ("reporter_name", "nik", "phone", "email", "address")
+# The names of a case's files, "; " between them (the files themselves: docs/attachments.md).
+ATTACHMENTS_COLUMN = "attachments"
 BOOLEAN_COLUMNS = frozenset({"anonymous", "confidential"})
 INSTANT_COLUMNS = frozenset({"received_at", "updated_at", "due_at"})
 NUMBER_COLUMNS = frozenset({"rating"})
@@ -54,12 +56,15 @@ MAX_EXTRA_COLUMNS = 100
 _KNOWN = frozenset(CASE_COLUMNS)
 
 
-def columns(*, public: bool, extra_keys: list[str]) -> list[str]:
-    """The header row: case fields, then (unless public) the reporter and `extra` columns."""
+def columns(*, public: bool, extra_keys: list[str], attachments: bool = False) -> list[str]:
+    """The header row: case fields, then (unless public) the reporter, the attachments (when
+    asked) and `extra` columns."""
     names = [name for name in CASE_FIELDS if not (public and name in _PUBLIC_LEFT_OUT)]
     if public:
         return names
     names += REPORTER_COLUMNS
+    if attachments:
+        names.append(ATTACHMENTS_COLUMN)
     taken = set(names) | _KNOWN
     names += [key for key in extra_keys if key not in taken]
     return names
@@ -78,6 +83,9 @@ def values(case: dict[str, Any], names: list[str]) -> list[Any]:
     for name in names:
         if name in REPORTER_COLUMNS:
             row.append(reporter.get("name" if name == "reporter_name" else name))
+        elif name == ATTACHMENTS_COLUMN:
+            files = case.get("attachments") or []
+            row.append("; ".join(str(f["name"]) for f in files) or None)
         elif name in _KNOWN:
             row.append(case[name])
         else:

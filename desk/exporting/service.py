@@ -33,7 +33,14 @@ from desk.exporting.options import (
     format_for,
 )
 from desk.exporting.privacy import Privacy, privacy_for
-from desk.exporting.source import Selection, count, extra_keys, iter_cases, select_cases
+from desk.exporting.source import (
+    Selection,
+    count,
+    extra_keys,
+    has_attachments,
+    iter_cases,
+    select_cases,
+)
 from desk.exporting.xlsx_file import write_xlsx
 from desk.i18n import t
 from desk.workflow import Actor
@@ -128,17 +135,22 @@ def _write(
     report: Callable[[Iterable[list[dict[str, Any]]]], Iterator[list[dict[str, Any]]]],
 ) -> int:
     timeline = chosen in ("jsonl", "json")
+    public = privacy is Privacy.PUBLIC
+    # File names can name people: a public spreadsheet leaves them out. The column appears only
+    # when some case has a file, so a desk without attachments exports what it always did.
+    files = not timeline and not public and has_attachments(database, selection)
     batches = report(
-        iter_cases(database, selection, privacy=privacy, role=actor.role, timeline=timeline)
+        iter_cases(
+            database, selection, privacy=privacy, role=actor.role, timeline=timeline, files=files
+        )
     )
     if timeline:
         with temp.open("w", encoding="utf-8", newline="\n") as handle:
             return (
                 write_jsonl(handle, batches) if chosen == "jsonl" else write_json(handle, batches)
             )
-    public = privacy is Privacy.PUBLIC
     keys = [] if public else extra_keys(database, selection, MAX_EXTRA_COLUMNS)
-    names = columns(public=public, extra_keys=keys)
+    names = columns(public=public, extra_keys=keys, attachments=files)
     if chosen == "xlsx":
         return write_xlsx(temp, names, batches, office_tz)
     # The byte-order mark tells Excel the file is UTF-8 (else it reads it as the ANSI code page).

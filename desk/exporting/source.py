@@ -152,6 +152,16 @@ def count(database: sqlite_utils.Database, selection: Selection) -> int:
     return int(row[0])
 
 
+def has_attachments(database: sqlite_utils.Database, selection: Selection) -> bool:
+    """Whether any case of the selection has a file (a spreadsheet then lists their names)."""
+    where, params = selection.where()
+    row = database.execute(
+        f"SELECT 1 FROM attachments AS a JOIN cases AS c ON c.id = a.case_id WHERE {where} LIMIT 1",
+        params,
+    ).fetchone()
+    return row is not None
+
+
 def extra_keys(database: sqlite_utils.Database, selection: Selection, limit: int) -> list[str]:
     """The keys of `extra` (columns an import kept) among the selected cases, first seen first."""
     where, params = selection.where()
@@ -171,16 +181,18 @@ def iter_cases(
     privacy: Privacy,
     role: Role,
     timeline: bool,
+    files: bool = False,
     batch: int = BATCH,
 ) -> Iterator[list[dict[str, Any]]]:
     """Batches of whole cases in the desk-case/1 shape (docs/case-format.md), in id order.
 
     `timeline`: read the events and attachments too (the JSON formats carry them).
+    `files`: read the attachments without the events (a spreadsheet lists their names).
     """
     for rows in _batches(database, selection, batch):
         ids = [int(row["id"]) for row in rows]
         events = _events(database, ids, privacy) if timeline else {}
-        attachments = _attachments(database, ids) if timeline else {}
+        attachments = _attachments(database, ids) if timeline or files else {}
         yield [
             _case(row, privacy, role, events.get(row["id"], []), attachments.get(row["id"], []))
             for row in rows

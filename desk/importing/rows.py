@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from db.timefmt import to_text
+from desk.attachments import check_meta
 from desk.i18n import t
 from desk.importing.columns import field_for
 from desk.importing.readers import Record
@@ -34,6 +35,8 @@ from desk.importing.values import (
 )
 
 CASE_FORMAT = "desk-case/1"
+ATTACHMENTS_COLUMN = "attachments"  # what our spreadsheets call the list of file names
+SKIPPED = "\x00skipped"
 STATUSES = (
     "baru",
     "tunda",
@@ -79,6 +82,9 @@ class CaseRow:
     unit_name: str | None = None  # the name for a unit that has to be created
     assignee: str | None = None
     due: tuple[str | None, str] | None = None  # (due_at, due_kind) as an export of ours wrote
+    # A desk-case/1 record's files (checked metadata; the content moves with the store folder,
+    # docs/attachments.md).
+    attachments: list[dict[str, Any]] = field(default_factory=list)
 
 
 class RowReader:
@@ -107,6 +113,10 @@ class RowReader:
             seen: set[str] = set()
             found = []
             for header in headers:
+                if header.strip().lower() == ATTACHMENTS_COLUMN:
+                    # Our spreadsheets list the file names: information, not data to import.
+                    found.append((header, SKIPPED))
+                    continue
                 name = field_for(header, self.overrides) if header else None
                 if name is not None and name in seen:
                     name = None
@@ -138,7 +148,7 @@ class RowReader:
         values: dict[str, tuple[str, Any]] = {}
         extra: dict[str, Any] = {}
         for (header, name), value in zip(self.layout(headers), cells, strict=False):
-            if value is None:
+            if value is None or name == SKIPPED:
                 continue
             if value.__class__ is str:
                 value = value.strip()
@@ -360,6 +370,20 @@ class RowReader:
             if event["visibility"] not in ("public", "internal"):
                 raise bad("events", event["visibility"], "unknown visibility")
             checked.append(event)
+        files = record.get("attachments") or []
+        if not isinstance(files, list):
+            raise bad("attachments", "", "attachments is not a list")
+        attachments: list[dict[str, Any]] = []
+        for entry in files:
+            meta = check_meta(
+                {k: entry.get(k) for k in ("sha256", "name", "size", "media_type")}
+                if isinstance(entry, dict)
+                else None
+            )
+            if meta is None:
+                shown = json.dumps(entry, ensure_ascii=False)[:80]
+                raise bad("attachments", shown, "attachment incomplete")
+            attachments.append(meta)
         unit_code = record.get("unit_code")
         extra = record.get("extra") if isinstance(record.get("extra"), dict) else None
         return CaseRow(
@@ -386,4 +410,5 @@ class RowReader:
                 "duplicate_of": record.get("duplicate_of"),
             },
             events=checked,
+            attachments=attachments,
         )

@@ -21,48 +21,18 @@ from typing import Any
 import sqlite_utils
 
 from db import write_transaction
+from db.case_columns import CASE_COLUMNS
+from db.search_index import search_triggers
 from db.stemming import stem_text
 from db.timefmt import from_text, to_text
+from desk.attachments import restore
 from desk.i18n import t
 from desk.importing.clocks import ImportClocks, Units
 from desk.importing.rows import REPORTER, CaseRow, RowError
 from desk.seed import ulid_text
 
-SEARCH_TRIGGERS = ("cases_search_insert", "cases_search_update", "cases_search_delete")
-_EXPECTED_INSERT_TRIGGER = "desk_stem(new.title), desk_stem(new.body)"
 DIRECT_INDEX_FROM = 50  # fewer new cases than this: let the triggers index them
 
-CASE_COLUMNS = (
-    "id",
-    "local_id",
-    "tracking_no",
-    "complaint_id",
-    "title",
-    "body",
-    "classification",
-    "category",
-    "subcategory",
-    "channel",
-    "location",
-    "incident_date",
-    "anonymous",
-    "confidential",
-    "status",
-    "unit_code",
-    "assignee_nip",
-    "received_at",
-    "updated_at",
-    "version",
-    "due_at",
-    "due_kind",
-    "auto_at",
-    "auto_kind",
-    "hold_remaining_hk",
-    "duplicate_of",
-    "rating",
-    "source",
-    "extra",
-)
 INSERT_CASE = (
     f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) VALUES ({', '.join('?' for _ in CASE_COLUMNS)})"
 )
@@ -101,21 +71,6 @@ def _json(data: Any) -> str | None:
         if data
         else None
     )
-
-
-def search_triggers(database: sqlite_utils.Database) -> dict[str, str] | None:
-    """The SQL of the search triggers, if they are the ones this module can stand in for."""
-    rows = database.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cases' "
-        "AND name IN (?, ?, ?)",
-        SEARCH_TRIGGERS,
-    ).fetchall()
-    triggers = {str(name): str(sql) for name, sql in rows}
-    if set(triggers) != set(SEARCH_TRIGGERS) or _EXPECTED_INSERT_TRIGGER not in " ".join(
-        triggers["cases_search_insert"].split()
-    ):
-        return None  # an unknown search schema: let the triggers index each row
-    return triggers
 
 
 @dataclass
@@ -256,6 +211,9 @@ class Upserter:
         conn.executemany(INSERT_CASE, cases)
         conn.executemany(INSERT_REPORTER, reporters)
         conn.executemany(INSERT_EVENT, events)
+        for offset, (row, _unit) in enumerate(rows):
+            if row.attachments:  # desk-case/1 records: the rows; files come with the store
+                restore(database, first + offset, row.attachments, at=self.now_text)
         if direct:
             assert self.triggers is not None
             conn.executemany(
@@ -466,7 +424,12 @@ class Upserter:
                     event.get("body") or "",
                 ) not in have:
                     new_events.append(self._event(case["id"], event))
-        if not changes and not reporter_changes and not new_events:
+        attached = (
+            restore(self.database, case["id"], row.attachments, at=self.now_text)
+            if row.attachments
+            else 0
+        )
+        if not changes and not reporter_changes and not new_events and not attached:
             return False
         status = row.fields.get("status") or case["status"]
         if row.full is not None:
@@ -500,6 +463,8 @@ class Upserter:
             data["reporter"] = sorted(reporter_changes)  # which fields, never the personal values
         if new_events:
             data["events_added"] = len(new_events)
+        if attached:
+            data["attachments_added"] = attached
         self.database.execute(
             INSERT_EVENT,
             [

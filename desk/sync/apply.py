@@ -13,34 +13,12 @@ from typing import Any
 
 import sqlite_utils
 
+from db.case_columns import WIRE_FIELDS
+from desk.attachments import record_from_event
 from desk.services import append_event
 
 # Server case fields (docs/case-format.md) stored as they are.
-PLAIN_FIELDS = (
-    "tracking_no",
-    "complaint_id",
-    "title",
-    "body",
-    "classification",
-    "category",
-    "subcategory",
-    "channel",
-    "location",
-    "incident_date",
-    "status",
-    "unit_code",
-    "assignee_nip",
-    "received_at",
-    "updated_at",
-    "version",
-    "due_at",
-    "due_kind",
-    "auto_at",
-    "auto_kind",
-    "hold_remaining_hk",
-    "rating",
-    "source",
-)
+PLAIN_FIELDS = WIRE_FIELDS
 REQUIRED = ("local_id", "title", "body", "status", "received_at", "updated_at", "version")
 CLOCK_COLUMNS = ("due_at", "due_kind", "auto_at", "auto_kind", "hold_remaining_hk")
 REPORTER_FIELDS = ("name", "nik", "phone", "email", "address")
@@ -259,4 +237,7 @@ def merge_event(database: sqlite_utils.Database, case_id: int, event: dict[str, 
         data=data if isinstance(data, dict) else None,
         uid=str(uid) if uid else None,
     )
+    # An attachment event carries the file's metadata: the row is made now, the file comes
+    # in the file phase of a sync (desk/sync/files.py).
+    record_from_event(database, case_id, event)
     return True

@@ -22,6 +22,7 @@ from db.timefmt import to_text, utc_now
 from desk.errors import DeskError
 from desk.sync import state
 from desk.sync.errors import TokenRefused
+from desk.sync.files import FILE_CHUNK, FileResult, Mode, transfer_files
 from desk.sync.pull import DEFAULT_LIMIT, PullResult, pull
 from desk.sync.push import START_BYTES, START_OPS, PushResult, pending_count, push
 from desk.sync.remote import Remote
@@ -34,7 +35,7 @@ Direction = Literal["both", "pull", "push"]
 class Progress:
     """What the sync is doing now, for a progress display."""
 
-    phase: Literal["push", "pull", "wait"]
+    phase: Literal["push", "pull", "files", "wait"]
     done: int = 0
     total: int | None = None
     seconds: float = 0.0  # for "wait": how long until the next attempt
@@ -62,6 +63,11 @@ class SyncReport:
     refused: list[tuple[str, str, str]] = field(default_factory=list)  # case, kind, reason
     pending: int = 0  # ops still waiting in the outbox after the sync
     conflicts: int = 0  # cases waiting for an officer's choice
+    files_up: int = 0  # attachment files completed this sync, each way
+    files_down: int = 0
+    file_bytes: int = 0  # attachment content moved (what --budget counts)
+    files_waiting: int = 0  # left for a later sync (--attachments, --budget, not uploaded yet)
+    files_failed: list[tuple[str, str]] = field(default_factory=list)  # name, reason
     seconds: float = 0.0
     log_id: int = 0
 
@@ -88,8 +94,15 @@ def run_sync(
     batch_ops: int = START_OPS,
     batch_bytes: int = START_BYTES,
     clock: Callable[[], datetime] = utc_now,
+    attachments: Mode = "all",
+    budget: int | None = None,
+    file_chunk: int = FILE_CHUNK,
 ) -> SyncReport:
-    """Sync this desk with `remote`; never raises for link or server trouble (see the report)."""
+    """Sync this desk with `remote`; never raises for link or server trouble (see the report).
+
+    Text first (push, pull), then attachment files (desk/sync/files.py): `attachments` says
+    which (`none`, `small`, `all`), `budget` caps the file bytes moved in this sync.
+    """
     report = SyncReport(direction=direction)
     started = time.monotonic()
     with write_transaction(database):
@@ -114,7 +127,7 @@ def run_sync(
         on_wait=waiting,
     )
     unexpected: BaseException | None = None
-    pushed, pulled = PushResult(), PullResult()
+    pushed, pulled, moved = PushResult(), PullResult(), FileResult()
     try:
         if direction in ("both", "push"):
             push(
@@ -135,6 +148,19 @@ def run_sync(
                 progress=(lambda done: progress(Progress("pull", done))) if progress else None,
                 result=pulled,
             )
+        transfer_files(
+            database,
+            transport,
+            upload=direction in ("both", "push"),
+            download=direction in ("both", "pull"),
+            mode=attachments,
+            budget=budget,
+            chunk=file_chunk,
+            result=moved,
+            progress=(lambda done, total: progress(Progress("files", done, total)))
+            if progress
+            else None,
+        )
     except DeskError as error:
         report.outcome, report.error = "failed", str(error)
     except BaseException as error:  # a bug or an interrupt: logged, then raised
@@ -151,6 +177,9 @@ def run_sync(
     counters = transport.counters
     report.requests, report.bytes_up = counters.requests, counters.bytes_up
     report.bytes_down, report.retries = counters.bytes_down, counters.retries
+    report.files_up, report.files_down = moved.uploaded, moved.downloaded
+    report.file_bytes, report.files_waiting = moved.moved, moved.waiting
+    report.files_failed = moved.failed
     report.pending = pending_count(database)
     report.conflicts = int(
         database.execute("SELECT count(*) FROM cases WHERE conflict IS NOT NULL").fetchone()[0]
@@ -158,6 +187,7 @@ def run_sync(
     if report.outcome == "running":
         unsent = report.pending if direction != "pull" else 0
         troubled = report.ops_conflict or report.ops_rejected or report.conflicts or unsent
+        troubled = troubled or bool(report.files_failed)
         report.outcome = "partial" if troubled else "ok"
     report.seconds = round(time.monotonic() - started, 3)
     _finish(database, report, transport, clock)

@@ -91,6 +91,18 @@ class _Retry(Exception):
         self.timeout = timeout
 
 
+@dataclass
+class RawReply:
+    """A file transfer's answer: the status, the headers and (unless streamed away) the body."""
+
+    status: int
+    headers: httpx.Headers = field(repr=False)
+    body: dict[str, Any] | None = None
+
+
+Retryable = _Retry  # for the file transfers (desk/sync/files.py), which retry on their own
+
+
 def encode_body(payload: dict[str, Any], encoding: str) -> bytes:
     raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if encoding == "zstd" and zstandard is not None:
@@ -272,6 +284,83 @@ class Transport:
         if advertised:
             self.encodings = {e.strip().lower() for e in advertised.split(",") if e.strip()}
         return self._judge(response, raw, expect)
+
+    def pause(self, attempt: int, reason: str, wait: float | None = None) -> None:
+        """Wait before attempt `attempt + 1` (backoff with full jitter, or `wait`)."""
+        if wait is not None:
+            delay = min(wait, self.policy.retry_after_cap)
+        else:
+            delay = self._rand(0.0, min(self.policy.cap, self.policy.base * 2 ** (attempt - 1)))
+        if self._on_wait is not None:
+            self._on_wait(delay, reason)
+        self._sleep(delay)
+        self.counters.retries += 1
+
+    def raw(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        content: bytes | None = None,
+        sink: Callable[[bytes], None] | None = None,
+    ) -> RawReply:
+        """One attempt at a file request; raises `Retryable` for link trouble, 5xx and 429.
+
+        `content` goes as it is (images and documents are compressed already). With `sink`, a
+        2xx body is handed over chunk by chunk as it arrives, so a cut keeps what came. Other
+        bodies are read whole and decoded (error bodies are small JSON). 401 raises
+        `TokenRefused`; other 4xx come back for the caller to judge.
+        """
+        request = self._client.build_request(
+            method, self.remote.url + path, params=params, headers=headers, content=content
+        )
+        target = request.url.raw_path.decode("ascii")
+        self.counters.requests += 1
+        self.counters.bytes_up += _header_bytes(
+            f"{method} {target} HTTP/1.1", request.headers
+        ) + len(content or b"")
+        try:
+            response = self._client.send(request, stream=True)
+        except httpx.TimeoutException as error:
+            raise _Retry(f"timeout ({type(error).__name__})", timeout=True) from None
+        except httpx.TransportError as error:
+            raise _Retry(f"link ({type(error).__name__})") from None
+        status = response.status_code
+        self.counters.bytes_down += _header_bytes(
+            f"HTTP/1.1 {status} {response.reason_phrase or ''}", response.headers
+        )
+        streaming = sink is not None and 200 <= status < 300
+        chunks: list[bytes] = []
+        try:
+            for chunk in response.iter_raw():
+                self.counters.bytes_down += len(chunk)
+                if streaming and sink is not None:
+                    sink(chunk)
+                else:
+                    chunks.append(chunk)
+        except httpx.TimeoutException as error:
+            raise _Retry(f"timeout ({type(error).__name__})", timeout=True) from None
+        except httpx.TransportError as error:
+            raise _Retry(f"cut body ({type(error).__name__})") from None
+        finally:
+            response.close()
+        body: dict[str, Any] | None = None
+        if chunks:
+            try:
+                text = decode_body(b"".join(chunks), response.headers.get("Content-Encoding", ""))
+                parsed = json.loads(text) if text else None
+                body = parsed if isinstance(parsed, dict) else None
+            except (ValueError, UnicodeDecodeError):
+                body = None
+        if status == 401:
+            raise TokenRefused(t("sync.token_refused"))
+        if status in (429, 503):
+            raise _Retry(str(status), wait=_retry_after(response.headers.get("Retry-After")))
+        if status >= 500 or status == 408:
+            raise _Retry(str(status))
+        return RawReply(status, response.headers, body)
 
     def _judge(self, response: httpx.Response, raw: bytes, expect: str) -> Reply:
         status = response.status_code

@@ -1,0 +1,167 @@
+"""`desk case attach`, `desk case attachments`, `desk case open-attachment`.
+
+Each file is attached in its own transaction (desk/attachments.py): one refused file (too large,
+not an accepted type, already attached) is reported and the others still go; the exit status is
+1 when any was refused. File names come from the public: printed through `plain`, never markup.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.table import Table
+
+from desk.attachments import (
+    AttachmentProblem,
+    attach,
+    checked_path,
+    human_size,
+    list_attachments,
+    pick,
+)
+from desk.cli.case_cmd import app as case_app
+from desk.cli.case_cmd import open_session
+from desk.cli.common import DbOption, console, error_console, open_for_command, plain
+from desk.errors import DeskError
+from desk.i18n import t
+from desk.services import case_label, find_case
+from desk.viewer import open_with_viewer
+
+NumberArg = Annotated[
+    str,
+    typer.Argument(
+        help="The case: its tracking number (8112829 or '#8112829') or its local id.",
+        metavar="NUMBER",
+        show_default=False,
+    ),
+]
+AsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="The officer (NIP) working; remembered for this database. Default: the last one.",
+        metavar="NIP",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def attach_command(
+    ctx: typer.Context,
+    number: NumberArg,
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Photos, PDFs or office documents (DOC, DOCX, XLS, XLSX, ODT, ODS).",
+            metavar="FILE...",
+            show_default=False,
+        ),
+    ],
+    db: DbOption = None,
+    as_nip: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Attach files to a case: stored once by content, sent to the central system at sync."""
+    session = open_session(ctx, db, as_nip)
+    results: list[dict[str, object]] = []
+    failed = 0
+    for path in files:
+        try:
+            done = attach(session.database, session.actor, number, path)
+        except DeskError as error:
+            failed += 1
+            results.append({"file": str(path), "ok": False, "error": str(error)})
+            if not as_json:
+                error_console.print(plain(f"desk: {error}"), soft_wrap=True)
+            continue
+        stored = done.stored
+        results.append(
+            {
+                "file": str(path),
+                "ok": True,
+                "case": done.case,
+                "name": done.name,
+                "size": stored.size,
+                "media_type": stored.media_type,
+                "sha256": stored.sha256,
+                "stored_new": stored.new,
+                "op_id": done.op_id,
+            }
+        )
+        if not as_json:
+            message = t(
+                "att.attached",
+                name=done.name,
+                size=human_size(stored.size),
+                type=stored.media_type,
+                case=done.case,
+            )
+            console.print(plain(message), soft_wrap=True)
+    if as_json:
+        typer.echo(json.dumps(results, ensure_ascii=False))
+    if failed:
+        raise typer.Exit(1)
+
+
+def attachments_command(
+    ctx: typer.Context, number: NumberArg, db: DbOption = None, as_json: JsonOption = False
+) -> None:
+    """List a case's attachments: name, size, type and whether the file is on this desk."""
+    database = open_for_command(ctx, db)
+    case = find_case(database, number)
+    entries = list_attachments(database, case["id"])
+    if as_json:
+        typer.echo(json.dumps([e.as_dict() for e in entries], ensure_ascii=False))
+        return
+    if not entries:
+        console.print(plain(t("att.none")))
+        return
+    table = Table(box=box.SIMPLE, title=plain(case_label(case)))
+    for key in ("name", "size", "type", "state", "added"):
+        table.add_column(t(f"att.col.{key}"))
+    for index, entry in enumerate(entries, 1):
+        table.add_row(
+            plain(f"{index}. {entry.name}"),
+            human_size(entry.size),
+            entry.kind,
+            t(f"att.state.{entry.state}"),
+            plain(f"{entry.added_at[:16]} {entry.added_by or ''}"),
+        )
+    console.print(table)
+
+
+def open_attachment_command(
+    ctx: typer.Context,
+    number: NumberArg,
+    which: Annotated[
+        str | None,
+        typer.Argument(help="Which: its position (1, 2…), name or sha256 prefix.", metavar="WHICH"),
+    ] = None,
+    db: DbOption = None,
+    print_path: Annotated[
+        bool, typer.Option("--path", help="Only print where the (checked) file is.")
+    ] = False,
+) -> None:
+    """Open an attachment with the system's viewer (after checking its sha256)."""
+    database = open_for_command(ctx, db)
+    entry = pick(database, number, which)
+    try:
+        path = checked_path(entry)
+    except AttachmentProblem as error:
+        raise DeskError(str(error)) from None
+    if print_path or not open_with_viewer(path):
+        if not print_path:
+            console.print(plain(t("att.no_viewer", path=path)), soft_wrap=True)
+        else:
+            typer.echo(str(path))
+
+
+# `desk case attach` is registered by desk/cli/main.py; the two reading commands ride along with
+# it (main.py stays one line per feature).
+case_app.command("attachments")(attachments_command)
+case_app.command("open-attachment")(open_attachment_command)
