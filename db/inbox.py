@@ -29,7 +29,8 @@ PAGE_COLUMNS = (
     "c.id, c.local_id, c.tracking_no, c.status, c.due_at, c.due_sort, c.due_kind, c.auto_at, "
     "c.auto_kind, "
     "c.category, c.subcategory, c.unit_code, c.assignee_nip, c.title, c.anonymous, "
-    "c.confidential, c.channel, c.received_at, c.updated_at, c.version, r.name AS reporter_name"
+    "c.confidential, c.channel, c.received_at, c.updated_at, c.version, c.provisional_no, "
+    "r.name AS reporter_name"
 )
 
 
@@ -119,8 +120,15 @@ class CaseFilter:
             clauses.append("c.received_at < ?")
             params.append(self.received_until)
         if self.tracking_no is not None:
-            clauses.append("c.tracking_no = ?")
-            params.append(self.tracking_no.lstrip("#"))
+            number = self.tracking_no.lstrip("#")
+            if number[:2].upper() == "L-":
+                # A provisional number from counter intake: it stays with the case after the
+                # central system gave the real one (docs/intake.md).
+                clauses.append("c.provisional_no = ?")
+                params.append(number.upper())
+            else:
+                clauses.append("c.tracking_no = ?")
+                params.append(number)
         for clause, values in self.extra:
             clauses.append(clause)
             params.extend(values)

@@ -30,6 +30,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "reply drafts", "schema_v2.sql"),
     Migration(3, "search term counts", "schema_v3.sql"),
     Migration(4, "sync: event uids, conflicts, outbox states, sync log", "schema_v4.sql"),
+    Migration(5, "counter intake: provisional numbers", "schema_v5.sql"),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

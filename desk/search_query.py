@@ -20,7 +20,8 @@ A query is words and qualifiers separated by spaces; every part must hold, so ea
   `rahasia:` / `confidential:` the same yes/no values
   `sesudah:` / `after:`       received on or after a date: from 00:00 of that day
   `sebelum:` / `before:`      received before a date: until 00:00 of that day (exclusive)
-  `#8112829`                  a tracking number
+  `#8112829`                  a tracking number; `#L-PUPR-0007` the provisional number a
+                              desk gave a case at counter intake (docs/intake.md)
   ==========================  =============================================================
 
   Dates are written `2026-03-01`, `01/03/2026` or `01-03-2026` and are days of the office's
@@ -118,6 +119,8 @@ _STATUS_CODES = tuple(status.value for status in Status)
 # A qualifier attempt: letters (any script), a colon, then the value (possibly empty).
 _QUALIFIER = re.compile(r"([^\W\d_]+):(.*)", re.DOTALL)
 _TRACKING = re.compile(r"[0-9]+")
+# A provisional number a desk gave at counter intake (docs/intake.md): L-<unit>-<n>.
+_PROVISIONAL = re.compile(r"[Ll]-[A-Za-z0-9]+-[0-9]+")
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
 _LOCAL_DATE = re.compile(r"([0-9]{1,2})([/-])([0-9]{1,2})\2([0-9]{4})")
 _TYPOGRAPHIC_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"'})
@@ -156,10 +159,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "'{name}:' takes yes or no, not '{value}'.",
     ),
     "tracking": (
-        "Nomor pelacakan '#{value}' harus berupa angka, misalnya #8112829 "
-        '(untuk mencari teksnya, beri tanda kutip: "#{value}").',
-        "The tracking number '#{value}' must be digits, e.g. #8112829 "
-        '(to search for the text, put it in quotes: "#{value}").',
+        "Nomor pelacakan '#{value}' harus berupa angka, misalnya #8112829, atau nomor sementara "
+        'seperti #L-PUPR-0007 (untuk mencari teksnya, beri tanda kutip: "#{value}").',
+        "The tracking number '#{value}' must be digits, e.g. #8112829, or a provisional number "
+        'like #L-PUPR-0007 (to search for the text, put it in quotes: "#{value}").',
     ),
     "one_unit": (
         "'{name}:' menerima satu kode unit, bukan '{value}'.",
@@ -258,7 +261,9 @@ class _Parser:
             self.words.append(word)
 
     def _tracking(self, number: str) -> None:
-        if not _TRACKING.fullmatch(number):
+        if _PROVISIONAL.fullmatch(number):
+            number = number.upper()
+        elif not _TRACKING.fullmatch(number):
             raise _error("tracking", value=_shown(number))
         self._set("tracking_no", number, "#", number)
 

@@ -50,7 +50,8 @@ def load_actor(database: sqlite_utils.Database, nip: str) -> Actor:
 
 
 def find_case(database: sqlite_utils.Database, reference: str | int) -> dict[str, Any]:
-    """A case by tracking number ("#8112829" or "8112829"), local id (ULID) or row id."""
+    """A case by tracking number ("#8112829" or "8112829"), local id (ULID), row id, or the
+    provisional number a desk gave it at intake ("L-PUPR-0007", any case; docs/intake.md)."""
     if isinstance(reference, int):
         rows = list(database.query("SELECT * FROM cases WHERE id = ?", [reference]))
     else:
@@ -60,14 +61,21 @@ def find_case(database: sqlite_utils.Database, reference: str | int) -> dict[str
                 "SELECT * FROM cases WHERE tracking_no = ? OR local_id = ?", [text, text]
             )
         )
+        if not rows and text[:2].upper() == "L-":
+            rows = list(
+                database.query("SELECT * FROM cases WHERE provisional_no = ?", [text.upper()])
+            )
     if not rows:
         raise NotFound(t("notfound.case", ref=reference))
     return rows[0]
 
 
 def case_label(case: dict[str, Any]) -> str:
-    """How a case is named to a person: its tracking number, else its local id."""
-    return f"#{case['tracking_no']}" if case.get("tracking_no") else str(case["local_id"])
+    """How a case is named to a person: its tracking number, else the provisional number of a
+    case made at this desk, else its local id."""
+    if case.get("tracking_no"):
+        return f"#{case['tracking_no']}"
+    return str(case.get("provisional_no") or case["local_id"])
 
 
 @dataclass(frozen=True)
@@ -374,15 +382,26 @@ def create_case(
     received_at: datetime | None = None,
     source: str = "desk",
     actor_nip: str | None = None,
+    provisional_no: str | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Record a newly received case (status baru, verification clock running) in one transaction."""
+    """Record a newly received case (status baru, verification clock running) in one transaction.
+
+    A case an officer records at this desk (`source` "desk" with `actor_nip`: counter intake,
+    desk/intake.py) must reach the central system, which gives it its tracking number: it gets
+    a `create` operation in the outbox (docs/sync-protocol.md, "Push"), and its "received"
+    event gets the op id as uid, like the event the server makes when it applies the op, so
+    the pull that brings the server's copy back does not duplicate it. Cases from elsewhere
+    (imports, tests, the central server's own) queue nothing.
+    """
     now = now or utc_now()
     received_at = received_at or now
     at = to_text(now)
     unknown = set(fields) - set(CASE_FIELDS)
     if unknown:
         raise ValueError(f"unknown case fields: {sorted(unknown)}")
+    queued = source == "desk" and bool(actor_nip)
+    op_id = str(ULID()) if queued else None
     with write_transaction(database):
         row = {
             **{name: fields.get(name) for name in CASE_FIELDS},
@@ -398,17 +417,20 @@ def create_case(
         row["confidential"] = int(bool(fields.get("confidential")))
         row["classification"] = fields.get("classification") or "pengaduan"
         row["channel"] = fields.get("channel") or "web"
+        if provisional_no is not None:
+            row["provisional_no"] = provisional_no
         columns = ", ".join(row)
         placeholders = ", ".join("?" for _ in row)
         cursor = database.execute(
             f"INSERT INTO cases ({columns}) VALUES ({placeholders})", list(row.values())
         )
         case_id = int(cursor.lastrowid or 0)
-        if reporter and any(reporter.get(name) for name in REPORTER_FIELDS):
+        known = {name: reporter.get(name) for name in REPORTER_FIELDS} if reporter else {}
+        if any(known.values()):
             database.execute(
                 "INSERT INTO reporters (case_id, name, nik, phone, email, address) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                [case_id, *(reporter.get(name) for name in REPORTER_FIELDS)],
+                [case_id, *known.values()],
             )
         actor_kind = "officer" if actor_nip else "import" if source == "import" else "system"
         append_event(
@@ -420,14 +442,50 @@ def create_case(
             kind="received",
             visibility="public",
             to_status=Status.BARU.value,
+            uid=op_id,
         )
         case = find_case(database, case_id)
+        detail: dict[str, Any] = {"case": case_label(case), "source": source}
+        if op_id is not None:
+            # Version 0: the server has nothing yet; it answers with version 1 and the number.
+            append_outbox(
+                database,
+                case={**case, "version": 0},
+                kind="create",
+                payload=create_payload(case, known),
+                actor_nip=actor_nip,
+                at=at,
+                op_id=op_id,
+            )
+            detail["op_id"] = op_id
         audit.append(
             database,
             at=at,
             actor_nip=actor_nip,
             action="create",
             case_id=case_id,
-            detail={"case": case_label(case), "source": source},
+            detail=detail,
         )
         return case
+
+
+def create_payload(case: dict[str, Any], reporter: dict[str, Any]) -> dict[str, Any]:
+    """The `p` of a `create` op: the whole case as the server's create accepts it.
+
+    Empty fields are left out (a missing field reads as null or false, as in the feed), and so
+    is the reporter when nobody was recorded.
+    """
+    payload: dict[str, Any] = {
+        name: case[name]
+        for name in CASE_FIELDS
+        if name not in ("tracking_no", "complaint_id", "rating") and case.get(name)
+    }
+    payload["anonymous"] = bool(case["anonymous"])
+    payload["confidential"] = bool(case["confidential"])
+    payload["received_at"] = case["received_at"]
+    if case.get("provisional_no"):
+        payload["provisional_no"] = case["provisional_no"]
+    person = {name: value for name, value in reporter.items() if value}
+    if person:
+        payload["reporter"] = person
+    return payload

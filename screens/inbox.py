@@ -17,6 +17,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
+import desk.intake  # (registers the texts of the new-case key)
 import desk.report_texts  # noqa: F401  (registers the dashboard's texts)
 from desk.bulk import CONFIRM_ABOVE, BulkResult, perform_many
 from desk.errors import DeskError
@@ -56,6 +57,7 @@ BINDING_LABELS = {
     "bulk-archive": "binding.archive",
     "sync": "binding.sync",
     "sync-conflicts": "binding.sync_conflicts",
+    "new-case": "binding.new_case",
     "dashboard": "binding.dashboard",
 }
 # What each bulk key needs of the officer's role (the services check every case again).
@@ -103,6 +105,7 @@ class InboxScreen(Screen[None]):
         Binding("A", "bulk('archive')", "Arsipkan", show=False, id="bulk-archive"),
         Binding("S", "sync", "Sinkron", show=False, id="sync"),
         Binding("K", "sync_conflicts", "Konflik sinkron", show=False, id="sync-conflicts"),
+        Binding("N", "new_case", "Laporan baru", show=False, id="new-case"),
         Binding("d", "dashboard", "Dasbor", show=False, id="dashboard"),
     ]
 
@@ -295,6 +298,23 @@ class InboxScreen(Screen[None]):
             DashboardScreen(
                 self.db_path, office_tz=self.office_tz, source=self.source, clock=self.source.clock
             )
+        )
+
+    def action_new_case(self) -> None:
+        """Record a complaint that came to the office (screens/intake.py, docs/intake.md)."""
+        from desk.intake import INTAKE_ROLES
+        from screens.intake import IntakeScreen
+
+        if self.source.actor.role not in INTAKE_ROLES:
+            self.notify(
+                t("intake.refused", role=role_label(self.source.actor.role.value)),
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.app.push_screen(
+            IntakeScreen(self.source, self.db_path),
+            lambda case_id: self._back_from_case(case_id is not None),
         )
 
     def action_sync_conflicts(self) -> None:

@@ -67,10 +67,12 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
 
 
 def office_zip(entries: dict[str, str]) -> bytes:
+    """A zip with a fixed date in each entry: the same bytes in every test worker (xdist's
+    workers must collect the same parameter ids)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, text in entries.items():
-            archive.writestr(name, text)
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), text)
     return buffer.getvalue()
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from textual.widgets import DataTable, Static
+from textual.widgets._footer import FooterKey
 
 import screens.dashboard as dashboard_module
 from db import open_database
@@ -28,6 +29,7 @@ from tests.test_metrics import (
     wita,
 )
 from widgets.case_list import CaseList
+from widgets.key_footer import KeyFooter
 
 
 @pytest.fixture(autouse=True)
@@ -209,9 +211,23 @@ def test_dashboard_snapshot(
 
     async def ready(pilot) -> None:  # type: ignore[no-untyped-def]
         await settle(pilot.app)
-        pilot.app.push_screen(dashboard(office_db, min_cases=3))
+        screen = dashboard(office_db, min_cases=3)
+        pilot.app.push_screen(screen)
         await pilot.pause()
-        await settle(pilot.app)
+        # Until the figures are on screen (a loaded machine can take a few frames more).
+        for _ in range(100):
+            await settle(pilot.app)
+            await pilot.pause()
+            table = screen.query_one("#ranking")
+            footer = screen.query_one(KeyFooter)
+            shown = [key.key for key in footer.query(FooterKey)]
+            if (
+                screen.report is not None
+                and not table.loading
+                and pilot.app.focused is table
+                and shown[:1] == ["enter"]  # the footer has followed the focus to the table
+            ):
+                break
         await pilot.pause()
 
     assert snap_compare(desk_app(office_db), terminal_size=size, run_before=ready)

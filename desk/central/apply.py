@@ -373,6 +373,7 @@ def _create(
     payload = dict(op.get("p") or {})
     reporter = payload.pop("reporter", None)
     received = payload.pop("received_at", None)
+    provisional = payload.pop("provisional_no", None)
     unknown = set(payload) - set(CASE_FIELDS) - {"format", "local_id"}
     if (
         unknown
@@ -380,6 +381,7 @@ def _create(
         or not isinstance(payload.get("body"), str)
         or not (reporter is None or isinstance(reporter, dict))
         or payload.get("local_id", op["c"]) != op["c"]
+        or not (provisional is None or (isinstance(provisional, str) and len(provisional) <= 40))
     ):
         keys = ", ".join(sorted(unknown)) or "title, body"
         return _rejected(op, 422, "invalid", t("central.op.payload", keys=keys))
@@ -405,6 +407,15 @@ def _create(
     values["confidential"] = int(bool(payload.get("confidential")))
     values["classification"] = payload.get("classification") or "pengaduan"
     values["channel"] = payload.get("channel") or "loket"
+    # The number on the citizen's receipt (docs/intake.md). Desks make them independently, so
+    # one another case already holds is not stored rather than refusing the case.
+    if (
+        provisional
+        and not database.execute(
+            "SELECT 1 FROM cases WHERE provisional_no = ?", [provisional]
+        ).fetchone()
+    ):
+        values["provisional_no"] = provisional
     try:
         with write_transaction(database):
             cursor = database.execute(

@@ -1013,3 +1013,8 @@ def reporter_reply(
         text=text,
         text_file=text_file,
     )
+
+
+# Counter intake (`case new`, `case receipt`) lives in its own module; importing it registers
+# its commands on this group.
+from desk.cli import intake_cmd as _intake_cmd  # noqa: E402, F401

@@ -1,0 +1,175 @@
+"""A complaint taken at the desk reaches the REAL central server (desk/central under uvicorn) and
+comes back with its tracking number, once, with one "received" event (docs/intake.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlite_utils
+
+from db import open_database
+from db.inbox import CaseFilter
+from desk.central.store import open_central
+from desk.central.testing import prepare_central, running_server
+from desk.intake import IntakeDraft, record_intake
+from desk.receipt import receipt_for
+from desk.services import find_case
+from desk.sync.remote import Remote, save_remote
+from desk.sync.run import run_sync
+from desk.sync.transport import RetryPolicy
+from desk.workflow import Actor, Role
+
+FAST = RetryPolicy(attempts=4, base=0.01, cap=0.05)
+DRAFT = IntakeDraft(
+    title="Pungutan di loket KTP kecamatan",
+    text="Petugas meminta Rp50.000 untuk mempercepat KTP.\nKejadian pagi tadi.",
+    category="KEPENDUDUKAN",
+    channel="loket",
+    place="Kecamatan Samarinda Ulu",
+    name="Rina Marlina",
+    nik="6472014505900002",
+    phone="0812 5555 0101",
+    anonymous=True,
+)
+
+
+class Central:
+    def __init__(self, path: Path, url: str, token: str) -> None:
+        self.path, self.url, self.token = path, url, token
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        database = open_central(self.path)
+        try:
+            return list(database.execute(sql, params or []).fetchall())
+        finally:
+            database.conn.close()
+
+
+@pytest.fixture
+def central(tmp_path: Path) -> Iterator[Central]:
+    path = tmp_path / "central.db"
+    database = open_central(path)
+    database.conn.close()
+    units = ["DISKOMINFO", "PUPR"]
+    tokens = prepare_central(path, offices={"prov": (units, True)})
+    with running_server(path, rate=1000, burst=1000) as url:
+        yield Central(path, url, tokens["prov"])
+
+
+def new_desk(tmp_path: Path, central: Central) -> sqlite_utils.Database:
+    path = tmp_path / "desk.db"
+    database = open_database(path)
+    save_remote(database, path, central.url, central.token)
+    assert sync(database, central).outcome == "ok"
+    return database
+
+
+def sync(database: sqlite_utils.Database, central: Central) -> Any:
+    return run_sync(database, Remote(central.url, central.token), policy=FAST)
+
+
+def desk_admin(database: sqlite_utils.Database) -> Actor:
+    row = database.execute(
+        "SELECT nip, name, unit_code FROM officers WHERE role = 'admin' AND active = 1 "
+        "AND unit_code IN ('DISKOMINFO', 'PUPR') ORDER BY nip LIMIT 1"
+    ).fetchone()
+    return Actor(row[0], row[1], Role.ADMIN, row[2])
+
+
+def test_a_desk_made_case_gets_its_tracking_number_and_keeps_one_received_event(
+    tmp_path: Path, central: Central
+) -> None:
+    desk = new_desk(tmp_path, central)
+    actor = desk_admin(desk)
+    recorded = record_intake(desk, actor, DRAFT, datetime.now(UTC))
+    assert recorded.case["tracking_no"] is None
+
+    report = sync(desk, central)
+    assert report.outcome == "ok", report.error
+    assert report.ops_applied == 1
+
+    case = find_case(desk, recorded.provisional_no)
+    tracking_no = case["tracking_no"]
+    assert tracking_no is not None and tracking_no.isdigit()
+    assert case["provisional_no"] == recorded.provisional_no
+    assert case["version"] == 1
+    # The server holds the case whole: its text, flags, reporter and the desk's number.
+    row = central.query(
+        "SELECT c.title, c.body, c.anonymous, c.channel, c.category, c.provisional_no, r.nik, "
+        "r.phone FROM cases AS c JOIN reporters AS r ON r.case_id = c.id WHERE c.local_id = ?",
+        [case["local_id"]],
+    )
+    assert row == [
+        (
+            DRAFT.title,
+            DRAFT.text,
+            1,
+            "loket",
+            "KEPENDUDUKAN",
+            recorded.provisional_no,
+            "6472014505900002",
+            "+6281255550101",
+        )
+    ]
+    # The server's received event has the op id as its uid: pulled back, it is the same event.
+    assert central.query(
+        "SELECT e.uid FROM events AS e JOIN cases AS c ON c.id = e.case_id "
+        "WHERE c.local_id = ? AND e.kind = 'received'",
+        [case["local_id"]],
+    ) == [(recorded.op_id,)]
+    assert sync(desk, central).outcome == "ok"
+    assert desk.execute(
+        "SELECT kind, uid FROM events WHERE case_id = ?", [case["id"]]
+    ).fetchall() == [("received", recorded.op_id)]
+
+    # Both numbers find it: the receipt's and the real one.
+    for number in (recorded.provisional_no, f"#{tracking_no}", tracking_no):
+        assert find_case(desk, number)["id"] == case["id"]
+    for number in (recorded.provisional_no, tracking_no):
+        where, params = CaseFilter(tracking_no=number).where()
+        ids = desk.execute(f"SELECT c.id FROM cases AS c WHERE {where}", params).fetchall()
+        assert ids == [(case["id"],)]
+    # The receipt now carries the real number, and the provisional one beside it.
+    text = receipt_for(desk, recorded.provisional_no)
+    assert f"#{tracking_no}" in text and recorded.provisional_no in text
+
+
+def test_a_replayed_create_is_a_duplicate_and_makes_no_second_case(
+    tmp_path: Path, central: Central
+) -> None:
+    desk = new_desk(tmp_path, central)
+    recorded = record_intake(desk, desk_admin(desk), DRAFT, datetime.now(UTC))
+    assert sync(desk, central).outcome == "ok"
+    # The answer was lost: the op goes again with the same id.
+    desk.execute("UPDATE outbox SET state = 'pending' WHERE op_id = ?", [recorded.op_id])
+    desk.conn.commit()
+    report = sync(desk, central)
+    assert report.ops_duplicate == 1 and report.ops_applied == 0
+    local_id = recorded.case["local_id"]
+    assert central.query("SELECT count(*) FROM cases WHERE local_id = ?", [local_id]) == [(1,)]
+    assert central.query(
+        "SELECT count(*) FROM events AS e JOIN cases AS c ON c.id = e.case_id WHERE c.local_id = ?",
+        [local_id],
+    ) == [(1,)]
+
+
+def test_an_action_taken_before_the_first_sync_follows_the_create(
+    tmp_path: Path, central: Central
+) -> None:
+    from desk import services
+    from desk.workflow import Action
+
+    desk = new_desk(tmp_path, central)
+    actor = desk_admin(desk)
+    recorded = record_intake(desk, actor, DRAFT, datetime.now(UTC))
+    services.perform(desk, actor, Action.VERIFY, recorded.provisional_no, unit_code="PUPR")
+    report = sync(desk, central)
+    assert report.outcome == "ok", report.error
+    assert report.ops_applied == 2
+    assert central.query(
+        "SELECT status, unit_code FROM cases WHERE local_id = ?", [recorded.case["local_id"]]
+    ) == [("terverifikasi", "PUPR")]
