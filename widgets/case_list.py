@@ -393,7 +393,10 @@ class CaseList(Widget, can_focus=True):
             return "", None
         if key == "number":
             number = row["tracking_no"]
-            return (f"#{number}" if number else "lokal"), None
+            if number:
+                return f"#{number}", None
+            # Made at this desk and not synced yet: the number on the citizen's receipt.
+            return printable(row.get("provisional_no") or "lokal", keep_newlines=False), None
         if key == "clock":
             days = row.get("days_left")
             if days is None:
