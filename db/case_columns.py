@@ -44,8 +44,13 @@ CASE_COLUMNS = (
 # The fields a case carries on the sync wire as they are stored (docs/sync-protocol.md); the
 # identity (`local_id`), the flags (booleans on the wire), `duplicate_of` (a case reference) and
 # `extra` (JSON) travel in their own form.
-WIRE_FIELDS = tuple(
-    name
-    for name in CASE_COLUMNS
-    if name not in ("id", "local_id", "anonymous", "confidential", "duplicate_of", "extra")
+WIRE_FIELDS = (
+    *(
+        name
+        for name in CASE_COLUMNS
+        if name not in ("id", "local_id", "anonymous", "confidential", "duplicate_of", "extra")
+    ),
+    # The number on the receipt of a case made at a desk (schema v5): every desk of the office
+    # can find the case by it, not only the one that took the complaint.
+    "provisional_no",
 )

@@ -173,3 +173,22 @@ def test_an_action_taken_before_the_first_sync_follows_the_create(
     assert central.query(
         "SELECT status, unit_code FROM cases WHERE local_id = ?", [recorded.case["local_id"]]
     ) == [("terverifikasi", "PUPR")]
+
+
+def test_another_desk_finds_the_case_by_its_receipt_number_and_a_clash_never_stops_a_pull(
+    tmp_path: Path, central: Central
+) -> None:
+    for name in "abc":
+        (tmp_path / name).mkdir()
+    first, second = new_desk(tmp_path / "a", central), new_desk(tmp_path / "b", central)
+    taken = record_intake(first, desk_admin(first), DRAFT, datetime.now(UTC))
+    # The second desk numbered a complaint of its own the same way before syncing.
+    own = record_intake(second, desk_admin(second), DRAFT, datetime.now(UTC))
+    assert own.provisional_no == taken.provisional_no
+    assert sync(first, central).outcome == "ok"
+    assert sync(second, central).outcome == "ok"  # the clash does not refuse the page
+    theirs = find_case(second, taken.case["local_id"])
+    assert theirs["tracking_no"] is not None and theirs["provisional_no"] is None
+    assert find_case(second, own.provisional_no)["local_id"] == own.case["local_id"]
+    third = new_desk(tmp_path / "c", central)  # first in the feed, first to keep the number
+    assert find_case(third, taken.provisional_no)["local_id"] == taken.case["local_id"]

@@ -168,6 +168,14 @@ def apply_case(
             # Another local record already has this number (e.g. imported separately): keep
             # both cases rather than fail the page; the number stays with the older one.
             values["tracking_no"] = None
+    if values["provisional_no"]:
+        holder = database.execute(
+            "SELECT local_id FROM cases WHERE provisional_no = ?", [values["provisional_no"]]
+        ).fetchone()
+        if holder is not None and holder[0] != local_id:
+            # Two desks numbered their own complaints alike (L-PUPR-0007 at both): the case is
+            # still found by its tracking number; never refuse the page for it.
+            values["provisional_no"] = None
     if row is None:
         values["local_id"] = local_id
         columns = ", ".join(values)
@@ -181,6 +189,8 @@ def apply_case(
         keep = protected_columns(database, case_id, protect)
         if values["tracking_no"] is None:
             keep.add("tracking_no")  # never erase a number the desk knows
+        if values["provisional_no"] is None:
+            keep.add("provisional_no")
         changes = {k: v for k, v in values.items() if k not in keep}
         assignments = ", ".join(f"{column} = ?" for column in changes)
         database.execute(
