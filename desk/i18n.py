@@ -361,6 +361,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "upgrade desk to open it.",
     ),
     "storage.other": ("Galat basis data di {path}: {error}", "Database error in {path}: {error}"),
+    "refuse.gone": (
+        "Kasus {ref} sudah dipindahkan ke unit kantor lain di sistem pusat: salinan di sini "
+        "hanya untuk dibaca.",
+        "Case {ref} was moved to another office's units on the central system: the copy here is "
+        "read-only.",
+    ),
     "stale": (
         "Kasus {ref} sudah berubah sejak dibuka (versi {seen} → {now}): muat ulang lalu coba lagi.",
         "Case {ref} changed since it was opened (version {seen} → {now}): reload and try again.",

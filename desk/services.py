@@ -21,6 +21,7 @@ from db.timefmt import to_text, utc_now
 from desk.clocks import clock_after, verification_clock
 from desk.errors import ActionRefused, InvalidInput, NotFound, StaleCase
 from desk.i18n import action_label, t
+from desk.sync.state import GONE_PREFIX
 from desk.workflow import ACTIONS, Action, Actor, Role, Status, check, target_status
 
 # Events the reporter sees on the public page; the rest stay inside the office.
@@ -114,6 +115,12 @@ def perform(
             raise StaleCase(
                 t("stale", ref=case_label(case), seen=expected_version, now=case["version"])
             )
+        if database.execute(
+            "SELECT 1 FROM sync_state WHERE key = ?", [GONE_PREFIX + case["local_id"]]
+        ).fetchone():
+            # The central system moved the case out of this office's units: an action here
+            # would only come back refused, and the officer would act on a stale copy.
+            raise ActionRefused(t("refuse.gone", ref=case_label(case)))
         # The op id is also the uid of the event it makes, on this desk and, once applied, on
         # the central server, so the event pulled back later is recognised (sync-protocol.md).
         applied = apply_action(

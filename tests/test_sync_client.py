@@ -20,6 +20,7 @@ import sqlite_utils
 import zstandard
 
 from desk import services
+from desk.errors import ActionRefused
 from desk.sync.conflicts import list_conflicts, list_rejected, resolve
 from desk.sync.remote import Remote
 from desk.sync.run import SyncReport, run_sync
@@ -562,6 +563,11 @@ def test_a_tombstone_keeps_the_local_copy(
     assert database.execute(
         "SELECT value FROM sync_state WHERE key = ?", [f"gone:{case['local_id']}"]
     ).fetchone()
+    # Read-only from now on: an action would only come back refused for scope.
+    before = database.execute("SELECT count(*) FROM outbox").fetchone()[0]
+    with pytest.raises(ActionRefused, match=r"dipindahkan|moved"):
+        services.perform(database, PETUGAS_PUPR, Action.NOTE, case["id"], text="Catatan")
+    assert database.execute("SELECT count(*) FROM outbox").fetchone()[0] == before
 
 
 def test_an_op_the_server_cannot_read_is_isolated_and_kept_rejected(
