@@ -38,7 +38,7 @@ from desk.errors import ActionRefused, DeskError, InvalidInput, NotFound
 from desk.i18n import current_language, t
 from desk.services import append_event, append_outbox, case_label, find_case
 from desk.sync import state
-from desk.workflow import Action, Actor, refusal
+from desk.workflow import Action, Actor, Role, refusal
 
 DEFAULT_LIMIT = 10 * 1024 * 1024
 LIMIT_KEY = "attachments.max_bytes"  # a settings row overrides the default limit
@@ -401,9 +401,20 @@ def restore(
 # -- attaching ---------------------------------------------------------------------------------
 
 
-def may_attach(actor: Actor, case: dict[str, Any]) -> str | None:
-    """Why `actor` may not attach a file to `case` (None if they may): the note rule."""
-    return refusal(actor, Action.NOTE, case["status"], case.get("unit_code"))
+def may_attach(database: sqlite_utils.Database, actor: Actor, case: dict[str, Any]) -> str | None:
+    """Why `actor` may not attach a file to `case` (None if they may): the note rule, and the
+    officer who took a complaint at the counter may add its photos before it is disposed (the
+    citizen hands them over with the complaint)."""
+    why = refusal(actor, Action.NOTE, case["status"], case.get("unit_code"))
+    if why is not None and case["status"] == "baru" and actor.role is not Role.PIMPINAN:
+        recorder = database.execute(
+            "SELECT actor_nip FROM events WHERE case_id = ? AND kind = 'received' "
+            "ORDER BY id LIMIT 1",
+            [case["id"]],
+        ).fetchone()
+        if recorder is not None and recorder[0] == actor.nip:
+            return None
+    return why
 
 
 def attach(
@@ -416,7 +427,7 @@ def attach(
     """Attach the file at `path` to a case, in one transaction; raise a `DeskError` if refused."""
     now = now or utc_now()
     case = find_case(database, reference)
-    why = may_attach(actor, case)
+    why = may_attach(database, actor, case)
     if why is not None:
         raise ActionRefused(why)
     source = Path(path)
@@ -428,7 +439,7 @@ def attach(
     meta["media_type"] = stored.media_type
     with write_transaction(database):
         case = find_case(database, case["id"])
-        why = may_attach(actor, case)
+        why = may_attach(database, actor, case)
         if why is not None:
             raise ActionRefused(why)
         if not record(database, case["id"], meta, at=at, by=actor.nip):

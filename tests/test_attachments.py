@@ -24,8 +24,10 @@ from desk.importing.rows import RowError, RowReader
 from desk.importing.values import Categories
 from tests.conftest import (
     ADMIN,
+    NOW,
     PETUGAS_DINKES,
     PETUGAS_PUPR,
+    PETUGAS_PUPR_2,
     PIMPINAN,
     case_in,
     make_office,
@@ -400,3 +402,26 @@ def test_importing_a_jsonl_move_restores_the_attachment_rows_once(
     again = import_files(target, [moved], options, actor=None)
     assert again.total("unchanged") == first.total("inserted")  # nothing twice
     assert target.execute("SELECT count(*) FROM attachments").fetchone()[0] == 1
+
+
+def test_the_officer_who_took_a_walk_in_complaint_may_attach_its_photo(
+    database: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    from desk.intake import IntakeDraft, record_intake
+
+    draft = IntakeDraft(
+        title="Jalan amblas di depan pasar",
+        text="Sedalam setengah meter.",
+        category="PEKERJAAN UMUM DAN PENATAAN RUANG / JALAN BERLUBANG",
+        channel="loket",
+        name="Budi Santoso",
+        phone="081255443322",
+    )
+    recorded = record_intake(database, PETUGAS_PUPR, draft, NOW)
+    assert recorded.case["status"] == "baru" and recorded.case["unit_code"] is None
+    attachments.attach(database, PETUGAS_PUPR, recorded.case["id"], write(tmp_path, "a.png", PNG))
+    # Another officer of the unit may not, before the case is disposed to it.
+    with pytest.raises(ActionRefused):
+        attachments.attach(
+            database, PETUGAS_PUPR_2, recorded.case["id"], write(tmp_path, "b.png", PNG + b"2")
+        )

@@ -60,7 +60,7 @@ def attach_op(
     if not in_scope(database, office, case["id"]):
         reason = t("central.op.scope", ref=case_label(case), office=office.name)
         return {"id": op["id"], "r": "rejected", "s": 403, "code": "scope", "reason": reason}
-    why = may_attach(actor, case)
+    why = may_attach(database, actor, case)
     if why is not None:
         return {"id": op["id"], "r": "rejected", "s": 403, "code": "role", "reason": why}
     when = to_text(at)
