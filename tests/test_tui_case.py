@@ -291,6 +291,9 @@ def test_fuzzy_filter_matches_letters_in_order() -> None:
     assert fuzzy_filter("pupr", units)[0][0] == "PUPR"
     assert [code for code, _ in fuzzy_filter("dnks", units)] == ["DINKES"]
     assert [code for code, _ in fuzzy_filter("sek", units)] == ["SETDA"]
+    # A word that starts with the query ranks above one that merely contains it.
+    categories = [("a", "TIDAK MENJALANKAN PROGRAM"), ("b", "INFRASTRUKTUR JALAN")]
+    assert [code for code, _ in fuzzy_filter("jalan", categories)] == ["b", "a"]
     assert fuzzy_filter("", units) == units
     assert fuzzy_filter("zzz", units) == []
 

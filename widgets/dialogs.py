@@ -9,6 +9,7 @@ typed, so nothing is lost.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import ClassVar, Generic, TypeVar
 
@@ -49,8 +50,9 @@ ValueT = TypeVar("ValueT")
 def fuzzy_score(query: str, text: str) -> int | None:
     """How well `text` matches `query`, case-insensitively: lower is better, None if not at all.
 
-    0: `text` starts with the query; 1: contains it; 2: contains its letters in order
-    ("pupr" in "Dinas PUPR-PERA", "dnks" in "DINKES Dinas Kesehatan").
+    0: `text` starts with the query; 1: a word of it does ("jalan" in "INFRASTRUKTUR JALAN");
+    2: contains it ("jalan" in "MENJALANKAN"); 3: contains its letters in order ("pupr" in
+    "Dinas PUPR-PERA", "dnks" in "DINKES Dinas Kesehatan").
     """
     query = " ".join(query.lower().split())
     text = text.lower()
@@ -58,8 +60,10 @@ def fuzzy_score(query: str, text: str) -> int | None:
         return 0
     if text.startswith(query):
         return 0
-    if query in text:
+    if re.search(r"(?<!\w)" + re.escape(query), text):
         return 1
+    if query in text:
+        return 2
     position = 0
     for character in query:
         if character == " ":
@@ -68,7 +72,7 @@ def fuzzy_score(query: str, text: str) -> int | None:
         if position < 0:
             return None
         position += 1
-    return 2
+    return 3
 
 
 def fuzzy_filter(query: str, items: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
