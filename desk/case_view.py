@@ -443,8 +443,14 @@ def _assignees(database: sqlite_utils.Database, unit: str | None) -> list[tuple[
 # Possible duplicates
 
 
-def distinctive_terms(database: sqlite_utils.Database, title: str) -> list[str]:
-    """The stems of `title` that the fewest cases share, at most six, rarest first."""
+def distinctive_terms(
+    database: sqlite_utils.Database, title: str, *, known_only: bool = False
+) -> list[str]:
+    """The stems of `title` that the fewest cases share, at most six, rarest first.
+
+    `known_only`: leave out the words no case has yet. A new complaint being typed (intake) is
+    full of them, and they would crowd out the words that can match.
+    """
     stems = [
         stem
         for stem in dict.fromkeys(stem_words(title))
@@ -458,6 +464,8 @@ def distinctive_terms(database: sqlite_utils.Database, title: str) -> list[str]:
             f"SELECT term, doc FROM case_search_terms WHERE term IN ({placeholders})", stems
         ).fetchall()
     )
+    if known_only:
+        stems = [stem for stem in stems if counts.get(stem, 0) > 0]
     ranked = sorted(stems, key=lambda stem: (counts.get(stem, 0), stems.index(stem)))[
         :DISTINCTIVE_WORDS
     ]

@@ -26,12 +26,7 @@ import sqlite_utils
 from db import write_transaction
 from db.stemming import stem_words
 from db.timefmt import utc_now
-from desk.case_view import (
-    COMMON_SHARE,
-    DISTINCTIVE_WORDS,
-    STOP_STEMS,
-    similar_text_expression,
-)
+from desk.case_view import distinctive_terms, similar_text_expression
 from desk.clocks import office_time_zone
 from desk.errors import ActionRefused, InvalidInput
 from desk.i18n import CATALOG, extend, role_label, t
@@ -679,7 +674,7 @@ def duplicate_hints(
             [*variants, limit],
         ).fetchall():
             found.setdefault(int(case_id), []).append("phone")
-    terms = _distinctive_terms(database, f"{draft.title} {draft.text[:500]}")
+    terms = distinctive_terms(database, f"{draft.title} {draft.text[:500]}", known_only=True)
     # Two shared words at least: with the complaint's text in play, one word ("jalan") is
     # shared by half the office's cases.
     expression = similar_text_expression(terms) if len(terms) >= 2 else None
@@ -717,32 +712,6 @@ def duplicate_hints(
     # The same person first (NIK, then phone), then the text matches in rank order.
     hints.sort(key=lambda hint: 0 if "nik" in hint.reasons else 1 if "phone" in hint.reasons else 2)
     return hints[:limit]
-
-
-def _distinctive_terms(database: sqlite_utils.Database, text: str) -> list[str]:
-    """The stems of `text` that the fewest cases share, at most six, rarest first.
-
-    As desk.case_view.distinctive_terms, but a word no case has is left out first: a new
-    complaint is full of them, and they would crowd out the words that can match.
-    """
-    stems = [
-        stem
-        for stem in dict.fromkeys(stem_words(text))
-        if len(stem) >= 3 and stem not in STOP_STEMS
-    ]
-    if not stems:
-        return []
-    marks = ", ".join("?" for _ in stems)
-    counts = dict(
-        database.execute(
-            f"SELECT term, doc FROM case_search_terms WHERE term IN ({marks}) AND doc > 0", stems
-        ).fetchall()
-    )
-    ranked = sorted(counts, key=lambda stem: (counts[stem], stems.index(stem)))
-    ranked = ranked[:DISTINCTIVE_WORDS]
-    total = database.execute("SELECT max(id) FROM cases").fetchone()[0] or 0
-    rare = [stem for stem in ranked if counts[stem] * COMMON_SHARE <= total]
-    return rare if len(rare) >= 2 else ranked[: max(2, len(rare))]
 
 
 def _rows(database: sqlite_utils.Database, ids: list[int]) -> dict[int, dict[str, Any]]:

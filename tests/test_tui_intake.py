@@ -227,13 +227,16 @@ def test_intake_snapshots(  # type: ignore[no-untyped-def]
     async def ready(pilot: Any) -> None:
         await settle(pilot.app)
         screen = pilot.app.screen
+        # Short timers, set before typing: a look-up or draft save firing during the snapshot
+        # would make it differ from run to run.
+        screen.DEBOUNCE = screen.DRAFT_DEBOUNCE = 0.01
         fill(screen, title="Jalan rusak di Jl. Juanda", nik="6471", phone="081234567890")
-        screen.DEBOUNCE = 0.01
         screen._look_up()
         await pilot.press("ctrl+s")
-        await pilot.pause(0.1)
+        await pilot.pause(0.2)
         await settle(pilot.app)
         pilot.app.screen.query_one("#f-title").focus()
+        await pilot.pause(0.1)
         await settle(pilot.app)
 
     assert snap_compare(IntakeApp(path), terminal_size=size, run_before=ready)
