@@ -264,3 +264,19 @@ def test_a_chunk_cut_mid_request_keeps_what_arrived(tmp_path: Path, central: Cen
     assert held_centrally(central, token, meta["sha256"]) == 700
     report = sync(field, central.url, token)
     assert report.files_up == 1 and report.file_bytes == 1300
+
+
+def test_a_file_whose_attach_was_refused_is_not_offered_again(
+    tmp_path: Path, central: Central, puts: list[int]
+) -> None:
+    desk = new_desk(tmp_path, "field", central)
+    meta = attach_photo(desk, photo(tmp_path))
+    # Meanwhile, on the central system, the officer was disabled: the attach will be refused.
+    database = open_database(central.path)
+    database.execute("UPDATE officers SET active = 0 WHERE nip = ?", [admin(desk).nip])
+    database.conn.close()
+    report = sync(desk, central.url, central.tokens["prov"])
+    assert report.ops_rejected == 1
+    assert report.files_waiting == 0 and not puts  # nothing sent for a file nobody will keep
+    again = sync(desk, central.url, central.tokens["prov"])
+    assert again.files_waiting == 0 and not puts

@@ -223,6 +223,9 @@ def _apply_receipt(
                 )
                 result.rejected += 1
                 result.refused.append((str(op.wire["c"]), str(op.wire["k"]), reason.strip()))
+                if op.wire["k"] == "attach":
+                    # The server will never hold this file for the case: stop offering it.
+                    _forget_upload(database, op)
             else:
                 continue  # an answer desk does not know: the op stays queued
             result.sent += 1
@@ -230,6 +233,18 @@ def _apply_receipt(
         if isinstance(tracking, dict):
             for local_id, number in tracking.items():
                 _set_tracking(database, str(local_id), str(number))
+
+
+def _forget_upload(database: sqlite_utils.Database, op: _Op) -> None:
+    from desk.attachments import UPLOAD_PREFIX
+
+    payload = op.wire.get("p")
+    sha256 = payload.get("sha256") if isinstance(payload, dict) else None
+    if isinstance(sha256, str):
+        database.execute(
+            "DELETE FROM sync_state WHERE key = ? AND value = ?",
+            [UPLOAD_PREFIX + sha256, str(op.wire["c"])],
+        )
 
 
 def _done(database: sqlite_utils.Database, op: _Op, version: Any, text: str) -> None:
