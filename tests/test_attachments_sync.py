@@ -278,5 +278,6 @@ def test_a_file_whose_attach_was_refused_is_not_offered_again(
     report = sync(desk, central.url, central.tokens["prov"])
     assert report.ops_rejected == 1
     assert report.files_waiting == 0 and not puts  # nothing sent for a file nobody will keep
+    assert meta["sha256"] not in attachments.pending_uploads(desk)
     again = sync(desk, central.url, central.tokens["prov"])
     assert again.files_waiting == 0 and not puts
