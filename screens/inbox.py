@@ -260,22 +260,7 @@ class InboxScreen(Screen[None]):
 
             self.app.call_from_thread(self._sync_done, describe(error), "error")
             return
-        message = t(
-            "sync.summary",
-            outcome=t(f"sync.outcome.{report.outcome}"),
-            sent=report.ops_sent,
-            applied=report.ops_applied,
-            duplicate=report.ops_duplicate,
-            conflict=report.ops_conflict,
-            rejected=report.ops_rejected,
-            pulled=report.changes_pulled,
-            pending=report.pending,
-            requests=report.requests,
-            up=f"{report.bytes_up} B",
-            down=f"{report.bytes_down} B",
-            retries=report.retries,
-            seconds=f"{report.seconds:.1f}",
-        )
+        message = report.summary()
         if report.error:
             message += " " + report.error
         severity = {"ok": "information", "partial": "warning"}.get(report.outcome, "error")

@@ -26,7 +26,7 @@ from desk.cli.common import (
     plain,
 )
 from desk.errors import DeskError
-from desk.i18n import current_language, t
+from desk.i18n import t
 from desk.sync import texts as _texts  # noqa: F401  (registers the sync texts)
 from desk.sync.conflicts import list_conflicts, list_rejected, resolve
 from desk.sync.errors import NotConfigured, TokenRefused
@@ -41,7 +41,7 @@ from desk.sync.remote import (
     save_remote,
     token_path,
 )
-from desk.sync.run import Direction, Progress, SyncReport, check_remote, run_sync
+from desk.sync.run import Direction, Progress, SyncReport, check_remote, run_sync, size_text
 
 remote_app = typer.Typer(
     help="The central server this desk syncs with.", no_args_is_help=True, rich_markup_mode=None
@@ -53,16 +53,6 @@ sync_app = typer.Typer(
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
-
-
-def _size(count: int) -> str:
-    if count < 1024:
-        text = f"{count} B"
-    elif count < 1024 * 1024:
-        text = f"{count / 1024:.1f} KB"
-    else:
-        text = f"{count / 1024 / 1024:.1f} MB"
-    return text.replace(".", ",") if current_language() == "id" else text
 
 
 # -- desk remote ---------------------------------------------------------------------------
@@ -221,22 +211,7 @@ def _case_label(database: Any, local_id: str) -> str:
 
 
 def _print_report(database: Any, report: SyncReport) -> None:
-    summary = t(
-        "sync.summary",
-        outcome=t(f"sync.outcome.{report.outcome}"),
-        sent=report.ops_sent,
-        applied=report.ops_applied,
-        duplicate=report.ops_duplicate,
-        conflict=report.ops_conflict,
-        rejected=report.ops_rejected,
-        pulled=report.changes_pulled,
-        pending=report.pending,
-        requests=report.requests,
-        up=_size(report.bytes_up),
-        down=_size(report.bytes_down),
-        retries=report.retries,
-        seconds=f"{report.seconds:.1f}",
-    )
+    summary = report.summary()
     target = error_console if report.outcome == "failed" else console
     target.print(plain(summary), soft_wrap=True)
     for local_id, kind, reason in report.refused:
@@ -253,7 +228,7 @@ def _print_report(database: Any, report: SyncReport) -> None:
             "sync.files_summary",
             up=report.files_up,
             down=report.files_down,
-            size=_size(report.file_bytes),
+            size=size_text(report.file_bytes),
             waiting=report.files_waiting,
         )
         console.print(plain(files_line), soft_wrap=True)
@@ -299,8 +274,8 @@ def sync_log(
             plain(str(row["started_at"])[5:16].replace("T", " ")),
             plain(row["direction"]),
             str(row["requests"]),
-            _size(row["bytes_up"]),
-            _size(row["bytes_down"]),
+            size_text(row["bytes_up"]),
+            size_text(row["bytes_down"]),
             str(row["retries"]),
             ops,
             str(row["changes_pulled"]),

@@ -20,6 +20,7 @@ import sqlite_utils
 from db import write_transaction
 from db.timefmt import to_text, utc_now
 from desk.errors import DeskError
+from desk.i18n import current_language, t
 from desk.sync import state
 from desk.sync.errors import TokenRefused
 from desk.sync.files import FILE_CHUNK, FileResult, Mode, transfer_files
@@ -77,6 +78,40 @@ class SyncReport:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def summary(self) -> str:
+        """One line for the officer, in the current language (the CLI and the TUI show it)."""
+        return t(
+            "sync.summary",
+            outcome=t(f"sync.outcome.{self.outcome}"),
+            sent=self.ops_sent,
+            applied=self.ops_applied,
+            duplicate=self.ops_duplicate,
+            conflict=self.ops_conflict,
+            rejected=self.ops_rejected,
+            pulled=self.changes_pulled,
+            pending=self.pending,
+            requests=self.requests,
+            up=size_text(self.bytes_up),
+            down=size_text(self.bytes_down),
+            retries=self.retries,
+            seconds=decimal_text(self.seconds),
+        )
+
+
+def decimal_text(value: float) -> str:
+    """12.4 in English, 12,4 in Indonesian."""
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if current_language() == "id" else text
+
+
+def size_text(count: int) -> str:
+    """Bytes as an officer reads them: 375 B, 19,5 KB, 2,3 MB."""
+    if count < 1024:
+        return f"{count} B"
+    if count < 1024 * 1024:
+        return f"{decimal_text(count / 1024)} KB"
+    return f"{decimal_text(count / 1024 / 1024)} MB"
 
 
 def run_sync(
