@@ -227,7 +227,12 @@ class DashboardScreen(Screen[None]):
         self._draw_charts()
         if not self.query_one("#custom", Input).has_class("visible"):
             # A loading widget cannot take the focus: give it back once the indicator is gone.
-            self.call_after_refresh(table.focus)
+            self.call_after_refresh(self._focus_ranking)
+
+    def _focus_ranking(self) -> None:
+        self.query_one("#ranking", DataTable).focus()
+        # The footer must show the table's keys now, not those of the moment it was loading.
+        self.refresh_bindings()
 
     def _draw_charts(self) -> None:
         if self.report is None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from textual.widgets import DataTable, Static
+from textual.widgets._footer import FooterKey
 
 import screens.dashboard as dashboard_module
 from db import open_database
@@ -221,8 +222,15 @@ def test_dashboard_snapshot(
             await settle(pilot.app)
             await pilot.pause()
             table = screen.query_one("#ranking")
+            # The table's own Enter (open the unit) hides the screen's from the footer once the
+            # footer has caught up with the focus.
+            footer_keys = [key.key for key in screen.query_one(KeyFooter).query(FooterKey)]
             ready_now = (
-                screen.report is not None and not table.loading and pilot.app.focused is table
+                screen.report is not None
+                and not table.loading
+                and pilot.app.focused is table
+                and "escape" in footer_keys
+                and "enter" not in footer_keys
             )
             steady = steady + 1 if ready_now else 0
             if steady >= 3:
