@@ -23,37 +23,18 @@ from desk.attachments import (
     list_attachments,
     pick,
 )
+from desk.cli.case_cmd import JsonOption, NumberArgument, open_session
 from desk.cli.case_cmd import app as case_app
-from desk.cli.case_cmd import open_session
-from desk.cli.common import DbOption, console, error_console, open_for_command, plain
+from desk.cli.common import AsOption, DbOption, console, error_console, open_for_command, plain
 from desk.errors import DeskError
 from desk.i18n import t
 from desk.services import case_label, find_case
 from desk.viewer import open_with_viewer
 
-NumberArg = Annotated[
-    str,
-    typer.Argument(
-        help="The case: its tracking number (8112829 or '#8112829') or its local id.",
-        metavar="NUMBER",
-        show_default=False,
-    ),
-]
-AsOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as",
-        help="The officer (NIP) working; remembered for this database. Default: the last one.",
-        metavar="NIP",
-        show_default=False,
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
-
 
 def attach_command(
     ctx: typer.Context,
-    number: NumberArg,
+    number: NumberArgument,
     files: Annotated[
         list[Path],
         typer.Argument(
@@ -109,7 +90,7 @@ def attach_command(
 
 
 def attachments_command(
-    ctx: typer.Context, number: NumberArg, db: DbOption = None, as_json: JsonOption = False
+    ctx: typer.Context, number: NumberArgument, db: DbOption = None, as_json: JsonOption = False
 ) -> None:
     """List a case's attachments: name, size, type and whether the file is on this desk."""
     database = open_for_command(ctx, db)
@@ -137,7 +118,7 @@ def attachments_command(
 
 def open_attachment_command(
     ctx: typer.Context,
-    number: NumberArg,
+    number: NumberArgument,
     which: Annotated[
         str | None,
         typer.Argument(help="Which: its position (1, 2…), name or sha256 prefix.", metavar="WHICH"),

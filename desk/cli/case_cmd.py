@@ -27,6 +27,7 @@ from db.timefmt import from_text, utc_now
 from desk.calendar import zone_abbreviation
 from desk.case_view import reporter_view
 from desk.cli.common import (
+    AsOption,
     DbOption,
     console,
     database_path_for,
@@ -151,15 +152,6 @@ NumberArgument = Annotated[
     typer.Argument(
         help="The case: its tracking number (8112829 or '#8112829') or its local id.",
         metavar="NUMBER",
-        show_default=False,
-    ),
-]
-AsOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as",
-        help="The officer (NIP) working; remembered for this database. Default: the last one.",
-        metavar="NIP",
         show_default=False,
     ),
 ]

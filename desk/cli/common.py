@@ -58,6 +58,19 @@ DbOption = Annotated[
 ]
 
 
+# The officer doing a command ("desk case verify 8112829 --as NIP"), also given before the
+# command name ("desk --as NIP case ...").
+AsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="The officer (NIP) working; remembered for this database. Default: the last one.",
+        metavar="NIP",
+        show_default=False,
+    ),
+]
+
+
 def database_path_for(ctx: typer.Context, db: Path | None) -> Path:
     return db.expanduser() if db is not None else settings(ctx).db_path
 

@@ -13,6 +13,7 @@ from rich.table import Table
 from db import audit, open_database
 from db.migrations import CURRENT_VERSION, schema_version
 from desk.cli.common import (
+    AsOption,
     DbOption,
     console,
     database_path_for,
@@ -102,11 +103,6 @@ def check(
             console.print(t("cli.check.problem", problem=problem), markup=False)
     if problems:
         raise typer.Exit(1)
-
-
-AsOption = Annotated[
-    str | None, typer.Option("--as", help="The officer (NIP) doing this; default: the last one.")
-]
 
 
 def _actor_if_any(ctx: typer.Context, db: Path | None, as_nip: str | None) -> Any:

@@ -22,8 +22,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from desk.cli.case_cmd import AsOption, open_session, print_json
-from desk.cli.common import DbOption, console, error_console
+from desk.cli.case_cmd import open_session, print_json
+from desk.cli.common import AsOption, DbOption, console, error_console
 from desk.errors import InvalidInput
 from desk.exporting import FORMATS, ExportOptions, export_cases, parse_day
 from desk.exporting.options import check_options, format_for

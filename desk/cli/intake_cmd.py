@@ -14,8 +14,8 @@ from typing import Annotated, Any
 import typer
 
 from desk.case_view import format_moment
-from desk.cli.case_cmd import AsOption, JsonOption, _say, app, open_session, print_json
-from desk.cli.common import DbOption, error_console
+from desk.cli.case_cmd import JsonOption, _say, app, open_session, print_json
+from desk.cli.common import AsOption, DbOption, error_console
 from desk.clocks import office_time_zone
 from desk.errors import InvalidInput
 from desk.i18n import CATALOG, extend, status_label, t

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from desk.cli.common import DbOption, console, open_for_command, plain, read_secret
+from desk.cli.common import AsOption, DbOption, console, open_for_command, plain, read_secret
 from desk.errors import InvalidInput
 from desk.i18n import role_label, t
 from desk.workflow import Actor, Role
@@ -72,9 +72,6 @@ def list_units(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = Fa
     console.print(table)
 
 
-AsOption = Annotated[
-    str | None, typer.Option("--as", help="The officer (NIP) doing this; default: the last one.")
-]
 PinOption = Annotated[
     bool,
     typer.Option(

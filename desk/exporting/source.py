@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
+from db.case_columns import CASE_COLUMNS as STORED_COLUMNS
 from db.inbox import CaseFilter
 from db.stemming import match_expression
 from db.timefmt import to_text
@@ -30,36 +31,13 @@ from desk.workflow import Role, Status
 
 BATCH = 500
 
-CASE_COLUMNS = (
-    "local_id",
-    "tracking_no",
-    "complaint_id",
-    "title",
-    "body",
-    "classification",
-    "category",
-    "subcategory",
-    "channel",
-    "location",
-    "incident_date",
-    "anonymous",
-    "confidential",
-    "status",
-    "unit_code",
-    "unit_name",
-    "assignee_nip",
-    "received_at",
-    "updated_at",
-    "version",
-    "due_at",
-    "due_kind",
-    "auto_at",
-    "auto_kind",
-    "hold_remaining_hk",
-    "duplicate_of",
-    "rating",
-    "source",
-    "extra",
+# A case's fields as exports carry them: the stored columns (db/case_columns.py) with the
+# unit's name beside its code.
+CASE_COLUMNS = tuple(
+    field
+    for name in STORED_COLUMNS
+    if name != "id"
+    for field in ((name, "unit_name") if name == "unit_code" else (name,))
 )
 # Columns read straight from `cases AS c`; the others are joined in (see _SELECT).
 _OWN = [name for name in CASE_COLUMNS if name not in ("unit_name", "duplicate_of")]

@@ -251,23 +251,7 @@ class Transport:
             # No Content-Type: every body of the protocol is JSON, and 32 bytes a request is
             # more than a triage edit costs.
             extra["Content-Encoding"] = self.request_encoding
-        request = self._client.build_request(
-            method, self.remote.url + path, params=params, headers=extra, content=content
-        )
-        target = request.url.raw_path.decode("ascii")
-        self.counters.requests += 1
-        self.counters.bytes_up += _header_bytes(
-            f"{method} {target} HTTP/1.1", request.headers
-        ) + len(content or b"")
-        try:
-            response = self._client.send(request, stream=True)
-        except httpx.TimeoutException as error:
-            raise _Retry(f"timeout ({type(error).__name__})", timeout=True) from None
-        except httpx.TransportError as error:
-            raise _Retry(f"link ({type(error).__name__})") from None
-        self.counters.bytes_down += _header_bytes(
-            f"HTTP/1.1 {response.status_code} {response.reason_phrase or ''}", response.headers
-        )
+        response = self._send(method, path, params, extra, content)
         chunks: list[bytes] = []
         try:
             for chunk in response.iter_raw():
@@ -284,6 +268,35 @@ class Transport:
         if advertised:
             self.encodings = {e.strip().lower() for e in advertised.split(",") if e.strip()}
         return self._judge(response, raw, expect)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str] | None,
+        headers: dict[str, str] | None,
+        content: bytes | None,
+    ) -> httpx.Response:
+        """Send one request and count what crossed the wire so far (request, answer's head);
+        link trouble becomes `_Retry`. The caller reads (and counts) the body."""
+        request = self._client.build_request(
+            method, self.remote.url + path, params=params, headers=headers, content=content
+        )
+        target = request.url.raw_path.decode("ascii")
+        self.counters.requests += 1
+        self.counters.bytes_up += _header_bytes(
+            f"{method} {target} HTTP/1.1", request.headers
+        ) + len(content or b"")
+        try:
+            response = self._client.send(request, stream=True)
+        except httpx.TimeoutException as error:
+            raise _Retry(f"timeout ({type(error).__name__})", timeout=True) from None
+        except httpx.TransportError as error:
+            raise _Retry(f"link ({type(error).__name__})") from None
+        self.counters.bytes_down += _header_bytes(
+            f"HTTP/1.1 {response.status_code} {response.reason_phrase or ''}", response.headers
+        )
+        return response
 
     def pause(self, attempt: int, reason: str, wait: float | None = None) -> None:
         """Wait before attempt `attempt + 1` (backoff with full jitter, or `wait`)."""
@@ -313,24 +326,8 @@ class Transport:
         bodies are read whole and decoded (error bodies are small JSON). 401 raises
         `TokenRefused`; other 4xx come back for the caller to judge.
         """
-        request = self._client.build_request(
-            method, self.remote.url + path, params=params, headers=headers, content=content
-        )
-        target = request.url.raw_path.decode("ascii")
-        self.counters.requests += 1
-        self.counters.bytes_up += _header_bytes(
-            f"{method} {target} HTTP/1.1", request.headers
-        ) + len(content or b"")
-        try:
-            response = self._client.send(request, stream=True)
-        except httpx.TimeoutException as error:
-            raise _Retry(f"timeout ({type(error).__name__})", timeout=True) from None
-        except httpx.TransportError as error:
-            raise _Retry(f"link ({type(error).__name__})") from None
+        response = self._send(method, path, params, headers, content)
         status = response.status_code
-        self.counters.bytes_down += _header_bytes(
-            f"HTTP/1.1 {status} {response.reason_phrase or ''}", response.headers
-        )
         streaming = sink is not None and 200 <= status < 300
         chunks: list[bytes] = []
         try:
