@@ -31,6 +31,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "search term counts", "schema_v3.sql"),
     Migration(4, "sync: event uids, conflicts, outbox states, sync log", "schema_v4.sql"),
     Migration(5, "counter intake: provisional numbers", "schema_v5.sql"),
+    Migration(6, "clock instants of each case, for reports", "schema_v6.sql"),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -1,7 +1,7 @@
 """Unit performance: what each unit (OPD) and the whole office did with the complaints of a period.
 
-`compute_report` reads one period's cases (received in it, by the office's local dates) with one
-grouped SQL pass over their timelines, then turns instants into working days (HK) on each unit's
+`compute_report` reads one period's cases (received in it, by the office's local dates) with their
+clock instants in one SQL pass, then turns instants into working days (HK) on each unit's
 calendar with precomputed working-day ordinals, so that HK between two instants is a subtraction.
 `docs/metrics.md` defines every figure and the ranking rule, and says why.
 
@@ -426,84 +426,116 @@ def _median_fraction(values: Sequence[int]) -> Fraction | None:
 # ---------------------------------------------------------------------------------------------
 # Computing
 #
-# Everything per case happens inside SQLite, in one pass over the period's cases and the events
-# that matter (no notes, assignments, receipts or closes: about half of a timeline): instants
-# become local days by integer arithmetic (Indonesia's zones have fixed offsets), local days
-# become working-day ordinals by a lookup in a small temporary table, and HK is a subtraction.
-# Each case comes out as one integer packing every figure it feeds (unit, status, HK to verify
-# and to follow up, rating...); Python counts equal integers in C and decodes a few thousand
-# groups, never a row per case. The period is read on a second connection while this one takes
+# Everything per case happens inside SQLite, in one pass over the period's cases and their clock
+# instants (case_clocks, which triggers on the timeline keep: schema_v6.sql; folding the events
+# here instead cost ~3.6 s of a year's 5.6 s on a million cases): instants become local days by
+# integer arithmetic (Indonesia's zones have fixed offsets), local days become working-day
+# ordinals by a rowid lookup in a small temporary table, and HK is a subtraction. Each case comes
+# out as four small integers, one per concern (its state, HK to verify, HK to follow up, received
+# day), each packing the unit; Python counts equal integers in C and decodes a few thousand
+# keys, never a row per case. The period is read on a second connection while this one takes
 # the "now" figures: SQLite runs each query without holding Python's GIL.
 
 _PAUSE_START = "e.to_status IN ('tunda', 'diarsipkan') AND e.from_status = 'baru'"
 _PAUSE_END = "e.from_status IN ('tunda', 'diarsipkan') AND e.to_status = 'baru'"
-_OFFICE_ORDINAL = (
-    "(SELECT ordinal FROM temp.metrics_days "
-    "WHERE scale = 0 AND day = ({} + :office_offset) / 86400)"
-)
+# A day's row in temp.metrics_days is scale * _SCALE_SPAN + local day: a rowid lookup.
+_SCALE_SPAN = 1 << 20  # more local days than any calendar needs (epoch day 2026 ≈ 20,500)
+_OFFICE_ORDINAL = "(SELECT ordinal FROM temp.metrics_days WHERE id = ({} + :office_offset) / 86400)"
 _UNIT_ORDINAL = (
     "(SELECT ordinal FROM temp.metrics_days "
-    "WHERE scale = u.scale AND day = ({} + u.offset) / 86400)"
+    f"WHERE id = unit_scale * {_SCALE_SPAN} + ({{}} + unit_offset) / 86400)"
 )
 _HELD = "('terverifikasi', 'diproses', 'ditanggapi', 'selesai')"
+# Working days a case spent paused before verification: the office ordinals of its resumptions
+# less those of its pauses. One pause and one resumption (most paused cases) are in case_clocks;
+# more are read from the timeline, with the kinds whose events case_clocks counts (schema_v6.sql).
+_PAUSED_HK = f"""CASE WHEN pause_starts = 1
+    THEN {_OFFICE_ORDINAL.format("last_resume")} - {_OFFICE_ORDINAL.format("first_pause")}
+    ELSE (SELECT coalesce(sum(CASE WHEN {_PAUSE_END} THEN 1 ELSE -1 END
+                        * {_OFFICE_ORDINAL.format("unixepoch(e.at)")}), 0)
+    FROM events AS e
+    WHERE e.case_id = kc.id
+      AND e.kind IN ('verify', 'dispose', 'follow_up', 'return', 'reporter_reply', 'hold',
+                     'resume', 'archive', 'restore', 'auto_archive')
+      AND (({_PAUSE_START}) OR ({_PAUSE_END}))) END"""
 _GROUPS_SQL = f"""
 WITH folded AS (
-    SELECT c.unit_code AS unit_code, c.status AS status, c.rating AS rating,
+    -- Each case's clock instants come from case_clocks, kept by triggers on the timeline
+    -- (schema_v6.sql): no pass over the events here.
+    SELECT c.id AS id, c.unit_code AS unit_code, c.status AS status, c.rating AS rating,
            c.due_at IS NOT NULL AND c.due_at < :now AS overdue,
            unixepoch(c.received_at) AS received,
-           unixepoch(min(e.at) FILTER (WHERE e.kind = 'verify')) AS verified,
-           unixepoch(max(e.at) FILTER (WHERE e.kind IN ('verify', 'dispose'))) AS disposed,
-           unixepoch(min(e.at) FILTER (WHERE e.kind = 'follow_up')) AS followed,
-           group_concat(e.unit_code, ' ') FILTER (WHERE e.kind = 'return') AS returners,
-           count(*) FILTER (
-               WHERE e.kind = 'reporter_reply' AND e.from_status = 'diproses') AS replies,
-           count(*) FILTER (WHERE {_PAUSE_START}) AS pause_starts,
-           count(*) FILTER (WHERE {_PAUSE_END}) AS pause_ends,
-           sum({_OFFICE_ORDINAL.format("unixepoch(e.at)")}) FILTER (WHERE {_PAUSE_START})
-               AS start_sum,
-           sum({_OFFICE_ORDINAL.format("unixepoch(e.at)")}) FILTER (WHERE {_PAUSE_END})
-               AS end_sum
+           k.verified AS verified,
+           k.disposed AS disposed,
+           k.followed AS followed,
+           k.returners AS returners,
+           coalesce(k.replies, 0) AS replies,
+           coalesce(k.pause_starts, 0) AS pause_starts,
+           coalesce(k.pause_ends, 0) AS pause_ends,
+           k.first_pause AS first_pause,
+           k.last_resume AS last_resume
     FROM cases AS c
-    LEFT JOIN events AS e ON e.case_id = c.id
-        AND e.kind IN ('verify', 'dispose', 'follow_up', 'return', 'reporter_reply', 'hold',
-                       'resume', 'archive', 'restore', 'auto_archive')
+    LEFT JOIN case_clocks AS k ON k.case_id = c.id
     WHERE c.received_at >= :low AND c.received_at < :high
-    GROUP BY c.received_at, c.id  -- the index's order: no temporary b-tree for this grouping
 ),
--- Each case as one integer that packs every figure it feeds (see _unpack), with the units that
--- returned it appended as text when there are any; Python counts equal keys (Counter, in C)
--- rather than SQLite sorting every case for a GROUP BY. HK is packed as HK + 1 (0: none).
+-- Each case as four small integers, each packing the figures of one concern (see _gather): its
+-- state (unit, status, flags, rating, replies), with the units that returned it appended as text
+-- when there are any; its unit and HK to verification; its unit and HK to the first follow-up;
+-- its received day and unit. Python counts equal keys (Counter, in C) rather than SQLite sorting
+-- every case for a GROUP BY; few cases share a whole profile, but many share each concern, so
+-- Python decodes thousands of keys, not a key per case.
 keyed AS (
-    SELECT (((((((
-        coalesce(CASE WHEN f.status IN {_HELD} THEN u.idx END, :no_unit) * 8
-        + CASE f.status WHEN 'baru' THEN 0 WHEN 'tunda' THEN 1 WHEN 'terverifikasi' THEN 2
-               WHEN 'dikembalikan' THEN 3 WHEN 'diproses' THEN 4 WHEN 'ditanggapi' THEN 5
-               WHEN 'selesai' THEN 6 ELSE 7 END) * 2
-        + f.overdue) * 2 + (f.verified IS NOT NULL)) * 2 + (f.followed IS NOT NULL)) * 4096
-        + CASE WHEN f.verified IS NOT NULL THEN coalesce(min(4094, max(0,
-              {_OFFICE_ORDINAL.format("f.verified")} - {_OFFICE_ORDINAL.format("f.received")}
-              - CASE WHEN f.pause_starts = f.pause_ends
-                     THEN coalesce(f.end_sum - f.start_sum, 0) ELSE 0 END)) + 1, 0)
-          ELSE 0 END) * 4096
-        + CASE WHEN f.status IN {_HELD} AND f.followed IS NOT NULL AND f.disposed IS NOT NULL
-               THEN coalesce(min(4094, max(0, {_UNIT_ORDINAL.format("f.followed")}
-                                              - {_UNIT_ORDINAL.format("f.disposed")})) + 1, 0)
-               ELSE 0 END) * 8
-        + coalesce(f.rating, 0)) * 16 + min(f.replies, 15) AS key,
-        f.returners AS returners,
-        -- The weekly trend's share: the received day (office dates), unit and follow-up.
-        (((f.received + :office_offset) / 86400 * (:no_unit + 1)
-          + coalesce(CASE WHEN f.status IN {_HELD} THEN u.idx END, :no_unit)) * 2
-         + (f.followed IS NOT NULL)) AS day_key
+    -- The unit in the keys is the one holding the case (past verification), or none.
+    SELECT f.*, coalesce(u.idx, :no_unit) AS unit_idx,
+           u.scale AS unit_scale, u.offset AS unit_offset
     FROM folded AS f
-    LEFT JOIN temp.metrics_units AS u ON u.code = f.unit_code
+    LEFT JOIN temp.metrics_units AS u ON u.code = f.unit_code AND f.status IN {_HELD}
 )
-SELECT CASE WHEN returners IS NULL THEN key ELSE key || ':' || returners END, day_key FROM keyed
+SELECT
+    CASE WHEN returners IS NULL THEN state ELSE state || ':' || returners END,
+    verify_key, follow_key, day_key
+FROM (
+    SELECT returners,
+        (((((unit_idx * 8
+            + CASE status WHEN 'baru' THEN 0 WHEN 'tunda' THEN 1 WHEN 'terverifikasi' THEN 2
+                   WHEN 'dikembalikan' THEN 3 WHEN 'diproses' THEN 4 WHEN 'ditanggapi' THEN 5
+                   WHEN 'selesai' THEN 6 ELSE 7 END) * 2
+           + overdue) * 2 + (verified IS NOT NULL)) * 2 + (followed IS NOT NULL)) * 8
+         + coalesce(rating, 0)) * 16 + min(replies, 15) AS state,
+        -- NULL when not verified or when a day falls outside the calendar's table.
+        CASE WHEN verified IS NOT NULL THEN unit_idx * 4096 + min(4094, max(0,
+            {_OFFICE_ORDINAL.format("verified")} - {_OFFICE_ORDINAL.format("received")}
+            - CASE WHEN pause_starts > 0 AND pause_starts = pause_ends
+                   THEN {_PAUSED_HK} ELSE 0 END)) END AS verify_key,
+        -- HK packed as HK + 1 (0: none), then whether followed up at all.
+        (unit_idx * 4096
+         + CASE WHEN status IN {_HELD} AND followed IS NOT NULL AND disposed IS NOT NULL
+                THEN coalesce(min(4094, max(0, {_UNIT_ORDINAL.format("followed")}
+                                               - {_UNIT_ORDINAL.format("disposed")})) + 1, 0)
+                ELSE 0 END) * 2 + (followed IS NOT NULL) AS follow_key,
+        -- The weekly trend's share: the received day (office dates), unit and follow-up.
+        ((received + :office_offset) / 86400 * (:no_unit + 1) + unit_idx) * 2
+         + (followed IS NOT NULL) AS day_key
+    FROM keyed AS kc
+)
 """
-_Group = tuple[
-    str | None, str, int, int, int | None, int, int | None, int | None, str | None, int, int
-]
 _Day = tuple[int, str | None, int, int]  # (day, unit or None, cases, of which followed up)
+
+
+@dataclass
+class _Counts:
+    """The period's cases counted by each key of _GROUPS_SQL (one part of the period, or all)."""
+
+    states: Counter[int | str] = field(default_factory=Counter)
+    verifies: Counter[int] = field(default_factory=Counter)
+    follows: Counter[int] = field(default_factory=Counter)
+    days: Counter[int] = field(default_factory=Counter)
+
+    def add(self, other: _Counts) -> None:
+        self.states.update(other.states)
+        self.verifies.update(other.verifies)
+        self.follows.update(other.follows)
+        self.days.update(other.days)
 
 
 @dataclass
@@ -574,7 +606,7 @@ def compute_report(
     rows = {code: UnitMetrics(code, name, tz) for code, (name, tz) in units.items()}
     path = _file_of(database) if parallel else None
     if path is None:
-        groups, days = _groups(database, setup, low, high)
+        counts = _groups(database, setup, low, high)
         _snapshot(database, now, office, rows, office_scale, unit_scales)
     else:
         ranges = [(low, high)]
@@ -588,12 +620,11 @@ def compute_report(
             ]
             # Meanwhile, on this thread's connection: the "now" figures.
             _snapshot(database, now, office, rows, office_scale, unit_scales)
-            groups, days = [], []
+            counts = _Counts()
             for part in parts:
-                part_groups, part_days = part.result()
-                groups.extend(part_groups)
-                days.extend(part_days)
-    focus = _gather(groups, office, rows, unit)
+                counts.add(part.result())
+    codes = list(unit_scales)
+    focus = _gather(counts, codes, office, rows, unit)
     ranked = _rank(list(rows.values()), min_cases)
     if unit is not None:
         ranked = [row for row in ranked if row.code == unit]
@@ -604,7 +635,7 @@ def compute_report(
         min_cases=min_cases,
         office=office,
         units=ranked,
-        weekly=_weekly(days, period, unit),
+        weekly=_weekly(_days(counts.days, codes), period, unit),
         distribution=_distribution(focus),
         unit_filter=unit,
     )
@@ -643,8 +674,7 @@ def _load_scales(database: sqlite_utils.Database, setup: _Setup) -> None:
     for table in ("metrics_days", "metrics_units"):
         database.execute(f"DROP TABLE IF EXISTS temp.{table}")
     database.execute(
-        "CREATE TEMP TABLE metrics_days (scale INTEGER, day INTEGER, ordinal INTEGER, "
-        "PRIMARY KEY (scale, day)) WITHOUT ROWID"
+        "CREATE TEMP TABLE metrics_days (id INTEGER PRIMARY KEY, ordinal INTEGER NOT NULL)"
     )
     database.execute(
         "CREATE TEMP TABLE metrics_units "
@@ -652,9 +682,9 @@ def _load_scales(database: sqlite_utils.Database, setup: _Setup) -> None:
     )
     number = {id(scale): index for index, scale in enumerate(setup.scales)}
     database.conn.executemany(
-        "INSERT INTO temp.metrics_days VALUES (?, ?, ?)",
+        "INSERT INTO temp.metrics_days VALUES (?, ?)",
         (
-            (number[id(scale)], scale.first + index, ordinal)
+            (number[id(scale)] * _SCALE_SPAN + scale.first + index, ordinal)
             for scale in setup.scales
             for index, ordinal in enumerate(scale.table)
         ),
@@ -668,9 +698,7 @@ def _load_scales(database: sqlite_utils.Database, setup: _Setup) -> None:
     )
 
 
-def _groups(
-    database: sqlite_utils.Database, setup: _Setup, low: str, high: str
-) -> tuple[list[_Group], list[_Day]]:
+def _groups(database: sqlite_utils.Database, setup: _Setup, low: str, high: str) -> _Counts:
     """The period's cases [low, high) counted by the figures they feed, and by received day."""
     _load_scales(database, setup)
     try:
@@ -682,9 +710,18 @@ def _groups(
     finally:
         for table in ("metrics_days", "metrics_units"):
             database.execute(f"DROP TABLE IF EXISTS temp.{table}")
-    codes = list(setup.unit_scales)
-    counted = Counter(map(itemgetter(0), rows))
-    by_day = Counter(map(itemgetter(1), rows))
+    verifies = Counter(map(itemgetter(1), rows))
+    del verifies[None]  # not verified, or a day outside the calendar
+    return _Counts(
+        states=Counter(map(itemgetter(0), rows)),
+        verifies=verifies,
+        follows=Counter(map(itemgetter(2), rows)),
+        days=Counter(map(itemgetter(3), rows)),
+    )
+
+
+def _days(by_day: Counter[int], codes: list[str]) -> list[_Day]:
+    """The day keys of _GROUPS_SQL as (day, unit, received, followed up)."""
     days: dict[tuple[int, str | None], list[int]] = {}
     for day_key, count in by_day.items():
         rest, followed = divmod(day_key, 2)
@@ -694,10 +731,7 @@ def _groups(
         )
         totals[0] += count
         totals[1] += count if followed else 0
-    return (
-        [_unpack(key, count, codes) for key, count in counted.items()],
-        [(day, code, received, followed) for (day, code), (received, followed) in days.items()],
-    )
+    return [(day, code, received, followed) for (day, code), (received, followed) in days.items()]
 
 
 _STATUSES = (
@@ -712,85 +746,49 @@ _STATUSES = (
 )
 
 
-def _unpack(key: int | str, count: int, codes: list[str]) -> _Group:
-    """The figures packed in one key of _GROUPS_SQL, and how many cases had them."""
-    returners: str | None = None
-    if isinstance(key, str):
-        number, returners = key.split(":", 1)
-        key = int(number)
-    key, replies = divmod(key, 16)
-    key, rating = divmod(key, 8)
-    key, follow = divmod(key, 4096)
-    key, verify = divmod(key, 4096)
-    key, followed = divmod(key, 2)
-    key, verified = divmod(key, 2)
-    key, overdue = divmod(key, 2)
-    unit_index, status = divmod(key, 8)
-    return (
-        codes[unit_index] if unit_index < len(codes) else None,
-        _STATUSES[status],
-        overdue,
-        verified,
-        verify - 1 if verify else None,
-        followed,
-        follow - 1 if follow else None,
-        rating or None,
-        returners,
-        count,
-        replies * count,
-    )
-
-
 def _gather(
-    groups: list[_Group],
+    counts: _Counts,
+    codes: list[str],
     office: UnitMetrics,
     rows: dict[str, UnitMetrics],
     focus_unit: str | None,
 ) -> Counter[int | None]:
-    """Fill the per-unit and office figures from the groups; return the focus's follow-up HKs.
+    """Fill the per-unit and office figures from the counts; return the focus's follow-up HKs.
 
     The returned counter holds HK to first follow-up (None: not followed up yet) of the cases a
-    unit holds: all units', or only `focus_unit`'s.
+    unit holds: all units', or only `focus_unit`'s. The unit in every key is the unit holding
+    the case (past verification), or none; the office counts every case.
     """
-    focus: Counter[int | None] = Counter()
-    for (
-        code,
-        status,
-        overdue,
-        verified,
-        verify_hk,
-        followed,
-        follow_hk,
-        rating,
-        returners,
-        count,
-        replies,
-    ) in groups:
-        row = rows.get(code) if code is not None else None
-        if row is not None and (focus_unit is None or focus_unit == code):
-            focus[follow_hk if followed else None] += count
-        for target in (office,) if row is None else (office, row):
+
+    def targets(unit_index: int) -> tuple[tuple[UnitMetrics, ...], UnitMetrics | None]:
+        row = rows.get(codes[unit_index]) if unit_index < len(codes) else None
+        return ((office,) if row is None else (office, row)), row
+
+    for key, count in counts.states.items():
+        returners: str | None = None
+        if isinstance(key, str):
+            number, returners = key.split(":", 1)
+            key = int(number)
+        key, replies = divmod(key, 16)
+        key, rating = divmod(key, 8)
+        key, followed = divmod(key, 2)
+        key, verified = divmod(key, 2)
+        key, overdue = divmod(key, 2)
+        unit_index, status_index = divmod(key, 8)
+        status = _STATUSES[status_index]
+        held_by, row = targets(unit_index)
+        for target in held_by:
             target.received += count
-            target.reporter_replies += replies
+            target.reporter_replies += replies * count
             if verified:
                 target.verified += count
-            if verify_hk is not None:
-                target.verify_decided += count
-                target.verify_hk.extend([verify_hk] * count)
-                if verify_hk <= VERIFY_HK:
-                    target.verified_in_time += count
-            elif not verified and status == "baru" and overdue:
+            elif status == "baru" and overdue:
                 target.verify_decided += count  # still waiting past its deadline: a miss
             if followed:
                 target.followed_up += count
-            if follow_hk is not None:
-                target.follow_up_decided += count
-                target.follow_up_hk.extend([follow_hk] * count)
-                if follow_hk <= FOLLOW_UP_HK:
-                    target.followed_up_in_time += count
-            elif row is not None and not followed and status in UNIT_CLOCK and overdue:
-                target.follow_up_decided += count
-            if rating is not None:
+            elif row is not None and status in UNIT_CLOCK and overdue:
+                target.follow_up_decided += count  # the unit's 5 HK passed unanswered: a miss
+            if rating:
                 target.ratings.extend([rating] * count)
             if status == "selesai":
                 target.closed += count
@@ -812,6 +810,28 @@ def _gather(
                 for returner in set(returned_by):
                     if returner in rows:
                         rows[returner].bounced += count
+    for key, count in counts.verifies.items():
+        unit_index, verify_hk = divmod(key, 4096)
+        for target in targets(unit_index)[0]:
+            target.verify_decided += count
+            target.verify_hk.extend([verify_hk] * count)
+            if verify_hk <= VERIFY_HK:
+                target.verified_in_time += count
+    focus: Counter[int | None] = Counter()
+    for key, count in counts.follows.items():
+        key, followed = divmod(key, 2)
+        unit_index, follow = divmod(key, 4096)
+        follow_hk = follow - 1 if follow else None
+        held_by, row = targets(unit_index)
+        if row is not None and (focus_unit is None or focus_unit == row.code):
+            focus[follow_hk if followed else None] += count
+        if follow_hk is None:
+            continue
+        for target in held_by:
+            target.follow_up_decided += count
+            target.follow_up_hk.extend([follow_hk] * count)
+            if follow_hk <= FOLLOW_UP_HK:
+                target.followed_up_in_time += count
     for target in (office, *rows.values()):
         target.verify_hk.sort()
         target.follow_up_hk.sort()

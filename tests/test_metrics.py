@@ -196,6 +196,23 @@ def test_time_on_hold_is_not_counted(office: Office) -> None:
     assert result.office.verified_in_time == 1
 
 
+def test_every_pause_of_a_case_is_left_out(office: Office) -> None:
+    # Received Monday 2, held Tuesday 3 to Wednesday 4 (1 HK) and Thursday 5 to Monday 9 (2 HK:
+    # 6 and 9), verified Thursday 12: 8 HK on the calendar, 5 with the clock running. Two pauses
+    # are read from the timeline rather than from the case's stored first and last ones.
+    office.case(
+        wita(2),
+        (wita(3), ADMIN, Action.HOLD, {"reason": "Lokasi belum jelas"}),
+        (wita(4), ADMIN, Action.RESUME, {}),
+        (wita(5), ADMIN, Action.HOLD, {"reason": "Menunggu foto"}),
+        (wita(9), ADMIN, Action.RESUME, {}),
+        verify(wita(12), "PUPR"),
+    )
+    result = report(office)
+    assert result.office.verify_hk == [5]
+    assert result.office.verified_in_time == 0
+
+
 def test_a_weekend_start_counts_from_monday_like_the_deadline(office: Office) -> None:
     # Received Saturday 7: the clock starts Monday 9; verified Thursday 12 = 3 HK, the deadline
     # day (end of Thursday), so in time; an action on Saturday 14 counts as Monday 16.
