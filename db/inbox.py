@@ -15,6 +15,7 @@ from typing import Any, Literal
 import sqlite_utils
 
 from db.connection import database_path
+from db.search_index import search_segments
 from db.stemming import match_expression
 
 Order = Literal["due", "received", "updated"]
@@ -147,16 +148,21 @@ def key_of(row: dict[str, Any], order: str) -> PageKey:
     return PageKey(str(row[ORDERS[order][0]]), int(row["id"]))
 
 
-# Above this many cases for its rarest word, a search probes the index case by case.
-COMMON_WORD = 100_000
+# Above this many cases for its rarest word, a search probes the index case by case. A probe
+# seeks the word in every segment of the index: with the index merged into one (after a bulk
+# write, or `desk db optimize`) probing pays from ~50,000 matches in a million cases, with it
+# split into a dozen only from ~100,000 (bench/README.md).
+COMMON_WORD = 50_000
+COMMON_WORD_SPLIT_INDEX = 100_000
+SPLIT_INDEX = 4  # segments
 # Up to this many matches, a search gathers and sorts them; above, it walks the sort index.
 # Measured on 1M cases (bench/README.md): sorting costs about 2.5 µs per match, a walk about
 # 0.2 µs per match gathered plus one index entry per case passed, so a walk wins once the
 # matches are dense enough to fill a page early, and only then.
 FEW_MATCHES = 3_000
-# How many cases hold a word, by database file: the index counts them by reading the word's
-# whole list (9 ms for a word in 300,000 cases), and a plan needs only the order of magnitude,
-# so a count is reused for a few minutes. A stale count can only choose a slower plan.
+# How many cases hold a word (up to a threshold), by database file: a plan needs only the order
+# of magnitude, so a count is reused for a few minutes. A stale count can only choose a slower
+# plan.
 _MATCH_COUNTS: dict[tuple[str, str], tuple[float, int]] = {}
 _MATCH_COUNTS_TTL = 300.0
 _MATCH_COUNTS_MAX = 4_096
@@ -175,14 +181,22 @@ def _cached_count(database: sqlite_utils.Database, key: str, count: Callable[[],
     return value
 
 
-def _term_cases(database: sqlite_utils.Database, term: str) -> int:
+def _matches_up_to(database: sqlite_utils.Database, expression: str, cap: int) -> int:
+    """How many cases match `expression`, counted no further than `cap`.
+
+    A plan needs only to know which side of its thresholds a count falls: counting up to
+    50,001 reads a short stretch of each word's list (~3 ms), where the index's own count of a
+    word reads all of it (13 ms for a word in 300,000 cases).
+    """
+
     def count() -> int:
         row = database.execute(
-            "SELECT doc FROM case_search_terms WHERE term = ?", [term]
+            "SELECT count(*) FROM (SELECT 1 FROM case_search WHERE case_search MATCH ? LIMIT ?)",
+            [expression, cap],
         ).fetchone()
-        return int(row[0]) if row else 0
+        return int(row[0])
 
-    return _cached_count(database, f"term:{term}", count)
+    return _cached_count(database, f"{cap}:{expression}", count)
 
 
 def search_plan(database: sqlite_utils.Database, case_filter: CaseFilter) -> str:
@@ -195,25 +209,20 @@ def search_plan(database: sqlite_utils.Database, case_filter: CaseFilter) -> str
     if not case_filter.words:
         return "set"
     expression = match_expression(case_filter.words) or ""
-    terms = [term.strip('"') for term in expression.split() if not term.endswith("*")]
-    if not terms or len(terms) != len(expression.split()):
+    terms = expression.split()
+    if not terms or any(term.endswith("*") for term in terms):
         return "set"  # prefix searches: no cheap count, gather them
-    rarest = min(_term_cases(database, term) for term in set(terms))
-    if rarest > COMMON_WORD:
+    segments = _cached_count(database, "segments", lambda: search_segments(database))
+    common = COMMON_WORD if segments <= SPLIT_INDEX else COMMON_WORD_SPLIT_INDEX
+    rarest = min(_matches_up_to(database, term, common + 1) for term in set(terms))
+    if rarest > common:
         return "probe"
     if rarest <= FEW_MATCHES:
         return "set"
-    if len(set(terms)) > 1:
-        # Words that are each middling may rarely meet: a walk would pass every case to find
-        # their few common matches. Count them (the index alone, a few ms) to know.
-        def count() -> int:
-            row = database.execute(
-                "SELECT count(*) FROM case_search WHERE case_search MATCH ?", [expression]
-            ).fetchone()
-            return int(row[0])
-
-        if _cached_count(database, f"match:{expression}", count) <= FEW_MATCHES:
-            return "set"
+    # Words that are each middling may rarely meet: a walk would pass every case to find their
+    # few common matches. Count them together to know.
+    if len(set(terms)) > 1 and _matches_up_to(database, expression, FEW_MATCHES + 1) <= FEW_MATCHES:
+        return "set"
     return "walk"
 
 

@@ -25,6 +25,12 @@ def current_language() -> Language:
     return _current
 
 
+def decimal_text(value: float) -> str:
+    """12.4 in English, 12,4 in Indonesian."""
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if current_language() == "id" else text
+
+
 def t(key: str, /, **values: object) -> str:
     """The text for `key` in the current language, with `values` filled in."""
     indonesian, english = CATALOG[key]
@@ -293,6 +299,16 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Checking {path} (a large database takes a while)…",
     ),
     "cli.check.status": ("status", "status"),
+    "cli.check.segments": ("segmen indeks pencarian", "search index segments"),
+    "cli.check.segments_advice": (
+        " (jalankan `desk db optimize` agar pencarian lebih cepat)",
+        " (run `desk db optimize` for faster searches)",
+    ),
+    "cli.optimize.working": ("Merapikan indeks pencarian…", "Merging the search index…"),
+    "cli.optimize.done": (
+        "Indeks pencarian: {before} segmen menjadi {after} ({seconds} detik).",
+        "Search index: {before} segments merged into {after} ({seconds} s).",
+    ),
     "cli.check.healthy": ("sehat", "healthy"),
     "cli.check.problems_found": ("ADA MASALAH", "PROBLEMS FOUND"),
     "cli.check.schema": ("versi skema", "schema version"),

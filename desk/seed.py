@@ -66,7 +66,7 @@ import sqlite_utils
 
 from db import audit, write_transaction
 from db.case_columns import CASE_COLUMNS
-from db.search_index import search_triggers
+from db.search_index import merge_search_index, search_triggers
 from db.timefmt import to_text, utc_now
 from desk.calendar import WITA, WorkingCalendar, calendar_with
 from desk.clocks import FOLLOW_UP_HK, HOLD_LIMIT_HK, REPORTER_WINDOW_HK, VERIFY_HK
@@ -285,6 +285,8 @@ def seed_database(
                 finish(start, _scratch(rows), len(rows.events))
         if progress is not None and cases == 0:
             progress(0, 0)
+        if cases:
+            merge_search_index(database)  # one segment per chunk slows every search down
         with write_transaction(database):
             audit.append(
                 database,

@@ -189,3 +189,37 @@ def test_names_that_look_like_markup_are_printed_literally(office_db: Path) -> N
     result = runner.invoke(app, ["officer", "list", "--db", str(office_db)], env={"COLUMNS": "200"})
     assert "[bold]Siti[/bold]" in result.output
     assert "\x1b" not in result.output
+
+
+def test_db_optimize_merges_the_search_index_and_finds_the_same_cases(tmp_path: Path) -> None:
+    from db.inbox import CaseFilter, fetch_page
+    from db.search_index import search_segments
+    from tests.conftest import new_case
+
+    path = tmp_path / "desk.db"
+    database = open_database(path)
+    for number in range(12):  # one write each: the index gains a segment each time
+        new_case(database, str(8_000_000 + number), title=f"Jalan rusak {number}")
+    before = [row["id"] for row in fetch_page(database, CaseFilter(words="jalan rusak"))]
+    assert search_segments(database) > 1
+    check = runner.invoke(app, ["--lang", "en", "db", "check", "--db", str(path)])
+    assert "search index segments" in check.output and "desk db optimize" in check.output
+
+    result = runner.invoke(app, ["--lang", "en", "db", "optimize", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "merged into 1" in result.output
+    assert search_segments(database) == 1
+    assert [row["id"] for row in fetch_page(database, CaseFilter(words="jalan rusak"))] == before
+    assert len(before) == 12
+    again = runner.invoke(app, ["db", "optimize", "--db", str(path)])
+    assert again.exit_code == 0 and "1 segmen menjadi 1" in again.output
+
+
+def test_a_seeded_database_has_its_search_index_merged(tmp_path: Path) -> None:
+    from db.search_index import search_segments
+    from desk.seed import seed_database
+
+    database = open_database(tmp_path / "desk.db")
+    seed_database(database, 300, workers=0)
+    seed_database(database, 300, seed=2, workers=0)  # a second transaction: a second segment
+    assert search_segments(database) == 1

@@ -83,6 +83,7 @@ def test_common_and_rare_word_plans_find_the_same_cases(
     # Two middling words that never meet in one case: counted, then gathered, not walked.
     assert inbox.search_plan(database, CaseFilter(words="lampu jalan")) == "set"
     monkeypatch.setattr(inbox, "COMMON_WORD", 0)
+    monkeypatch.setattr(inbox, "COMMON_WORD_SPLIT_INDEX", 0)  # whether merged or not
     assert inbox.search_plan(database, search) == "probe"
     assert [row["id"] for row in fetch_page(database, search, limit=100)] == rare
     assert count_cases(database, CaseFilter(words="jalan", channel="web")) == 12

@@ -20,7 +20,7 @@ import sqlite_utils
 from db import write_transaction
 from db.timefmt import to_text, utc_now
 from desk.errors import DeskError
-from desk.i18n import current_language, t
+from desk.i18n import decimal_text, t
 from desk.sync import state
 from desk.sync.errors import TokenRefused
 from desk.sync.files import FILE_CHUNK, FileResult, Mode, transfer_files
@@ -97,12 +97,6 @@ class SyncReport:
             retries=self.retries,
             seconds=decimal_text(self.seconds),
         )
-
-
-def decimal_text(value: float) -> str:
-    """12.4 in English, 12,4 in Indonesian."""
-    text = f"{value:.1f}"
-    return text.replace(".", ",") if current_language() == "id" else text
 
 
 def size_text(count: int) -> str:
