@@ -41,7 +41,6 @@ from desk.exporting.source import (
     iter_cases,
     select_cases,
 )
-from desk.exporting.xlsx_file import write_xlsx
 from desk.i18n import t
 from desk.workflow import Actor
 
@@ -152,6 +151,9 @@ def _write(
     keys = [] if public else extra_keys(database, selection, MAX_EXTRA_COLUMNS)
     names = columns(public=public, extra_keys=keys, attachments=files)
     if chosen == "xlsx":
+        # openpyxl takes ~0.1 s to import: only the XLSX export pays for it, not every command.
+        from desk.exporting.xlsx_file import write_xlsx
+
         return write_xlsx(temp, names, batches, office_tz)
     # The byte-order mark tells Excel the file is UTF-8 (else it reads it as the ANSI code page).
     with temp.open("w", encoding="utf-8-sig", newline="") as handle:
