@@ -31,9 +31,9 @@ from widgets.bindings import localize_bindings
 from widgets.worker_errors import notify_failure
 
 PAGE = 100
-# The first page only has to fill a screen: with a common search word every row costs an index
-# probe, and a smaller first page halves the wait before anything is shown.
-FIRST_PAGE = 60
+# The first page only has to fill the screen (the next one is asked for at the first move): with
+# a common search word every row costs an index probe, so each row beyond the screen delays it.
+FIRST_PAGE = 30
 MAX_ROWS = 6 * PAGE  # rows kept around the cursor
 
 Loader = Callable[..., list[dict[str, Any]]]
@@ -205,7 +205,7 @@ class CaseList(Widget, can_focus=True):
     def _load(self, generation: int, where: str, key: PageKey | None) -> None:
         if self.loader is None:
             return
-        first = max(FIRST_PAGE, self.size.height + 10)  # a tall terminal is still filled
+        first = max(FIRST_PAGE, self.size.height + 2)  # a tall terminal is still filled
         limit = first if where in ("first", "last") else PAGE
         if where == "first":
             rows = self.loader(limit=limit)
