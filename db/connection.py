@@ -70,6 +70,9 @@ def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> sqli
         except StorageError:
             conn.close()
             raise
+        from db.bulk_load import heal
+
+        heal(database)  # indexes a killed bulk load dropped (db/bulk_load.py)
     return database
 
 

@@ -22,8 +22,9 @@ from typing import IO, Any
 import sqlite_utils
 
 import desk.importing.texts  # noqa: F401  (registers the texts)
-from db import audit, write_transaction
+from db import audit, bulk_load, write_transaction
 from db.connection import database_path
+from db.search_index import merge_search_index
 from db.timefmt import to_text, utc_now
 from desk.errors import ActionRefused, DeskError
 from desk.i18n import role_label, t
@@ -45,6 +46,26 @@ __all__ = [
 ]
 
 DEFAULT_CHUNK = 5_000
+# While importing, the WAL is copied into the database every 50,000 pages (~200 MB) rather than
+# every 1,000: the index and search pages a chunk rewrites are then copied once, not per chunk.
+# Each chunk is still committed whole (a killed import keeps whole chunks), see bench/README.md.
+WAL_CHECKPOINT_PAGES = 50_000
+# A file of at least this many rows, more than the database has cases, is bulk loaded: the
+# secondary indexes of cases, events and reporters are dropped and built again at the end
+# (db/bulk_load.py), when that is cheaper than keeping them up to date row by row.
+BULK_MIN_ROWS = 100_000
+# After an import that brought at least this many new cases, the search index is merged.
+MERGE_SEARCH_FROM = 10_000
+
+
+def bulk_min_rows() -> int:
+    """$DESK_IMPORT_BULK_MIN (tests bulk load small files), else `BULK_MIN_ROWS`."""
+    try:
+        return max(1, int(os.environ.get("DESK_IMPORT_BULK_MIN", BULK_MIN_ROWS)))
+    except ValueError:
+        return BULK_MIN_ROWS
+
+
 SHOWN_ERRORS = 10  # rejected rows listed on screen; the CSV has all of them
 
 
@@ -180,6 +201,10 @@ def import_files(
         raise ValueError("import_files writes in its own transactions: call it outside one")
     if options.dry_run:
         conn.execute("BEGIN IMMEDIATE")  # everything below happens, then is rolled back
+    else:
+        bulk_load.restore_indexes(database)  # a bulk load cut off earlier
+    checkpoint = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
     try:
         upserter = Upserter(
             database, now=now, strict_units=options.strict_units, on_reject=_no_reject
@@ -203,9 +228,14 @@ def import_files(
             if summary.aborted:
                 break
         summary.units_created = list(upserter.units_created)
+        if not options.dry_run and summary.total("inserted") >= MERGE_SEARCH_FROM:
+            # Each chunk left a segment in the search index; merged, common-word searches in
+            # the inbox are several times faster (db/search_index.py).
+            merge_search_index(database)
     finally:
         if options.dry_run and conn.in_transaction:
             conn.execute("ROLLBACK")
+        conn.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint)}")
         errors.close()
     summary.errors_path = str(errors.path) if errors.count else None
     summary.first_errors = errors.first
@@ -323,7 +353,10 @@ def _import_file(
                     duplicate(case_row, earlier[case_row.key])
             chunk[:] = [case_row for case_row in chunk if case_row.key not in earlier]
         seen.end_chunk()
+        written = len(chunk)
         outcome = upserter.write(chunk)
+        if bulk is None and written:
+            decide_bulk(outcome.inserted / written)
         result.inserted += outcome.inserted
         result.updated += outcome.updated
         result.unchanged += outcome.unchanged
@@ -331,6 +364,19 @@ def _import_file(
         if not abort:  # the chunk is committed: its rejected rows are final
             errors.write(pending)
             pending.clear()
+
+    bulk: list[str] | None = None  # the indexes dropped for a bulk load, once decided
+
+    def decide_bulk(new_share: float) -> None:
+        """After the first chunk: bulk load the rest when it brings many new cases, more than
+        the database has (not when most rows are already there: a file imported again)."""
+        nonlocal bulk
+        bulk = []
+        if options.dry_run:
+            return
+        new_rows = (info.rows_estimate(result.rows) or 0) * new_share
+        if new_rows >= bulk_min_rows() and new_rows > _case_count(database):
+            bulk = bulk_load.drop_indexes(database)
 
     workers = 0 if abort else default_workers()
     setup = worker_setup(overrides, upserter.units.tz_by_key(), upserter.units.office_tz)
@@ -360,8 +406,16 @@ def _import_file(
                         progress(name, result.rows, info.rows_estimate(result.rows))
             if chunk or repeated:
                 flush()
+            if bulk:
+                bulk_load.restore_indexes(database, force=True)
             _audit(database, info, result, upserter.units_created[units_before:], actor, now)
-    except _Abort as stop:
+    except BaseException as stop:
+        # Skipping, the chunks written are kept: their indexes are built now. Aborting, the
+        # file's transaction is rolled back, the dropped indexes with it.
+        if bulk and not abort:
+            bulk_load.restore_indexes(database, force=True)
+        if not isinstance(stop, _Abort):
+            raise
         result.aborted = stop.message
         result.inserted = result.updated = result.unchanged = 0
         upserter.units.reload()  # the file's new units were rolled back with it
@@ -374,6 +428,10 @@ def _import_file(
         if category not in summary.unknown_categories:
             summary.unknown_categories.append(category)
     return result
+
+
+def _case_count(database: sqlite_utils.Database) -> int:
+    return int(database.execute("SELECT count(*) FROM cases").fetchone()[0])
 
 
 class _SeenKeys:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from db.timefmt import to_text
+from db.timefmt import from_text, to_text
 from desk.calendar import WorkingCalendar
 from desk.clocks import (
     FOLLOW_UP_HK,
@@ -92,6 +92,7 @@ class ImportClocks:
         self._zones: dict[str, ZoneInfo] = {}
         # A deadline depends only on the local day the clock starts: remembered per day.
         self._deadlines: dict[tuple[date, int, str | None], str] = {}
+        self._by_text: dict[tuple[str, str | None, str], ClockState] = {}
 
     def _deadline(self, start: datetime, hk: int, unit: str | None) -> str:
         tz = self.units.tz.get(unit or "", self.units.office_tz)
@@ -105,6 +106,20 @@ class ImportClocks:
             if calendar is None:
                 calendar = self._calendars[unit] = calendar_for(self.database, unit)
             found = self._deadlines[key] = to_text(calendar.deadline(start, hk, tz))
+        return found
+
+    def for_status_text(
+        self, status: str, unit: str | None, received: str, start: str
+    ) -> ClockState:
+        """`for_status` from stored instants, remembered: a new `baru` case's clock depends on
+        its receipt only, every other status's on when it began (most often the import)."""
+        key = (status, unit, received if status == "baru" else start)
+        found = self._by_text.get(key)
+        if found is None:
+            found = self.for_status(status, unit, from_text(received), from_text(start))
+            if len(self._by_text) >= 100_000:
+                self._by_text.clear()
+            self._by_text[key] = found
         return found
 
     def for_status(

@@ -18,10 +18,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.pool import AsyncResult
 
-from db.stemming import stem_text
 from desk.i18n import current_language, set_language
 from desk.importing.readers import Record
 from desk.importing.rows import CaseRow, RowError, RowReader
+from desk.importing.stems import stem_text
 from desk.importing.values import Categories
 
 BATCH = 2_000  # rows per task sent to a worker

@@ -35,6 +35,8 @@ _MOJIBAKE = re.compile(
     "[\u00c2\u00c3\u00c5][\u00a0-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]|\u00e2\u20ac"
 )
 
+_MOJIBAKE_LEADS = ("\u00c2", "\u00c3", "\u00c5", "\u00e2")
+
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long complaint texts are legitimate
 
 
@@ -204,9 +206,11 @@ def _scan(path: Path, encoding: str) -> tuple[str, int, int, int, str]:
             lines += text.count("\n")
             if not sample:
                 window = tail + text
-                found = _MOJIBAKE.search(window)
-                if found:
-                    sample = window[max(0, found.start() - 10) : found.end() + 10].strip()
+                # Every mojibake pair starts with one of four letters: most blocks have none.
+                if not window.isascii() and any(lead in window for lead in _MOJIBAKE_LEADS):
+                    found = _MOJIBAKE.search(window)
+                    if found:
+                        sample = window[max(0, found.start() - 10) : found.end() + 10].strip()
                 tail = text[-3:]
             if final:
                 break

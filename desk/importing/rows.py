@@ -22,11 +22,12 @@ from desk.importing.readers import Record
 from desk.importing.values import (
     BadValue,
     Categories,
+    day_text,
+    instant_text,
     is_masked,
     parse_bool,
     parse_channel,
     parse_classification,
-    parse_day,
     parse_instant,
     parse_nik,
     parse_rating,
@@ -104,6 +105,7 @@ class RowReader:
         self.categories = categories
         self.unit_tz = unit_tz
         self._layouts: dict[tuple[str, ...], list[tuple[str, str | None]]] = {}
+        self._tz: dict[str | None, str] = {}  # unit text -> time zone (a unit's never changes)
         self.unknown_columns: dict[str, None] = {}
 
     def layout(self, headers: tuple[str, ...]) -> list[tuple[str, str | None]]:
@@ -171,19 +173,22 @@ class RowReader:
     def _build(
         self, row: int, values: dict[str, tuple[str, Any]], extra: dict[str, Any] | None
     ) -> CaseRow:
-        def text(name: str) -> str | None:
-            item = values.get(name)
-            return None if item is None else str(item[1])
-
-        tracking = (text("tracking_no") or "").lstrip("#").strip()
-        local_id = (text("local_id") or "").strip() or None
+        # The hot path of a large import: no closures, the repeating cells remembered.
+        get = values.get
+        item = get("tracking_no")
+        tracking = "" if item is None else str(item[1]).lstrip("#").strip()
+        item = get("local_id")
+        local_id = (None if item is None else str(item[1]).strip()) or None
         key = tracking or local_id  # a case recorded at the desk may have no number yet
         if not key:
             raise RowError("tracking_no", "", t("import.row.no_key"))
         fields: dict[str, Any] = {"tracking_no": tracking or None}
-        status_text = values.get("status")
-        unit_text = text("unit_code") or text("unit_name")
-        status: str | None = None
+        unit_code = get("unit_code")
+        unit_name = get("unit_name")
+        unit_text = (
+            str(unit_code[1]) if unit_code else str(unit_name[1]) if unit_name else None
+        ) or None
+        status_text = get("status")
         if status_text is not None:
             try:
                 status, disposed_to = parse_status(str(status_text[1]))
@@ -195,85 +200,101 @@ class RowReader:
                 raise RowError(
                     status_text[0], status_text[1], t("import.row.status_unit", status=status)
                 )
-        tz = self.unit_tz(unit_text)
-
-        def parsed(name: str, parse: Callable[[Any], Any]) -> Any:
-            header, value = values[name]
-            try:
-                return parse(value)
-            except BadValue as error:
-                raise RowError(header, value, str(error)) from error
-
-        def instant(value: Any) -> str:
-            if isinstance(value, datetime):
-                if value.tzinfo is None:
-                    value = value.replace(tzinfo=ZoneInfo(tz))
-                return to_text(value.astimezone(UTC))
-            return to_text(parse_instant(str(value), tz))
-
-        def day(value: Any) -> str:
-            if isinstance(value, datetime):
-                return value.date().isoformat()
-            return parse_day(str(value))
-
-        body = text("body")
-        title = text("title")
+        tz = self._tz.get(unit_text)
+        if tz is None:
+            tz = self.unit_tz(unit_text)
+            if len(self._tz) < 10_000:
+                self._tz[unit_text] = tz
+        item = get("body")
+        body = None if item is None else str(item[1])
+        item = get("title")
+        title = None if item is None else str(item[1])
         if not body:
             raise RowError("body", "", t("import.row.no_body"))
         if not title:
             title = body.strip().splitlines()[0][:TITLE_FROM_BODY]
         fields["title"] = title
         fields["body"] = body
-        if "received_at" not in values:
+        item = get("received_at")
+        if item is None:
             raise RowError("received_at", "", t("import.row.no_received"))
-        fields["received_at"] = parsed("received_at", instant)
-        status_at = parsed("updated_at", instant) if "updated_at" in values else None
-        if "incident_date" in values:
-            fields["incident_date"] = parsed("incident_date", day)
+        fields["received_at"] = self._instant(item, tz)
+        item = get("updated_at")
+        status_at = None if item is None else self._instant(item, tz)
+        item = get("incident_date")
+        if item is not None:
+            value = item[1]
+            if isinstance(value, datetime):
+                fields["incident_date"] = value.date().isoformat()
+            else:
+                try:
+                    fields["incident_date"] = day_text(str(value))
+                except BadValue as error:
+                    raise RowError(item[0], value, str(error)) from error
         for name in ("anonymous", "confidential"):
-            if name in values:
-                fields[name] = parsed(name, lambda value: parse_bool(str(value)))
-        if "classification" in values:
-            fields["classification"] = parsed(
-                "classification", lambda value: parse_classification(str(value))
-            )
-        if "channel" in values:
-            fields["channel"] = parse_channel(str(values["channel"][1]))
-        if "rating" in values:
-            fields["rating"] = parsed("rating", lambda value: parse_rating(str(value)))
+            item = get(name)
+            if item is not None:
+                try:
+                    fields[name] = parse_bool(str(item[1]))
+                except BadValue as error:
+                    raise RowError(item[0], item[1], str(error)) from error
+        item = get("classification")
+        if item is not None:
+            try:
+                fields["classification"] = parse_classification(str(item[1]))
+            except BadValue as error:
+                raise RowError(item[0], item[1], str(error)) from error
+        item = get("channel")
+        if item is not None:
+            fields["channel"] = parse_channel(str(item[1]))
+        item = get("rating")
+        if item is not None:
+            try:
+                fields["rating"] = parse_rating(str(item[1]))
+            except BadValue as error:
+                raise RowError(item[0], item[1], str(error)) from error
         for name in ("complaint_id", "location"):
-            if name in values:
-                fields[name] = str(values[name][1])
+            item = get(name)
+            if item is not None:
+                fields[name] = str(item[1])
         unknown_category = None
         main = None
-        if "category" in values:
-            main, known = self.categories.main_category(str(values["category"][1]))
+        item = get("category")
+        if item is not None:
+            main, known = self.categories.main_category(str(item[1]))
             fields["category"] = main
             if not known:
                 unknown_category = main
-        if "subcategory" in values:
-            sub, known = self.categories.subcategory(main, str(values["subcategory"][1]))
-            fields["subcategory"] = sub
+        item = get("subcategory")
+        if item is not None:
+            fields["subcategory"] = self.categories.subcategory(main, str(item[1]))[0]
         due = None
-        if "due_kind" in values:
-            due_kind = str(values["due_kind"][1])
+        item = get("due_kind")
+        if item is not None:
+            due_kind = str(item[1])
             if due_kind not in ("verifikasi", "tindak_lanjut"):
-                raise RowError(
-                    values["due_kind"][0], due_kind, t("import.row.due_kind", value=due_kind)
-                )
-            due = (parsed("due_at", instant) if "due_at" in values else None, due_kind)
+                raise RowError(item[0], due_kind, t("import.row.due_kind", value=due_kind))
+            due_at = get("due_at")
+            due = (None if due_at is None else self._instant(due_at, tz), due_kind)
         reporter: dict[str, str] = {}
         masked = 0
         for name in REPORTER:
-            value = text(name)
+            item = get(name)
+            if item is None:
+                continue
+            value = str(item[1])
             if not value:
                 continue
-            if is_masked(value):
+            if "*" in value:  # is_masked: a masked personal value is never stored
                 masked += 1
                 continue
             if name == "nik":
-                value = parsed("nik", lambda cell: parse_nik(str(cell)))
+                try:
+                    value = parse_nik(value)
+                except BadValue as error:
+                    raise RowError(item[0], item[1], str(error)) from error
             reporter[name] = value
+        assignee = get("assignee_nip")
         return CaseRow(
             row=row,
             key=key,
@@ -285,10 +306,23 @@ class RowReader:
             masked=masked,
             unknown_category=unknown_category,
             local_id=local_id,
-            unit_name=text("unit_name") if text("unit_code") else None,
-            assignee=text("assignee_nip"),
+            unit_name=str(unit_name[1]) if unit_name and unit_code else None,
+            assignee=None if assignee is None else str(assignee[1]),
             due=due,
         )
+
+    @staticmethod
+    def _instant(item: tuple[str, Any], tz: str) -> str:
+        """A cell's instant as stored; a time without zone is local time in `tz`."""
+        header, value = item
+        try:
+            if isinstance(value, datetime):
+                if value.tzinfo is None:
+                    value = value.replace(tzinfo=ZoneInfo(tz))
+                return to_text(value.astimezone(UTC))
+            return instant_text(str(value), tz)
+        except BadValue as error:
+            raise RowError(header, value, str(error)) from error
 
     # -- a desk-case/1 record -------------------------------------------------------------------
 

@@ -21,14 +21,15 @@ from typing import Any
 import sqlite_utils
 
 from db import write_transaction
+from db.case_clocks import CLOCK_KINDS, INSERT_TRIGGER, clock_trigger
 from db.case_columns import CASE_COLUMNS
 from db.search_index import search_triggers
-from db.stemming import stem_text
 from db.timefmt import from_text, to_text
 from desk.attachments import restore
 from desk.i18n import t
 from desk.importing.clocks import ImportClocks, Units
 from desk.importing.rows import REPORTER, CaseRow, RowError
+from desk.importing.stems import stem_text
 from desk.seed import ulid_text
 
 DIRECT_INDEX_FROM = 50  # fewer new cases than this: let the triggers index them
@@ -100,8 +101,10 @@ class Upserter:
         self.units = Units(database)
         self.clocks = ImportClocks(database, self.units)
         self.triggers = search_triggers(database)
+        self.clock_trigger = clock_trigger(database)
         self.officers = {nip for (nip,) in database.execute("SELECT nip FROM officers")}
         self.units_created: list[str] = []
+        self._status_texts: dict[tuple[str, bool], str | None] = {}
         # Local ids: ULIDs made here, seeded from the OS (python-ulid's are slower per row).
         self._random = random.Random(int.from_bytes(os.urandom(16), "big")).getrandbits
 
@@ -208,9 +211,21 @@ class Upserter:
             assert self.triggers is not None
             for name in self.triggers:
                 conn.execute(f"DROP TRIGGER {name}")
+        # Spreadsheet rows bring only "received" and "import_status" events, which never change
+        # a case's clocks: their inserts need not run the case_clocks trigger (db/case_clocks.py).
+        skip_clocks = (
+            direct
+            and self.clock_trigger is not None
+            and not any(event[4] in CLOCK_KINDS for event in events)
+        )
+        if skip_clocks:
+            conn.execute(f"DROP TRIGGER {INSERT_TRIGGER}")
         conn.executemany(INSERT_CASE, cases)
         conn.executemany(INSERT_REPORTER, reporters)
         conn.executemany(INSERT_EVENT, events)
+        if skip_clocks:
+            assert self.clock_trigger is not None
+            conn.execute(self.clock_trigger)
         for offset, (row, _unit) in enumerate(rows):
             if row.attachments:  # desk-case/1 records: the rows; files come with the store
                 restore(database, first + offset, row.attachments, at=self.now_text)
@@ -231,7 +246,7 @@ class Upserter:
         status = fields.get("status") or "baru"
         received = fields["received_at"]
         start_text = row.status_at or self.now_text
-        clock = self.clocks.for_status(status, unit, from_text(received), from_text(start_text))
+        clock = self.clocks.for_status_text(status, unit, received, start_text)
         if row.due is not None:  # our own export wrote the running deadline: keep it
             clock = replace(clock, due_at=row.due[0], due_kind=row.due[1])
         events: list[tuple[Any, ...]] = [
@@ -264,7 +279,7 @@ class Upserter:
                     status,
                     unit,
                     None,
-                    _json({"status": status, "start_known": row.status_at is not None}),
+                    self._status_data(status, row.status_at is not None),
                 )
             )
         case = (
@@ -299,6 +314,14 @@ class Upserter:
             _json(row.extra),
         )
         return case, events
+
+    def _status_data(self, status: str, start_known: bool) -> str | None:
+        """The data of an `import_status` event (the same few texts on every row)."""
+        key = (status, start_known)
+        found = self._status_texts.get(key)
+        if found is None:
+            found = self._status_texts[key] = _json({"status": status, "start_known": start_known})
+        return found
 
     def _new_full(
         self, case_id: int, row: CaseRow, unit: str | None
