@@ -171,3 +171,37 @@ def test_upgrading_a_version_5_database_folds_the_existing_timelines(tmp_path: P
         )
     )
     assert "COVERING INDEX cases_by_received" in plan
+
+
+def test_imports_keep_the_trigger_and_fold_restored_timelines(
+    seeded: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    # A spreadsheet import skips the trigger for its own "received" events (db/case_clocks.py);
+    # a JSON Lines import brings whole timelines, whose instants must arrive in case_clocks.
+    from desk.exporting import ExportOptions, export_cases
+    from desk.importing import ImportOptions, import_files
+    from tests.conftest import ADMIN, NOW
+
+    trigger = "SELECT count(*) FROM sqlite_master WHERE name = 'events_clock_insert'"
+    by_number = (
+        "SELECT c.tracking_no, k.verified, k.disposed, k.followed, k.replies, k.pause_starts "
+        "FROM case_clocks AS k JOIN cases AS c ON c.id = k.case_id ORDER BY c.tracking_no"
+    )
+    for suffix in ("csv", "jsonl"):
+        exported = tmp_path / f"all.{suffix}"
+        export_cases(seeded, exported, ExportOptions(include_personal=True), actor=ADMIN, now=NOW)
+        target = open_database(tmp_path / f"target-{suffix}.db")
+        result = import_files(
+            target,
+            [exported],
+            ImportOptions(errors_path=tmp_path / f"errors-{suffix}.csv"),
+            actor=ADMIN,
+            now=NOW,
+        )
+        assert result.total("inserted") == 600
+        assert target.execute(trigger).fetchone()[0] == 1
+        if suffix == "csv":
+            assert target.execute("SELECT count(*) FROM case_clocks").fetchone()[0] == 0
+        else:
+            assert_clocks_match(target)
+            assert target.execute(by_number).fetchall() == seeded.execute(by_number).fetchall()

@@ -223,3 +223,30 @@ def test_a_seeded_database_has_its_search_index_merged(tmp_path: Path) -> None:
     seed_database(database, 300, workers=0)
     seed_database(database, 300, seed=2, workers=0)  # a second transaction: a second segment
     assert search_segments(database) == 1
+
+
+def test_a_large_import_leaves_the_search_index_merged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import desk.importing
+    from db.search_index import search_segments
+    from desk.exporting import ExportOptions, export_cases
+    from desk.seed import seed_database
+    from tests.conftest import ADMIN, NOW, new_case
+
+    source = open_database(tmp_path / "source.db")
+    seed_database(source, 300, workers=0)
+    exported = tmp_path / "all.csv"
+    export_cases(source, exported, ExportOptions(include_personal=True), actor=ADMIN, now=NOW)
+    monkeypatch.setattr(desk.importing, "MERGE_SEARCH_FROM", 200)
+    for number, expected in ((1, 1), (2, None)):
+        path = tmp_path / f"target-{number}.db"
+        target = open_database(path)
+        for extra in range(3):
+            new_case(target, str(9_000_000 + extra))
+        if expected is None:  # below the threshold: left as the chunks wrote it
+            monkeypatch.setattr(desk.importing, "MERGE_SEARCH_FROM", 10_000)
+        result = runner.invoke(app, ["import", str(exported), "--db", str(path), "--json"])
+        assert json.loads(result.output)["inserted"] == 300, result.output
+        segments = search_segments(target)
+        assert segments == 1 if expected == 1 else segments > 1
