@@ -148,6 +148,53 @@ async def test_search_with_words_and_qualifiers(office: Path) -> None:
         assert cases.total == 30
 
 
+async def test_a_search_changes_the_screen_once_its_rows_are_there(
+    office: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The list keeps the old rows and the input keeps the focus while the first page is read
+    # (a repaint meanwhile would slow the query down); a slow search shows after SEARCH_QUIET.
+    import threading
+
+    from desk.inbox import InboxSource
+    from screens import inbox as inbox_screen
+    from widgets.search_input import SearchInput
+
+    app = desk_app(office)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app)
+        await pilot.press("7", "slash", *"sampah")
+        await settle(app)
+        screen = app.screen
+        cases = screen.query_one(CaseList)
+        shown = [row["id"] for row in cases.rows]
+        release = threading.Event()
+        page = InboxSource.page
+
+        def slow_page(self: InboxSource, *args, **kwargs):  # type: ignore[no-untyped-def]
+            release.wait(5)
+            return page(self, *args, **kwargs)
+
+        monkeypatch.setattr(InboxSource, "page", slow_page)
+        await pilot.press("enter")
+        await pilot.pause(inbox_screen.SEARCH_QUIET / 3)
+        assert isinstance(app.focused, SearchInput)  # nothing changed yet
+        await pilot.pause(inbox_screen.SEARCH_QUIET)
+        assert app.focused is cases  # slow: the screen says the search runs
+        assert "sampah" in str(screen.query_one("#title").render())
+        release.set()
+        await settle(app)
+        await pilot.pause()
+        assert cases.rows and [row["id"] for row in cases.rows] != shown
+        assert all("Sampah" in row["title"] for row in cases.rows)
+
+        monkeypatch.setattr(InboxSource, "page", page)
+        await pilot.press("slash", *"jalan", "enter")
+        await settle(app)
+        await pilot.pause()
+        assert app.focused is cases  # fast: focused in the frame that drew the rows
+        assert cases.rows and all("jalan" in row["title"].lower() for row in cases.rows)
+
+
 async def test_a_bad_search_says_why_and_keeps_the_list(office: Path) -> None:
     app = desk_app(office)
     async with app.run_test(size=(120, 40)) as pilot:

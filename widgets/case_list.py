@@ -150,15 +150,21 @@ class CaseList(Widget, can_focus=True):
 
     # -- loading ---------------------------------------------------------------------------
 
-    def reset(self, loader: Loader, total: int, *, keep_case_id: int | None = None) -> None:
-        """Show a new list (another view, search or order), starting from its top."""
+    def reset(
+        self, loader: Loader, total: int, *, keep_case_id: int | None = None, quiet: bool = False
+    ) -> None:
+        """Show a new list (another view, search or order), starting from its top.
+
+        `quiet`: leave the screen as it is until the rows arrive (the caller redraws it then).
+        """
         self._generation += 1
         self.loader = loader
         self.total = total
         self.rows, self.first_index, self.cursor, self.top = [], 0, 0, 0
         self.at_start, self.at_end = True, False
         self._load(self._generation, "first", None)
-        self.refresh()
+        if not quiet:
+            self.refresh()
 
     def refresh_rows(self) -> None:
         """Read the rows on screen again (after an action changed them), keeping the place."""
@@ -341,8 +347,9 @@ class CaseList(Widget, can_focus=True):
         self.post_message(self.MarkAll())
 
     def clear_marks(self) -> None:
-        self.marked.clear()
-        self.refresh()
+        if self.marked:
+            self.marked.clear()
+            self.refresh()
 
     def action_open(self) -> None:
         if self.current is not None:
