@@ -15,7 +15,7 @@ from typing import Any, Literal
 import sqlite_utils
 
 from db.connection import database_path
-from db.search_index import search_segments
+from db.search_index import COMMON_FROM, common_word_count, search_segments
 from db.stemming import match_expression
 
 Order = Literal["due", "received", "updated"]
@@ -159,7 +159,7 @@ SPLIT_INDEX = 4  # segments
 # Measured on 1M cases (bench/README.md): sorting costs about 2.5 µs per match, a walk about
 # 0.2 µs per match gathered plus one index entry per case passed, so a walk wins once the
 # matches are dense enough to fill a page early, and only then.
-FEW_MATCHES = 3_000
+FEW_MATCHES = COMMON_FROM  # the words above it are counted at each merge (schema_v7.sql)
 # How many cases hold a word (up to a threshold), by database file: a plan needs only the order
 # of magnitude, so a count is reused for a few minutes. A stale count can only choose a slower
 # plan.
@@ -199,6 +199,20 @@ def _matches_up_to(database: sqlite_utils.Database, expression: str, cap: int) -
     return _cached_count(database, f"{cap}:{expression}", count)
 
 
+def _word_cases(database: sqlite_utils.Database, term: str, cap: int) -> int:
+    """How many cases hold one word (a quoted stem), counted no further than `cap`.
+
+    A common word's count is read from the last merge's count (a lookup) rather than from the
+    index; any other word is counted up to FEW_MATCHES + 1 (a short read), and further only if
+    it holds more (a word that became common since).
+    """
+    stored = common_word_count(database, term.strip('"'))
+    if stored is not None:
+        return min(stored, cap)
+    few = _matches_up_to(database, term, FEW_MATCHES + 1)
+    return few if few <= FEW_MATCHES else _matches_up_to(database, term, cap)
+
+
 def search_plan(database: sqlite_utils.Database, case_filter: CaseFilter) -> str:
     """ "set", "walk" or "probe" for `case_filter.words` (see `CaseFilter.where`).
 
@@ -214,7 +228,7 @@ def search_plan(database: sqlite_utils.Database, case_filter: CaseFilter) -> str
         return "set"  # prefix searches: no cheap count, gather them
     segments = _cached_count(database, "segments", lambda: search_segments(database))
     common = COMMON_WORD if segments <= SPLIT_INDEX else COMMON_WORD_SPLIT_INDEX
-    rarest = min(_matches_up_to(database, term, common + 1) for term in set(terms))
+    rarest = min(_word_cases(database, term, common + 1) for term in set(terms))
     if rarest > common:
         return "probe"
     if rarest <= FEW_MATCHES:

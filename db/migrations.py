@@ -32,6 +32,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "sync: event uids, conflicts, outbox states, sync log", "schema_v4.sql"),
     Migration(5, "counter intake: provisional numbers", "schema_v5.sql"),
     Migration(6, "clock instants of each case, for reports", "schema_v6.sql"),
+    Migration(7, "counts of common search words", "schema_v7.sql"),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -50,4 +50,32 @@ def merge_search_index(database: sqlite_utils.Database) -> bool:
         return False
     with write_transaction(database):
         database.execute("INSERT INTO case_search(case_search) VALUES ('optimize')")
+        count_common_words(database)
     return True
+
+
+# Words in more cases than this are counted in search_term_counts (schema_v7.sql); the inbox
+# gathers and sorts the matches of rarer words, so it needs their counts only to that bound.
+COMMON_FROM = 3_000
+
+
+def count_common_words(database: sqlite_utils.Database) -> int:
+    """Count the words in more than COMMON_FROM cases into search_term_counts; return how many.
+
+    Reads the whole index once (about 3 s on a million cases): done when it is merged.
+    """
+    with write_transaction(database):
+        database.execute("DELETE FROM search_term_counts")
+        database.execute(
+            "INSERT INTO search_term_counts (term, docs) "
+            "SELECT term, doc FROM case_search_terms WHERE doc > ?",
+            [COMMON_FROM],
+        )
+        row = database.execute("SELECT count(*) FROM search_term_counts").fetchone()
+    return int(row[0])
+
+
+def common_word_count(database: sqlite_utils.Database, term: str) -> int | None:
+    """How many cases held `term` at the last count, if it was a common word then."""
+    row = database.execute("SELECT docs FROM search_term_counts WHERE term = ?", [term]).fetchone()
+    return int(row[0]) if row else None

@@ -88,3 +88,25 @@ def test_common_and_rare_word_plans_find_the_same_cases(
     assert [row["id"] for row in fetch_page(database, search, limit=100)] == rare
     assert count_cases(database, CaseFilter(words="jalan", channel="web")) == 12
     assert count_cases(database, search) == 12 and len(rare) == 12
+
+
+def test_a_plan_reads_common_word_counts_from_the_last_merge(
+    database: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from db import inbox, search_index
+
+    monkeypatch.setattr(search_index, "COMMON_FROM", 3)
+    for number in range(8):
+        new_case(database, str(number), title=f"Jalan rusak {number}", body="diperbaiki")
+    new_case(database, "99", title="Lampu", body="mati")
+    assert search_index.merge_search_index(database)
+    stored = dict(database.execute("SELECT term, docs FROM search_term_counts").fetchall())
+    assert stored["jalan"] == 8 and "lampu" not in stored
+    monkeypatch.setattr(inbox, "_MATCH_COUNTS", {})
+    statements: list[str] = []
+    database.conn.set_trace_callback(statements.append)
+    assert inbox._word_cases(database, '"jalan"', 50_001) == 8
+    assert not any("MATCH" in sql for sql in statements)  # no look at the index
+    assert inbox._word_cases(database, '"lampu"', 50_001) == 1
+    assert any("MATCH" in sql for sql in statements)  # a rare word is counted
+    database.conn.set_trace_callback(None)

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from db import audit, open_database
 from db.migrations import CURRENT_VERSION, schema_version
-from db.search_index import merge_search_index, search_segments
+from db.search_index import count_common_words, merge_search_index, search_segments
 from desk.cli.common import (
     AsOption,
     DbOption,
@@ -119,7 +119,7 @@ def check(
 
 @app.command("optimize")
 def optimize(ctx: typer.Context, db: DbOption = None) -> None:
-    """Merge the search index and refresh SQLite's statistics, for faster searches.
+    """Merge the search index, count its common words and refresh SQLite's statistics.
 
     Worth running after large imports or syncs; takes seconds on a million cases, during which
     other desks can read but not write.
@@ -128,7 +128,8 @@ def optimize(ctx: typer.Context, db: DbOption = None) -> None:
     before = search_segments(database)
     started = time.perf_counter()
     with error_console.status(t("cli.optimize.working")):
-        merge_search_index(database)
+        if not merge_search_index(database):  # merging counts the common words too
+            count_common_words(database)
         database.execute("PRAGMA optimize")
     console.print(
         t(
