@@ -23,6 +23,7 @@ from desk.bulk import CONFIRM_ABOVE, BulkResult, perform_many
 from desk.errors import DeskError
 from desk.i18n import action_label, current_language, role_label, t
 from desk.inbox import InboxSource, Query
+from desk.search_query import parse_query
 from desk.sync import texts as _sync_texts  # noqa: F401  (registers the sync texts)
 from desk.views import VIEWS, view_by_code
 from desk.workflow import Action, Role
@@ -68,7 +69,7 @@ BULK_ROLES = {
     "archive": {Role.ADMIN},
 }
 MARK_ALL_LIMIT = 5_000  # marking a whole view beyond this is a mistake, not a plan
-SEARCH_QUIET = 0.1  # seconds a search may take before the screen shows it is running
+LIST_QUIET = 0.1  # seconds a new list may take before the screen shows it is coming
 
 
 def number(value: int) -> str:
@@ -120,7 +121,7 @@ class InboxScreen(Screen[None]):
         self.search_text = ""
         self.counts: dict[str, int] = {}
         self._total_pending = False
-        self._search_pending = False  # a search's rows are awaited before the screen changes
+        self._pending_changes: list[Callable[[], None]] = []  # made when the rows arrive
         self.sync_note: str | None = None  # "sync: sending 12/40 …" while a sync runs
         self.syncing = False
 
@@ -358,8 +359,7 @@ class InboxScreen(Screen[None]):
         self.query_state = Query(
             view=code, search=self.query_state.search, order=self.query_state.order
         )
-        self._fill_view_list()
-        self.reload()
+        self._reload_then(self._fill_view_list)
 
     @on(OptionList.OptionSelected, "#views")
     def _view_chosen(self, event: OptionList.OptionSelected) -> None:
@@ -374,8 +374,6 @@ class InboxScreen(Screen[None]):
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
-        from desk.search_query import parse_query
-
         text = event.value.strip()
         try:
             search = parse_query(text, office_tz=self.office_tz) if text else None
@@ -387,28 +385,36 @@ class InboxScreen(Screen[None]):
         self.query_state = Query(
             view=self.query_state.view, search=search, order=self.query_state.order
         )
-        # A search's first rows take ~7 ms of SQLite when nothing else runs, but three times
-        # that while the screen is repainted meanwhile (the repaint holds Python's lock, which
-        # the query needs for every row): so the screen is left as it is, the search input
-        # still focused, until the rows arrive; then the list takes the focus in the same
-        # frame as its rows. A slow search changes the screen after SEARCH_QUIET all the same.
-        self._search_pending = True
-        self.reload(quiet=True)
-        self.set_timer(SEARCH_QUIET, self._show_search)
+        self._reload_then(self._show_search)
 
     def _show_search(self) -> None:
-        """The screen after a search: its title, the list focused, the input hidden if empty."""
-        if not self._search_pending:
-            return
-        self._search_pending = False
+        """The screen after a search: the list focused, the input hidden if the search is empty."""
         if not self.search_text:
             self.query_one(SearchInput).remove_class("visible")
         self.query_one(CaseList).focus()
-        self._show_title()
+
+    def _reload_then(self, change: Callable[[], None]) -> None:
+        """Reload the list, and make `change` to the screen in the frame that draws its rows.
+
+        A first page takes ~7 ms of SQLite when nothing else runs, but two or three times that
+        while the screen is repainted meanwhile (the repaint holds Python's lock, which the
+        query needs for every row): so the screen is left as it is until the rows arrive, and
+        changes in one frame. A slow list changes the screen after LIST_QUIET all the same.
+        """
+        self._pending_changes.append(change)
+        self.reload(quiet=True)
+        self.set_timer(LIST_QUIET, self._apply_pending)
+
+    def _apply_pending(self) -> None:
+        changes, self._pending_changes = self._pending_changes, []
+        for change in changes:
+            change()
+        if changes:
+            self._show_title()
 
     def _list_moved(self) -> None:
         """The list's rows or cursor changed (in the frame that draws them)."""
-        self._show_search()
+        self._apply_pending()
         self._show_title()
 
     def action_clear_search(self) -> None:

@@ -152,7 +152,7 @@ async def test_a_search_changes_the_screen_once_its_rows_are_there(
     office: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The list keeps the old rows and the input keeps the focus while the first page is read
-    # (a repaint meanwhile would slow the query down); a slow search shows after SEARCH_QUIET.
+    # (a repaint meanwhile would slow the query down); a slow search shows after LIST_QUIET.
     import threading
 
     from desk.inbox import InboxSource
@@ -175,10 +175,11 @@ async def test_a_search_changes_the_screen_once_its_rows_are_there(
             return page(self, *args, **kwargs)
 
         monkeypatch.setattr(InboxSource, "page", slow_page)
+        monkeypatch.setattr(inbox_screen, "LIST_QUIET", 1.0)  # long enough for a slow test run
         await pilot.press("enter")
-        await pilot.pause(inbox_screen.SEARCH_QUIET / 3)
+        await pilot.pause(0.05)
         assert isinstance(app.focused, SearchInput)  # nothing changed yet
-        await pilot.pause(inbox_screen.SEARCH_QUIET)
+        await pilot.pause(1.2)
         assert app.focused is cases  # slow: the screen says the search runs
         assert "sampah" in str(screen.query_one("#title").render())
         release.set()
@@ -193,6 +194,39 @@ async def test_a_search_changes_the_screen_once_its_rows_are_there(
         await pilot.pause()
         assert app.focused is cases  # fast: focused in the frame that drew the rows
         assert cases.rows and all("jalan" in row["title"].lower() for row in cases.rows)
+
+
+async def test_a_view_switch_redraws_once_its_rows_are_there(
+    office: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from textual.widgets import OptionList
+
+    from desk.inbox import InboxSource
+    from screens import inbox as inbox_screen
+
+    app = desk_app(office)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app)
+        views = app.screen.query_one("#views", OptionList)
+        before = views.highlighted
+        release = threading.Event()
+        page = InboxSource.page
+
+        def slow_page(self: InboxSource, *args, **kwargs):  # type: ignore[no-untyped-def]
+            release.wait(5)
+            return page(self, *args, **kwargs)
+
+        monkeypatch.setattr(InboxSource, "page", slow_page)
+        monkeypatch.setattr(inbox_screen, "LIST_QUIET", 5.0)
+        await pilot.press("7")
+        await pilot.pause(0.05)
+        assert views.highlighted == before  # the old view still shown while its rows load
+        release.set()
+        await settle(app)
+        await pilot.pause()
+        assert views.highlighted == 6 and app.screen.query_one(CaseList).total == 30
 
 
 async def test_a_bad_search_says_why_and_keeps_the_list(office: Path) -> None:
