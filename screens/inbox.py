@@ -161,7 +161,10 @@ class InboxScreen(Screen[None]):
         `quiet`: change nothing on screen until the first rows arrive (see _search_submitted).
         """
         cases = self.query_one(CaseList)
-        cases.reset(partial(self.source.page, self.query_state), total=0, quiet=quiet)
+        # A view's count from the side list is shown at once (the exact count follows): the
+        # whole office's view took 25-50 ms to count, after the rows.
+        known = self.counts.get(self.query_state.view) if self.query_state.search is None else None
+        cases.reset(partial(self.source.page, self.query_state), total=known or 0, quiet=quiet)
         cases.clear_marks()
         # Counted once the first page is on screen: run together, the two queries slow each
         # other down (measured: first page 142 ms instead of 70 ms on a million cases).

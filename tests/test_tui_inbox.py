@@ -375,6 +375,8 @@ async def test_jumping_to_the_end_before_the_count_arrives_still_says_where(
 
         app.source.count = late_count  # type: ignore[method-assign]
         cases = app.screen.query_one(CaseList)
+        assert isinstance(app.screen, InboxScreen)
+        app.screen.counts = {}  # the side list's counts not known yet either
         await pilot.press("7", "G")
         for _ in range(100):  # the last page arrives while the count is still held back
             await pilot.pause(0.02)
@@ -384,6 +386,36 @@ async def test_jumping_to_the_end_before_the_count_arrives_still_says_where(
         count_now.set()
         await settle(app)
         assert cases.position == PAGE * 3 - 1
+
+
+async def test_a_view_shows_the_side_lists_count_before_its_own(tmp_path: Path) -> None:
+    import threading
+
+    path = tmp_path / "desk.db"
+    build_office(path, cases=PAGE * 3).conn.close()
+    app = desk_app(path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app)
+        assert app.source is not None
+        count_now = threading.Event()
+        real_count = app.source.count
+
+        def late_count(query):  # type: ignore[no-untyped-def]
+            count_now.wait(10)
+            return real_count(query)
+
+        app.source.count = late_count  # type: ignore[method-assign]
+        cases = app.screen.query_one(CaseList)
+        await pilot.press("7")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if cases.rows and cases.rows[0]["id"]:
+                break
+        assert cases.total == PAGE * 3  # from the side list, while the count is held back
+        assert "300" in str(app.screen.query_one("#title").render())
+        count_now.set()
+        await settle(app)
+        assert cases.total == PAGE * 3
 
 
 def test_worker_threads_reuse_connections(office: Path) -> None:
