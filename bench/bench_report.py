@@ -5,7 +5,9 @@
 
 Reads `bench/out/core.db` (made by bench_core.py; upgraded to the current schema if it is older,
 otherwise never written here: the report only creates temporary tables). For each period it
-times `desk.metrics.compute_report` (median of --repeat runs), then each output format rendered
+times `desk.metrics.compute_report` (median of --repeat runs) as `desk report` runs it (half
+of a period longer than a month in a forked process, on a second core) and in one process, then each
+output format rendered
 from the computed report, then the whole command as a new process (`desk report -f json`). The
 baseline is the obvious way to compute the same figures: read every case of the period with its
 events in Python, row by row, and count working days with
@@ -36,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from db import open_database  # noqa: E402
 from db.timefmt import from_text  # noqa: E402
 from desk.clocks import calendar_for, office_time_zone  # noqa: E402
-from desk.metrics import Report, compute_report, parse_period  # noqa: E402
+from desk.metrics import Report, compute_report, fork_pays, parse_period  # noqa: E402
 
 NOW = "2026-11-29T05:00:00Z"  # pinned: the same "now" figures on every run
 
@@ -158,15 +160,24 @@ def main() -> None:
     print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores, shared)")
     print()
     print(
-        "| period | cases | compute (median) | table | csv | json | html | xlsx | command (json) |"
+        "| period | cases | compute (median) | one process | table | csv | json | html | xlsx "
+        "| command (json) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     computed: list[tuple[str, float, Report]] = []
     for period_text in options.periods.split(","):
         period = parse_period(period_text, now.date())
         compute, report = timed(
+            # As `desk report` computes: a long period half in a forked process.
+            lambda period=period: compute_report(
+                database, period, now=now, child_process=fork_pays(period)
+            ),
+            options.repeat,
+        )
+        alone, same = timed(
             lambda period=period: compute_report(database, period, now=now), options.repeat
         )
+        assert same.as_dict() == report.as_dict(), "one process and two disagree"
         computed.append((period_text, compute, report))
         formats = {
             name: timed(lambda name=name, report=report: render(report, name), options.repeat)[0]
@@ -193,7 +204,7 @@ def main() -> None:
         )
         command = time.perf_counter() - started
         print(
-            f"| {period_text} | {report.office.received:,} | {compute:.2f} s | "
+            f"| {period_text} | {report.office.received:,} | {compute:.2f} s | {alone:.2f} s | "
             + " | ".join(f"{formats[name] * 1000:.0f} ms" for name in formats)
             + f" | {command:.2f} s |"
         )

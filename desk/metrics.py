@@ -11,10 +11,11 @@ case, its tracking number (never a title, a text or anything about the reporter)
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -41,6 +42,7 @@ __all__ = [
     "UnitMetrics",
     "WeekPoint",
     "compute_report",
+    "fork_pays",
     "parse_period",
     "preset_period",
 ]
@@ -556,13 +558,17 @@ def compute_report(
     unit: str | None = None,
     parallel: bool = True,
     splits: int = 1,
+    child_process: bool = False,
 ) -> Report:
     """The report of `period` as of `now`; `unit` narrows the rows, trend and distribution.
 
     `parallel`: read the period's cases on another connection to the same file (a file database
     only) while this one takes the "now" figures; `splits`: cut the period into that many parts
-    (1 or 2), each on its own connection. Two parts pay on a machine with idle cores; on the
-    benchmark's two shared vCPUs they cost 1.4× the CPU and no time (bench/README.md).
+    (1 or 2), each on its own connection. Two parts on threads cost more than one: every row
+    the query returns needs Python's lock, and two threads pass it to and fro (bench/README.md).
+    `child_process`: read the later half in a forked process instead, which runs beside this one
+    on another core; only for a caller with no other threads (the CLI): forking copies a
+    process's state, not its other threads, whose locks may be held at that moment.
 
     Raises:
         InvalidInput: `unit` is not a unit of this database, or `min_cases` is negative.
@@ -610,9 +616,11 @@ def compute_report(
         _snapshot(database, now, office, rows, office_scale, unit_scales)
     else:
         ranges = [(low, high)]
-        if splits > 1:
+        if splits > 1 or child_process:
             middle = _middle(database, low, high)
             ranges = [(low, middle), (middle, high)]
+        # Started first, before this process has threads of its own.
+        child = _groups_in_child(path, setup, *ranges.pop()) if child_process else None
         with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
             parts = [
                 pool.submit(_on_connection, path, _groups, setup, start, end)
@@ -623,6 +631,8 @@ def compute_report(
             counts = _Counts()
             for part in parts:
                 counts.add(part.result())
+        if child is not None:
+            counts.add(child())
     codes = list(unit_scales)
     focus = _gather(counts, codes, office, rows, unit)
     ranked = _rank(list(rows.values()), min_cases)
@@ -657,6 +667,59 @@ def _middle(database: sqlite_utils.Database, low: str, high: str) -> str:
         [low, high, count // 2],
     ).fetchone()
     return str(row[0]) if row is not None else high
+
+
+def fork_pays(period: Period) -> bool:
+    """Whether `compute_report(child_process=True)` should pay for `period` here: a second core,
+    `fork`, and more than a month (starting a process costs more than half a month's read)."""
+    import multiprocessing
+
+    return (
+        (period.end - period.start).days > 31
+        and (os.cpu_count() or 1) > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+def _groups_in_child(path: str, setup: _Setup, low: str, high: str) -> Callable[[], _Counts]:
+    """Start counting [low, high) in a forked process; return what waits for its counts.
+
+    The child inherits `setup` (nothing to send) and sends back a few thousand counted keys. If
+    it fails, the part is counted here after all: a report never depends on forking.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+
+    def run() -> None:
+        try:
+            sender.send(_on_connection(path, _groups, setup, low, high))
+        except BaseException:  # whatever it was, the parent counts this part itself
+            sender.send(None)
+        finally:
+            # Straight out: no flushing of streams or other clean-up that could wait on a lock
+            # some thread of the parent held when it forked.
+            os._exit(0)
+
+    process = context.Process(target=run, daemon=True)
+    process.start()
+    sender.close()
+
+    def result() -> _Counts:
+        try:
+            counts = receiver.recv()
+        except EOFError:
+            counts = None
+        finally:
+            receiver.close()
+            process.join()
+        if isinstance(counts, _Counts):
+            return counts
+        recount: _Counts = _on_connection(path, _groups, setup, low, high)
+        return recount
+
+    return result
 
 
 def _on_connection(path: str, job: Any, *arguments: Any) -> Any:

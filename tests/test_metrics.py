@@ -299,8 +299,32 @@ def test_one_connection_gives_the_same_figures_as_several(office: Office) -> Non
     together = report(office).as_dict()
     alone = report(office, parallel=False).as_dict()
     halves = report(office, splits=2).as_dict()
-    assert together == alone == halves
+    forked = report(office, child_process=True).as_dict()
+    assert together == alone == halves == forked
     assert together["office"]["received"] == 3
+
+
+def test_a_child_process_that_fails_leaves_its_half_to_the_parent(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    import desk.metrics
+
+    office.case(wita(2), verify(wita(3), "PUPR"), follow_up(wita(4), PUPR))
+    office.case(wita(20), verify(wita(23), "SETDA"), follow_up(wita(24), SETDA))
+    expected = report(office).as_dict()
+    parent = os.getpid()
+    groups = desk.metrics._groups
+
+    def failing_in_the_child(*arguments):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            raise RuntimeError("the child breaks")
+        return groups(*arguments)
+
+    monkeypatch.setattr(desk.metrics, "_groups", failing_in_the_child)
+    assert report(office, child_process=True).as_dict() == expected
+    assert expected["office"]["followed_up"] == 2
 
 
 def test_the_period_is_in_office_local_dates(office: Office) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -213,3 +215,24 @@ def test_a_file_that_cannot_be_written_is_one_line_and_exit_1(office_db: Path) -
     assert result.exit_code == 1
     assert "Tidak dapat menulis /nonexistent/folder/r.html" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_year_read_half_in_a_forked_process_gives_the_months_figures(office_db: Path) -> None:
+    # Every case of the fixture is from November: the year's cohort figures are November's,
+    # whether the year was read in one process or (as the command does on two cores) two.
+    from desk.metrics import Period, fork_pays
+
+    assert fork_pays(Period(date(2026, 1, 1), date(2026, 12, 31), "2026")) == (
+        (os.cpu_count() or 1) > 1
+    )
+    month = json.loads(invoke("--db", str(office_db), "-p", "2026-11", "-f", "json").output)
+    year = json.loads(invoke("--db", str(office_db), "-p", "2026", "-f", "json").output)
+    for key in (
+        "received",
+        "followed_up",
+        "verified",
+        "median_hk_to_first_follow_up",
+        "unanswered",
+    ):
+        assert year["office"][key] == month["office"][key], key
+    assert year["office"]["received"] == 6

@@ -26,7 +26,7 @@ from desk.cli.common import DbOption, console, error_console, open_for_command
 from desk.clocks import office_time_zone
 from desk.errors import DeskError, InvalidInput
 from desk.i18n import t
-from desk.metrics import DEFAULT_MIN_CASES, Report, compute_report, parse_period
+from desk.metrics import DEFAULT_MIN_CASES, Report, compute_report, fork_pays, parse_period
 from desk.report_view import NUMERIC, SHORT_COLUMNS, cell, column_title
 
 FORMATS = ("table", "csv", "xlsx", "json", "html")
@@ -89,7 +89,16 @@ def report_command(
         now = _now()
         today = now.astimezone(ZoneInfo(office_time_zone(database))).date()
         chosen = parse_period(period, today)
-        report = compute_report(database, chosen, now=now, min_cases=min_cases, unit=unit)
+        report = compute_report(
+            database,
+            chosen,
+            now=now,
+            min_cases=min_cases,
+            unit=unit,
+            # This command has no threads of its own: half the period can be read in a forked
+            # process on the second core (a year over a million cases, bench/README.md).
+            child_process=fork_pays(chosen),
+        )
     except InvalidInput as error:
         error_console.print(f"desk: {error}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(BAD_OPTIONS) from None
