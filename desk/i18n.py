@@ -25,6 +25,12 @@ def current_language() -> Language:
     return _current
 
 
+def count_text(value: int) -> str:
+    """12345 → "12.345" in Indonesian, "12,345" in English."""
+    text = f"{value:,}"
+    return text.replace(",", ".") if current_language() == "id" else text
+
+
 def decimal_text(value: float) -> str:
     """12.4 in English, 12,4 in Indonesian."""
     text = f"{value:.1f}"
@@ -327,10 +333,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "cli.check.audit": ("log audit: {detail}", "audit log: {detail}"),
     "cli.seed.progress": ("mengisi", "seeding"),
     "cli.seed.done": (
-        "{cases:,} kasus, {events:,} peristiwa, {units} unit dan {officers} petugas ditambahkan "
-        "ke {path} dalam {seconds:.1f} dtk.",
-        "Seeded {cases:,} cases, {events:,} events, {units} units and {officers} officers into "
-        "{path} in {seconds:.1f} s.",
+        "{cases} kasus, {events} peristiwa, {units} unit dan {officers} petugas ditambahkan "
+        "ke {path} dalam {seconds} dtk.",
+        "Seeded {cases} cases, {events} events, {units} units and {officers} officers into "
+        "{path} in {seconds} s.",
     ),
     "cli.holidays.unknown_unit": (
         "{file}: unit {unit} tidak dikenal untuk {day}; lihat 'desk unit list'.",

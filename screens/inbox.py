@@ -22,6 +22,7 @@ import desk.report_texts  # noqa: F401  (registers the dashboard's texts)
 from desk.bulk import CONFIRM_ABOVE, BulkResult, perform_many
 from desk.errors import DeskError
 from desk.i18n import action_label, current_language, role_label, t
+from desk.i18n import count_text as number
 from desk.inbox import InboxSource, Query
 from desk.search_query import parse_query
 from desk.sync import texts as _sync_texts  # noqa: F401  (registers the sync texts)
@@ -70,12 +71,6 @@ BULK_ROLES = {
 }
 MARK_ALL_LIMIT = 5_000  # marking a whole view beyond this is a mistake, not a plan
 LIST_QUIET = 0.1  # seconds a new list may take before the screen shows it is coming
-
-
-def number(value: int) -> str:
-    """12345 → "12.345" in Indonesian, "12,345" in English."""
-    text = f"{value:,}"
-    return text if current_language() == "en" else text.replace(",", ".")
 
 
 class InboxScreen(Screen[None]):

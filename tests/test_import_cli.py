@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,8 @@ def test_a_clean_file_exits_0_with_a_summary(office_db: Path) -> None:
     assert "Baru: 4" in result.output
     assert "Catatan Admin" in result.output  # the unknown column is listed
     assert "DINAS-LINGKUNGAN-HIDUP" in result.output
+    # Seconds with a decimal comma in Indonesian, like every other number there.
+    assert re.search(r"4 baris dalam \d+,\d dtk", result.output), result.output
 
 
 def test_rejected_rows_exit_1_and_are_in_the_errors_file_next_to_the_database(

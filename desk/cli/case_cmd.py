@@ -45,6 +45,7 @@ from desk.i18n import (
     status_label,
     t,
 )
+from desk.i18n import count_text as _number
 from desk.inbox import InboxSource, Query, initials
 from desk.safety import printable
 from desk.search_query import parse_query
@@ -244,11 +245,6 @@ def _one_line(text: object, width: int | None = None) -> str:
     if width is not None and len(line) > width:
         return line[: width - 1] + "…"
     return line
-
-
-def _number(value: int) -> str:
-    text = f"{value:,}"
-    return text.replace(",", ".") if current_language() == "id" else text
 
 
 def _local(instant: str, tz: str) -> datetime:

@@ -28,7 +28,8 @@ from desk.errors import InvalidInput
 from desk.exporting import FORMATS, ExportOptions, export_cases, parse_day
 from desk.exporting.options import check_options, format_for
 from desk.exporting.service import Progress as ProgressCallback
-from desk.i18n import current_language, t
+from desk.i18n import count_text as _number
+from desk.i18n import t
 
 BAD_OPTIONS = 2
 
@@ -193,8 +194,3 @@ def _progress(*, enabled: bool) -> Iterator[ProgressCallback | None]:
             bar.update(task, completed=done, total=total)
 
         yield advance
-
-
-def _number(value: int) -> str:
-    text = f"{value:,}"
-    return text.replace(",", ".") if current_language() == "id" else text

@@ -26,7 +26,8 @@ from rich.progress import (
 from db import open_database
 from desk.cli.common import DbOption, console, database_path_for, error_console, plain
 from desk.config import load_config, save_config
-from desk.i18n import current_language, t
+from desk.i18n import count_text as _number
+from desk.i18n import decimal_text, t
 from desk.importing import (
     BadImportOptions,
     FileUnreadable,
@@ -181,11 +182,6 @@ class _progress:
         self.bar.update(task, completed=done, total=max(total or done, done), rate=rate)
 
 
-def _number(value: int) -> str:
-    text = f"{value:,}"
-    return text.replace(",", ".") if current_language() == "id" else text
-
-
 def _print_summary(summary: ImportSummary) -> None:
     mode = t("import.summary.dry") if summary.dry_run else t("import.summary.done")
     console.print(t("import.summary.title", mode=mode), markup=False)
@@ -238,7 +234,7 @@ def _print_summary(summary: ImportSummary) -> None:
         + t(
             "import.summary.speed",
             rows=_number(summary.rows),
-            seconds=summary.seconds,
+            seconds=decimal_text(summary.seconds),
             rate=_number(int(rate)),
         ),
         markup=False,

@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from desk.cli.common import DbOption, console, database_path_for, open_for_command
-from desk.i18n import t
+from desk.i18n import count_text, decimal_text, t
 
 
 def seed(
@@ -39,11 +39,11 @@ def seed(
         summary = seed_database(database, cases, seed=seed_value, progress=advance)
     done = t(
         "cli.seed.done",
-        cases=summary.cases,
-        events=summary.events,
+        cases=count_text(summary.cases),
+        events=count_text(summary.events),
         units=summary.units,
         officers=summary.officers,
         path=database_path_for(ctx, db),
-        seconds=summary.seconds,
+        seconds=decimal_text(summary.seconds),
     )
     console.print(done, markup=False)

@@ -26,7 +26,7 @@ from desk.cli.common import (
     plain,
 )
 from desk.errors import DeskError
-from desk.i18n import t
+from desk.i18n import decimal_text, t
 from desk.sync import texts as _texts  # noqa: F401  (registers the sync texts)
 from desk.sync.conflicts import list_conflicts, list_rejected, resolve
 from desk.sync.errors import NotConfigured, TokenRefused
@@ -185,7 +185,7 @@ def _sync_with_progress(
 
         def show(event: Progress) -> None:
             if event.phase == "wait":
-                status.update(t("sync.phase.wait", seconds=f"{event.seconds:.1f}"))
+                status.update(t("sync.phase.wait", seconds=decimal_text(event.seconds)))
             elif event.phase == "push":
                 status.update(f"{t('sync.phase.push')} {event.done}/{event.total}")
             elif event.phase == "files":

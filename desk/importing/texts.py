@@ -146,8 +146,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Masked values not stored",
     ),
     "import.summary.speed": (
-        "{rows} baris dalam {seconds:.1f} dtk ({rate} baris/dtk)",
-        "{rows} rows in {seconds:.1f} s ({rate} rows/s)",
+        "{rows} baris dalam {seconds} dtk ({rate} baris/dtk)",
+        "{rows} rows in {seconds} s ({rate} rows/s)",
     ),
     "import.summary.units_created": ("Unit baru dibuat: {units}", "Units created: {units}"),
     "import.summary.units_would": (
