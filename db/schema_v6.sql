@@ -62,34 +62,42 @@ BEGIN
     WHERE case_id = new.case_id;
 END;
 
+-- The fold of a timeline into clock instants, written once: the triggers below fold one case
+-- again with it, and the upgrade folds every case. Only the cases asked for are folded (SQLite
+-- pushes a condition on case_id into the grouping).
+CREATE VIEW case_clock_fold AS
+SELECT e.case_id AS case_id,
+       min(unixepoch(e.at)) FILTER (WHERE e.kind = 'verify') AS verified,
+       max(unixepoch(e.at)) FILTER (WHERE e.kind IN ('verify', 'dispose')) AS disposed,
+       min(unixepoch(e.at)) FILTER (WHERE e.kind = 'follow_up') AS followed,
+       group_concat(e.unit_code, ' ') FILTER (WHERE e.kind = 'return') AS returners,
+       count(*) FILTER (WHERE e.kind = 'reporter_reply' AND e.from_status = 'diproses')
+           AS replies,
+       count(*) FILTER (WHERE e.to_status IN ('tunda', 'diarsipkan') AND e.from_status = 'baru')
+           AS pause_starts,
+       count(*) FILTER (WHERE e.from_status IN ('tunda', 'diarsipkan') AND e.to_status = 'baru')
+           AS pause_ends,
+       min(unixepoch(e.at)) FILTER (WHERE e.to_status IN ('tunda', 'diarsipkan')
+                                     AND e.from_status = 'baru') AS first_pause,
+       max(unixepoch(e.at)) FILTER (WHERE e.from_status IN ('tunda', 'diarsipkan')
+                                     AND e.to_status = 'baru') AS last_resume
+FROM events AS e
+WHERE e.kind IN ('verify', 'dispose', 'follow_up', 'return', 'reporter_reply', 'hold', 'resume',
+                 'archive', 'restore', 'auto_archive')
+GROUP BY e.case_id;
+
 -- Events are rarely changed or removed (a uid given, a conflict resolved): then the case's row
--- is folded again from its whole timeline, which is always right.
+-- is folded again from its whole timeline, which is always right. (A case being deleted gets
+-- no row back.)
 CREATE TRIGGER events_clock_update AFTER UPDATE OF case_id, at, kind, from_status, to_status,
     unit_code ON events
 BEGIN
     DELETE FROM case_clocks WHERE case_id IN (old.case_id, new.case_id);
-    INSERT INTO case_clocks (case_id, verified, disposed, followed, returners, replies,
-                             pause_starts, pause_ends, first_pause, last_resume)
-    SELECT e.case_id,
-           min(unixepoch(e.at)) FILTER (WHERE e.kind = 'verify'),
-           max(unixepoch(e.at)) FILTER (WHERE e.kind IN ('verify', 'dispose')),
-           min(unixepoch(e.at)) FILTER (WHERE e.kind = 'follow_up'),
-           group_concat(e.unit_code, ' ') FILTER (WHERE e.kind = 'return'),
-           count(*) FILTER (WHERE e.kind = 'reporter_reply' AND e.from_status = 'diproses'),
-           count(*) FILTER (WHERE e.to_status IN ('tunda', 'diarsipkan')
-                             AND e.from_status = 'baru'),
-           count(*) FILTER (WHERE e.from_status IN ('tunda', 'diarsipkan')
-                             AND e.to_status = 'baru'),
-           min(unixepoch(e.at)) FILTER (WHERE e.to_status IN ('tunda', 'diarsipkan')
-                                         AND e.from_status = 'baru'),
-           max(unixepoch(e.at)) FILTER (WHERE e.from_status IN ('tunda', 'diarsipkan')
-                                         AND e.to_status = 'baru')
-    FROM events AS e
-    WHERE e.case_id IN (old.case_id, new.case_id)
-      AND e.kind IN ('verify', 'dispose', 'follow_up', 'return', 'reporter_reply', 'hold',
-                     'resume', 'archive', 'restore', 'auto_archive')
-      AND EXISTS (SELECT 1 FROM cases WHERE id = e.case_id)
-    GROUP BY e.case_id;
+    INSERT INTO case_clocks (case_id, verified, disposed, followed, returners, replies, pause_starts,
+                             pause_ends, first_pause, last_resume)
+    SELECT * FROM case_clock_fold AS f
+    WHERE f.case_id IN (old.case_id, new.case_id)
+      AND EXISTS (SELECT 1 FROM cases WHERE id = f.case_id);
 END;
 
 CREATE TRIGGER events_clock_delete AFTER DELETE ON events
@@ -97,28 +105,10 @@ WHEN old.kind IN ('verify', 'dispose', 'follow_up', 'return', 'reporter_reply', 
                   'resume', 'archive', 'restore', 'auto_archive')
 BEGIN
     DELETE FROM case_clocks WHERE case_id = old.case_id;
-    INSERT INTO case_clocks (case_id, verified, disposed, followed, returners, replies,
-                             pause_starts, pause_ends, first_pause, last_resume)
-    SELECT e.case_id,
-           min(unixepoch(e.at)) FILTER (WHERE e.kind = 'verify'),
-           max(unixepoch(e.at)) FILTER (WHERE e.kind IN ('verify', 'dispose')),
-           min(unixepoch(e.at)) FILTER (WHERE e.kind = 'follow_up'),
-           group_concat(e.unit_code, ' ') FILTER (WHERE e.kind = 'return'),
-           count(*) FILTER (WHERE e.kind = 'reporter_reply' AND e.from_status = 'diproses'),
-           count(*) FILTER (WHERE e.to_status IN ('tunda', 'diarsipkan')
-                             AND e.from_status = 'baru'),
-           count(*) FILTER (WHERE e.from_status IN ('tunda', 'diarsipkan')
-                             AND e.to_status = 'baru'),
-           min(unixepoch(e.at)) FILTER (WHERE e.to_status IN ('tunda', 'diarsipkan')
-                                         AND e.from_status = 'baru'),
-           max(unixepoch(e.at)) FILTER (WHERE e.from_status IN ('tunda', 'diarsipkan')
-                                         AND e.to_status = 'baru')
-    FROM events AS e
-    WHERE e.case_id = old.case_id
-      AND e.kind IN ('verify', 'dispose', 'follow_up', 'return', 'reporter_reply', 'hold',
-                     'resume', 'archive', 'restore', 'auto_archive')
-      AND EXISTS (SELECT 1 FROM cases WHERE id = e.case_id)
-    GROUP BY e.case_id;
+    INSERT INTO case_clocks (case_id, verified, disposed, followed, returners, replies, pause_starts,
+                             pause_ends, first_pause, last_resume)
+    SELECT * FROM case_clock_fold AS f
+    WHERE f.case_id = old.case_id AND EXISTS (SELECT 1 FROM cases WHERE id = f.case_id);
 END;
 
 -- A report reads every case of a period by the date it was received: with the figures it needs
@@ -128,21 +118,7 @@ DROP INDEX cases_by_received;
 CREATE INDEX cases_by_received ON cases(received_at, id, status, unit_code, due_at, rating);
 
 -- The cases already there: one fold of their timelines (a few seconds on a million cases).
-INSERT INTO case_clocks (case_id, verified, disposed, followed, returners, replies,
-                         pause_starts, pause_ends, first_pause, last_resume)
-SELECT e.case_id,
-       min(unixepoch(e.at)) FILTER (WHERE e.kind = 'verify'),
-       max(unixepoch(e.at)) FILTER (WHERE e.kind IN ('verify', 'dispose')),
-       min(unixepoch(e.at)) FILTER (WHERE e.kind = 'follow_up'),
-       group_concat(e.unit_code, ' ') FILTER (WHERE e.kind = 'return'),
-       count(*) FILTER (WHERE e.kind = 'reporter_reply' AND e.from_status = 'diproses'),
-       count(*) FILTER (WHERE e.to_status IN ('tunda', 'diarsipkan') AND e.from_status = 'baru'),
-       count(*) FILTER (WHERE e.from_status IN ('tunda', 'diarsipkan') AND e.to_status = 'baru'),
-       min(unixepoch(e.at)) FILTER (WHERE e.to_status IN ('tunda', 'diarsipkan')
-                                     AND e.from_status = 'baru'),
-       max(unixepoch(e.at)) FILTER (WHERE e.from_status IN ('tunda', 'diarsipkan')
-                                     AND e.to_status = 'baru')
-FROM events AS e
-WHERE e.kind IN ('verify', 'dispose', 'follow_up', 'return', 'reporter_reply', 'hold', 'resume',
-                 'archive', 'restore', 'auto_archive')
-GROUP BY e.case_id;
+INSERT INTO case_clocks (case_id, verified, disposed, followed, returners, replies, pause_starts,
+                         pause_ends, first_pause, last_resume)
+SELECT * FROM case_clock_fold;
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ from db import open_database
 from desk import services
 from desk.app import DeskApp
 from desk.i18n import set_language
+from desk.inbox import InboxSource
 from desk.workflow import Action
 from screens.inbox import InboxScreen
 from tests.conftest import ADMIN, NOW, PETUGAS_PUPR, PIMPINAN, make_office
@@ -75,6 +77,19 @@ def desk_app(path: Path, actor=ADMIN) -> DeskApp:  # type: ignore[no-untyped-def
 async def settle(app: DeskApp) -> None:
     await app.workers.wait_for_complete()
     await app.workers.wait_for_complete()
+
+
+def hold_pages(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Make every page of cases wait until the returned event is set (a slow list)."""
+    release = threading.Event()
+    page = InboxSource.page
+
+    def slow_page(self: InboxSource, *args, **kwargs):  # type: ignore[no-untyped-def]
+        release.wait(5)
+        return page(self, *args, **kwargs)
+
+    monkeypatch.setattr(InboxSource, "page", slow_page)
+    return release
 
 
 async def test_the_inbox_opens_on_the_views_with_counts(office: Path) -> None:
@@ -153,9 +168,7 @@ async def test_a_search_changes_the_screen_once_its_rows_are_there(
 ) -> None:
     # The list keeps the old rows and the input keeps the focus while the first page is read
     # (a repaint meanwhile would slow the query down); a slow search shows after LIST_QUIET.
-    import threading
 
-    from desk.inbox import InboxSource
     from screens import inbox as inbox_screen
     from widgets.search_input import SearchInput
 
@@ -167,14 +180,8 @@ async def test_a_search_changes_the_screen_once_its_rows_are_there(
         screen = app.screen
         cases = screen.query_one(CaseList)
         shown = [row["id"] for row in cases.rows]
-        release = threading.Event()
         page = InboxSource.page
-
-        def slow_page(self: InboxSource, *args, **kwargs):  # type: ignore[no-untyped-def]
-            release.wait(5)
-            return page(self, *args, **kwargs)
-
-        monkeypatch.setattr(InboxSource, "page", slow_page)
+        release = hold_pages(monkeypatch)
         monkeypatch.setattr(inbox_screen, "LIST_QUIET", 1.0)  # long enough for a slow test run
         await pilot.press("enter")
         await pilot.pause(0.05)
@@ -199,11 +206,9 @@ async def test_a_search_changes_the_screen_once_its_rows_are_there(
 async def test_a_view_switch_redraws_once_its_rows_are_there(
     office: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import threading
 
     from textual.widgets import OptionList
 
-    from desk.inbox import InboxSource
     from screens import inbox as inbox_screen
 
     app = desk_app(office)
@@ -211,14 +216,7 @@ async def test_a_view_switch_redraws_once_its_rows_are_there(
         await settle(app)
         views = app.screen.query_one("#views", OptionList)
         before = views.highlighted
-        release = threading.Event()
-        page = InboxSource.page
-
-        def slow_page(self: InboxSource, *args, **kwargs):  # type: ignore[no-untyped-def]
-            release.wait(5)
-            return page(self, *args, **kwargs)
-
-        monkeypatch.setattr(InboxSource, "page", slow_page)
+        release = hold_pages(monkeypatch)
         monkeypatch.setattr(inbox_screen, "LIST_QUIET", 5.0)
         await pilot.press("7")
         await pilot.pause(0.05)
