@@ -33,6 +33,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "counter intake: provisional numbers", "schema_v5.sql"),
     Migration(6, "clock instants of each case, for reports", "schema_v6.sql"),
     Migration(7, "counts of common search words", "schema_v7.sql"),
+    Migration(8, "search filters in the deadline index", "schema_v8.sql"),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -123,3 +123,11 @@ def test_a_failed_migration_leaves_the_previous_version(
     monkeypatch.undo()
     assert schema_version(database) == 1
     assert "drafts" not in database.table_names()
+
+
+def test_the_deadline_index_carries_the_columns_searches_filter_on(tmp_path: Path) -> None:
+    # A search walking the deadline order tests status, channel and Anonim without reading each
+    # case's row (schema_v8.sql).
+    database = open_database(tmp_path / "new.db")
+    columns = [row[2] for row in database.execute("PRAGMA index_info(cases_by_due)")]
+    assert columns == ["due_sort", "id", "status", "channel", "anonymous"]
