@@ -153,7 +153,7 @@ class InboxScreen(Screen[None]):
     def reload(self, *, quiet: bool = False) -> None:
         """Show the current view/search/order from its top.
 
-        `quiet`: change nothing on screen until the first rows arrive (see _search_submitted).
+        `quiet`: change nothing on screen until the first rows arrive (see _reload_then).
         """
         cases = self.query_one(CaseList)
         # A view's count from the side list is shown at once (the exact count follows): the
