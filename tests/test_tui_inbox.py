@@ -92,6 +92,20 @@ def hold_pages(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     return release
 
 
+def hold_counts(app: DeskApp) -> threading.Event:
+    """Make the app's case counts wait until the returned event is set (a slow count)."""
+    assert app.source is not None
+    count_now = threading.Event()
+    real_count = app.source.count
+
+    def late_count(query):  # type: ignore[no-untyped-def]
+        count_now.wait(10)
+        return real_count(query)
+
+    app.source.count = late_count  # type: ignore[method-assign]
+    return count_now
+
+
 async def test_the_inbox_opens_on_the_views_with_counts(office: Path) -> None:
     app = desk_app(office)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -356,22 +370,12 @@ async def test_mark_the_whole_view(office: Path) -> None:
 async def test_jumping_to_the_end_before_the_count_arrives_still_says_where(
     tmp_path: Path,
 ) -> None:
-    import threading
-
     path = tmp_path / "desk.db"
     build_office(path, cases=PAGE * 3).conn.close()
     app = desk_app(path)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app)
-        assert app.source is not None
-        count_now = threading.Event()
-        real_count = app.source.count
-
-        def late_count(query):  # type: ignore[no-untyped-def]
-            count_now.wait(10)
-            return real_count(query)
-
-        app.source.count = late_count  # type: ignore[method-assign]
+        count_now = hold_counts(app)
         cases = app.screen.query_one(CaseList)
         assert isinstance(app.screen, InboxScreen)
         app.screen.counts = {}  # the side list's counts not known yet either
@@ -387,22 +391,12 @@ async def test_jumping_to_the_end_before_the_count_arrives_still_says_where(
 
 
 async def test_a_view_shows_the_side_lists_count_before_its_own(tmp_path: Path) -> None:
-    import threading
-
     path = tmp_path / "desk.db"
     build_office(path, cases=PAGE * 3).conn.close()
     app = desk_app(path)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app)
-        assert app.source is not None
-        count_now = threading.Event()
-        real_count = app.source.count
-
-        def late_count(query):  # type: ignore[no-untyped-def]
-            count_now.wait(10)
-            return real_count(query)
-
-        app.source.count = late_count  # type: ignore[method-assign]
+        count_now = hold_counts(app)
         cases = app.screen.query_one(CaseList)
         await pilot.press("7")
         for _ in range(100):
@@ -417,10 +411,6 @@ async def test_a_view_shows_the_side_lists_count_before_its_own(tmp_path: Path) 
 
 
 def test_worker_threads_reuse_connections(office: Path) -> None:
-    import threading
-
-    from desk.inbox import InboxSource
-
     source = InboxSource(office, ADMIN)
     seen: list[object] = []  # the connections themselves: kept alive, never confused by id()
 
