@@ -12,6 +12,11 @@ reads its indexes. So a load that was killed between the drop and the rebuild (p
 kill -9) leaves nothing wrong for long: `open_database` calls `restore_indexes`, which puts
 the missing indexes back unless the process that dropped them is still alive and loading.
 Triggers are never touched here.
+
+The search index's automatic merging is paused for the load too (FTS5 `automerge` = 0): every
+chunk's commit otherwise merges part of the index again, rewriting it many times over; the
+importer merges it once at the end. The setting is noted with the indexes and put back with them.
+Segments cannot pile up meanwhile: FTS5 still merges a level that reaches `crisismerge` (16).
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ MARKER = "bulk_load.dropped_indexes"  # settings key: who dropped which indexes
 # Kept during a load: appended to in key order (cheap), and what updating a case's timeline
 # looks events up by.
 KEEP = frozenset({"events_by_case"})
+SEARCH_INDEX = "case_search"
+DEFAULT_AUTOMERGE = 4  # FTS5's own default, when the index has no setting of its own
 
 
 @functools.lru_cache(maxsize=4)
@@ -121,13 +128,32 @@ def drop_indexes(
         ]
         if not names:
             return []
+        note: dict[str, object] = {**_owner(), "indexes": names}
+        automerge = _search_automerge(database)
+        if automerge is not None:
+            note["search_automerge"] = automerge
+            _set_search_automerge(database, 0)
         database.execute(
             "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
-            [MARKER, json.dumps({**_owner(), "indexes": names})],
+            [MARKER, json.dumps(note)],
         )
         for name in names:
             database.execute(f'DROP INDEX "{name}"')
     return names
+
+
+def _search_automerge(database: sqlite_utils.Database) -> int | None:
+    """The search index's `automerge` setting, or None when the database has no search index."""
+    if not database[f"{SEARCH_INDEX}_config"].exists():
+        return None
+    row = database.execute(f"SELECT v FROM {SEARCH_INDEX}_config WHERE k = 'automerge'").fetchone()
+    return int(row[0]) if row is not None else DEFAULT_AUTOMERGE
+
+
+def _set_search_automerge(database: sqlite_utils.Database, value: int) -> None:
+    database.execute(
+        f"INSERT INTO {SEARCH_INDEX} ({SEARCH_INDEX}, rank) VALUES ('automerge', ?)", [value]
+    )
 
 
 def restore_indexes(database: sqlite_utils.Database, *, force: bool = False) -> list[str]:
@@ -150,6 +176,9 @@ def restore_indexes(database: sqlite_utils.Database, *, force: bool = False) -> 
             missing = missing_indexes(database)  # another process may have restored them
             for sql in missing.values():
                 database.execute(sql)
+            automerge = (_marker(database) or {}).get("search_automerge")
+            if isinstance(automerge, int) and _search_automerge(database) is not None:
+                _set_search_automerge(database, automerge)
             database.execute("DELETE FROM settings WHERE key = ?", [MARKER])
     finally:
         database.execute(f"PRAGMA threads = {threads}")

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -125,9 +126,11 @@ def test_killed_bulk_load_gets_its_indexes_back(tmp_path: Path) -> None:
     assert not any(
         sql.startswith("CREATE UNIQUE") for name, sql in before.items() if name in dropped
     )
+    assert _search_automerge(database_path) == 0  # paused for the load
 
     database = open_database(database_path)  # heals: the process that dropped them is dead
     assert _indexes(database_path) == before  # the same indexes, the same SQL
+    assert _search_automerge(database_path) == 4  # FTS5's default again
     assert database.execute("SELECT count(*) FROM settings WHERE key = ?", [MARKER]).fetchone() == (
         0,
     )
@@ -143,6 +146,13 @@ def test_killed_bulk_load_gets_its_indexes_back(tmp_path: Path) -> None:
     _assert_completed(database, source, partial)
     assert _indexes(database_path) == before
     assert database.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def _search_automerge(path: Path) -> int | None:
+    """The search index's stored `automerge` setting (None: FTS5's default, never set)."""
+    with closing(sqlite3.connect(path)) as conn:
+        row = conn.execute("SELECT v FROM case_search_config WHERE k = 'automerge'").fetchone()
+        return None if row is None else int(row[0])
 
 
 def _indexes_of_fresh_database(path: Path) -> dict[str, str]:
@@ -168,6 +178,7 @@ def test_bulk_load_keeps_the_same_data_and_indexes(
         summary = import_files(database, [source], ImportOptions(chunk_size=5_000), actor=None)
         assert summary.total("inserted") == ROWS
         assert _indexes(path) == _indexes_of_fresh_database(tmp_path / "fresh.db")
+        assert _search_automerge(path) in (None, 4)  # merging as usual after the load
         stored.append(
             [
                 database.execute(
