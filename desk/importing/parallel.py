@@ -1,50 +1,59 @@
-"""Reading rows in worker processes: values parsed and texts stemmed while this process writes.
+"""Reading a large file in a second process: rows parsed and stemmed while this process writes.
 
-With $DESK_IMPORT_WORKERS set, worker processes parse rows and stem their title and body while
-the main process writes. The rows come back in file order, a few batches in flight at most
-(bounded memory). The data do not depend on the number of workers: a worker runs the same
-`RowReader` the main process runs without them.
+An import spends about as long reading rows (CSV, values, stems) as writing them. For a large
+file on a machine with a second core, one reader process reads the file itself and sends the
+rows back in batches of 1,000, in file order; this process only writes. The rows do not depend
+on where they were read: the reader runs the same `RowReader`.
+
+Nothing but the results crosses between the two, through one queue that this process's main
+thread reads itself: `multiprocessing.Pool` (tried first) ships every record to a worker and
+back and receives the results in a helper thread, which then fights the writing thread for the
+interpreter lock; that made imports slower, not faster (bench/README.md). The pipe holds at
+most a batch or two, so memory stays bounded whatever the file's size.
+
+$DESK_IMPORT_WORKERS=0 reads in this process, =1 always in a reader process; unset, a reader
+process is used for files of READER_FROM_BYTES and more when there is a second core.
 """
 
 from __future__ import annotations
 
-import collections
+import gc
 import multiprocessing
 import multiprocessing.context
-import multiprocessing.pool
+import multiprocessing.queues
 import os
+import pickle
+import queue
 import threading
+import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from multiprocessing.pool import AsyncResult
+from typing import Any, cast
 
-from desk.i18n import current_language, set_language
-from desk.importing.readers import Record
+from desk.errors import DeskError
+from desk.i18n import current_language, set_language, t
+from desk.importing.readers import FileInfo, Record, records
 from desk.importing.rows import CaseRow, RowError, RowReader
 from desk.importing.stems import stem_text
 from desk.importing.values import Categories
 
-BATCH = 2_000  # rows per task sent to a worker
+BATCH = 1_000  # rows per message from the reader process
+# Messages the reader may have sent ahead: more than a chunk (5,000 rows), so that it reads on
+# while this process writes a chunk; ~1.2 MB each for LAPOR! rows.
+IN_FLIGHT = 8
+READER_FROM_BYTES = 4_000_000  # about 5,000 LAPOR! rows: below, starting a process costs more
 
-# What a worker returns per row: the case, or a row error as (column, value, reason).
+# What the reader yields per row: the case, or a row error.
 Prepared = tuple[int, CaseRow | RowError]
-_Result = tuple[list[tuple[int, CaseRow | tuple[str, str, str]]], list[str]]
 
 
-def default_workers() -> int:
-    """$DESK_IMPORT_WORKERS worker processes; none by default.
-
-    Off by default: on the project's 2-core machine one worker made a 200,000-row import slower
-    (8,000 against 8,900 rows/s), because sending the parsed rows back to the main process costs
-    about what the worker saves it. See bench/README.md.
-    """
-    configured = os.environ.get("DESK_IMPORT_WORKERS", "").strip()
-    return int(configured) if configured.isdigit() else 0
+class ReaderStopped(DeskError):
+    """The reader process ended without finishing the file (killed, out of memory)."""
 
 
 @dataclass(frozen=True)
 class WorkerSetup:
-    """What a worker needs to read rows as the main process would."""
+    """What a reader process needs to read rows as this process would."""
 
     overrides: dict[str, str]
     unit_tz: dict[str, str]  # unit code or name (lower case, single spaces) -> time zone
@@ -52,88 +61,137 @@ class WorkerSetup:
     language: str
 
 
+def worker_setup(overrides: dict[str, str], unit_tz: dict[str, str], office_tz: str) -> WorkerSetup:
+    return WorkerSetup(overrides, unit_tz, office_tz, current_language())
+
+
+def use_reader_process(info: FileInfo) -> bool:
+    """Whether to read `info`'s file in a reader process ($DESK_IMPORT_WORKERS, else its size
+    and the cores this process may use)."""
+    configured = os.environ.get("DESK_IMPORT_WORKERS", "").strip()
+    if configured.isdigit():
+        return int(configured) > 0
+    return info.size >= READER_FROM_BYTES and len(os.sched_getaffinity(0)) >= 2
+
+
 def prepared_rows(
-    reader: RowReader, records: Iterable[Record], workers: int, setup: WorkerSetup
+    reader: RowReader,
+    info: FileInfo,
+    sheet: str | None,
+    setup: WorkerSetup,
+    *,
+    in_process: bool,
 ) -> Iterator[Prepared]:
-    """(row number, case or row error) for every record, in file order."""
-    if workers <= 0:
-        for record in records:
-            try:
-                yield record.row, reader.read(record)
-            except RowError as error:
-                yield record.row, error
+    """(row number, case or row error) for every record of the file, in file order."""
+    if in_process:
+        yield from _read_here(reader, records(info, sheet, setup.overrides))
         return
-    pool = _context().Pool(workers, _start_worker, (setup,))
+    yield from _read_in_reader_process(reader, info, sheet, setup)
+
+
+def _read_here(reader: RowReader, items: Iterable[Record]) -> Iterator[Prepared]:
+    for record in items:
+        try:
+            yield record.row, reader.read(record)
+        except RowError as error:
+            yield record.row, error
+
+
+def _read_in_reader_process(
+    reader: RowReader, info: FileInfo, sheet: str | None, setup: WorkerSetup
+) -> Iterator[Prepared]:
+    context = _context()
+    batches: multiprocessing.queues.Queue[bytes] = context.Queue(IN_FLIGHT)
+    process = context.Process(
+        target=_reader_main, args=(batches, info, sheet, setup), name="desk-import-reader"
+    )
+    process.start()
     try:
-        pending: collections.deque[AsyncResult[_Result]] = collections.deque()
-        batch: list[Record] = []
-        for record in records:
-            batch.append(record)
-            if len(batch) >= BATCH:
-                while len(pending) > workers:  # a few batches in flight, no more
-                    yield from _unpack(reader, pending.popleft().get())
-                pending.append(pool.apply_async(_read_batch, (batch,)))
-                batch = []
-        if batch:
-            pending.append(pool.apply_async(_read_batch, (batch,)))
-        while pending:
-            yield from _unpack(reader, pending.popleft().get())
-        pool.close()
-        pool.join()
+        while True:
+            try:
+                message = batches.get(timeout=1.0)
+            except queue.Empty:
+                if process.is_alive():
+                    continue
+                raise ReaderStopped(
+                    t("import.reader.stopped", path=info.path, code=process.exitcode)
+                ) from None
+            kind, payload, lines_read = pickle.loads(message)
+            info.lines_read = lines_read  # the progress bar's estimate
+            if kind == "rows":
+                for number, item in payload:
+                    yield number, item if isinstance(item, CaseRow) else RowError(*item)
+            elif kind == "done":
+                for header in payload:
+                    reader.unknown_columns.setdefault(header)
+                return
+            else:  # "failed": the file could not be read further (or a fault in the reader)
+                raise payload
     finally:
-        pool.terminate()  # also when the caller stops early (--on-error abort)
-        pool.join()
+        if process.is_alive():  # stopped early: --on-error abort, an error, Ctrl-C
+            process.terminate()
+        process.join()
+        batches.close()
+        batches.cancel_join_thread()
 
 
-def _unpack(reader: RowReader, result: _Result) -> Iterator[Prepared]:
-    rows, unknown = result
-    for header in unknown:
-        reader.unknown_columns.setdefault(header)
-    for number, item in rows:
-        yield number, item if isinstance(item, CaseRow) else RowError(*item)
-
-
-def _context() -> multiprocessing.context.BaseContext:
+def _context() -> multiprocessing.context.DefaultContext:
     """Fork when it is safe (one thread); spawn when other threads run (a progress bar, a TUI)."""
-    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
+    method = (
+        "fork"
+        if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+        else "spawn"
+    )
+    return cast(multiprocessing.context.DefaultContext, multiprocessing.get_context(method))
 
 
-# A worker process keeps its reader between batches.
-_worker_reader: RowReader | None = None
-
-
-def _start_worker(setup: WorkerSetup) -> None:
-    global _worker_reader
+def _reader_main(
+    batches: multiprocessing.queues.Queue[bytes],
+    info: FileInfo,
+    sheet: str | None,
+    setup: WorkerSetup,
+) -> None:
+    """The reader process: read the whole file, send it batch by batch, then "done"."""
     set_language(setup.language)
+    gc.freeze()  # what was there before is not garbage: later collections skip it
+    gc.set_threshold(20_000, 20, 100)  # batches of new objects, rarely cycles
 
     def tz_for(text: str | None) -> str:
         if not text:
             return setup.office_tz
         return setup.unit_tz.get(" ".join(text.lower().split()), setup.office_tz)
 
-    _worker_reader = RowReader(setup.overrides, Categories(), tz_for)
+    reader = RowReader(setup.overrides, Categories(), tz_for)
+    batch: list[tuple[int, Any]] = []
 
+    def send(kind: str, payload: object) -> None:
+        batches.put(pickle.dumps((kind, payload, info.lines_read), pickle.HIGHEST_PROTOCOL))
 
-def _read_batch(batch: list[Record]) -> _Result:
-    reader = _worker_reader
-    if reader is None:
-        raise RuntimeError("import worker not started")
-    rows: list[tuple[int, CaseRow | tuple[str, str, str]]] = []
-    for record in batch:
-        try:
-            case_row = reader.read(record)
-        except RowError as error:  # exceptions do not always survive pickling: send the parts
-            rows.append((record.row, (error.column, error.value, error.reason)))
-            continue
-        case_row.stems = (
-            stem_text(case_row.fields["title"]),
-            stem_text(case_row.fields["body"]),
-        )
-        rows.append((record.row, case_row))
-    return rows, list(reader.unknown_columns)
-
-
-def worker_setup(overrides: dict[str, str], unit_tz: dict[str, str], office_tz: str) -> WorkerSetup:
-    return WorkerSetup(overrides, unit_tz, office_tz, current_language())
+    try:
+        for record in records(info, sheet, setup.overrides):
+            try:
+                case_row = reader.read(record)
+            except RowError as error:  # sent as its parts: cheaper than pickling an exception
+                batch.append((record.row, (error.column, error.value, error.reason)))
+            else:
+                case_row.stems = (
+                    stem_text(case_row.fields["title"]),
+                    stem_text(case_row.fields["body"]),
+                )
+                batch.append((record.row, case_row))
+            if len(batch) >= BATCH:
+                send("rows", batch)
+                batch = []
+        send("rows", batch)
+        send("done", list(reader.unknown_columns))
+    except KeyboardInterrupt:
+        return  # Ctrl-C: the importing process stops too
+    except (DeskError, OSError) as error:  # the rows before it are imported, as in one process
+        send("rows", batch)
+        send("failed", error)
+    except Exception:  # a fault here: the importing process shows it, with where it happened
+        send("rows", batch)
+        send("failed", RuntimeError(traceback.format_exc()))
+    finally:
+        batches.close()  # and wait until the queue's thread has handed everything over
+        batches.join_thread()

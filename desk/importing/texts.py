@@ -15,6 +15,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{path}: berisi data biner, bukan CSV/TSV/XLSX/JSON",
         "{path}: contains binary data, not CSV/TSV/XLSX/JSON",
     ),
+    "import.reader.stopped": (
+        "{path}: proses pembaca berhenti sebelum akhir berkas (kode {code}; kehabisan memori?); "
+        "baris yang sudah tersimpan aman, jalankan impor lagi untuk melanjutkan",
+        "{path}: the reading process stopped before the end of the file (code {code}; out of "
+        "memory?); the rows already stored are safe, run the import again to go on",
+    ),
     "import.file.empty": ("{path}: berkas kosong", "{path}: the file is empty"),
     "import.file.quote": (
         "{path}: tanda kutip tidak ditutup sebelum akhir berkas (berkas terpotong?)",
