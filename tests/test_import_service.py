@@ -474,6 +474,14 @@ def test_clocks_follow_the_documented_rule(database: sqlite_utils.Database, tmp_
         ("import_status", "2026-11-03T02:00:00Z"),
     ]
     assert timeline[0]["actor_kind"] == "import"
+    assert json.loads(timeline[1]["data"]) == {"status": "terverifikasi", "start_known": True}
+    assert [(e["kind"], e["to_status"], e["unit_code"]) for e in events(database, "2")] == [
+        ("received", "baru", None),
+        ("import_status", "terverifikasi", "PUPR"),
+    ]
+    assert json.loads(events(database, "2")[1]["data"])["start_known"] is False
+    assert [e["kind"] for e in events(database, "1")] == ["received"]  # still "baru"
+    assert case(database, "3")["version"] == 2 and case(database, "1")["version"] == 1
 
 
 # -- modes, permission, audit ------------------------------------------------------------------
