@@ -190,6 +190,30 @@ def fresh(path: Path) -> Path:
     return path
 
 
+def dot_import(source: Path, target: Path) -> tuple[float, int]:
+    """The `sqlite3` shell's `.import` of `source` into a plain table: seconds, peak RSS (MB)."""
+    columns = ", ".join(f'"{header}" TEXT' for header in HEADERS)
+    script = (
+        f"CREATE TABLE cases ({columns});\n.mode csv\n.separator ;\n"
+        f".import --skip 1 '{source}' cases\n"
+    ).encode()
+    seconds, rss, _, stderr, status = run_with_rss(["sqlite3", str(target)], stdin=script)
+    if status:
+        sys.exit(f"sqlite3 failed: {stderr.decode()[-2000:]}")
+    return seconds, rss
+
+
+def sqlite_utils_insert(source: Path, target: Path) -> tuple[float, int]:
+    """`sqlite-utils insert --csv` of `source` into a plain table: seconds, peak RSS (MB)."""
+    command = [str(Path(sys.executable).parent / "sqlite-utils"), "insert", str(target), "cases"]
+    seconds, rss, _, stderr, status = run_with_rss(
+        [*command, str(source), "--csv", "--delimiter", ";"]
+    )
+    if status:
+        sys.exit(f"sqlite-utils failed: {stderr.decode()[-2000:]}")
+    return seconds, rss
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -251,37 +275,15 @@ def main() -> None:
             results.append((name, seconds, rss, f"{what} (load {load:.2f})"))
 
     if "sqlite3" not in skip:
-        target = fresh(out / "floor.db")
-        columns = ", ".join(f'"{header}" TEXT' for header in HEADERS)
-        script = (
-            f"CREATE TABLE cases ({columns});\n.mode csv\n.separator ;\n"
-            f".import --skip 1 '{source}' cases\n"
-        ).encode()
         load = os.getloadavg()[0]
-        seconds, rss, _, stderr, status = run_with_rss(["sqlite3", str(target)], stdin=script)
-        if status:
-            sys.exit(f"sqlite3 failed: {stderr.decode()[-2000:]}")
+        seconds, rss = dot_import(source, fresh(out / "floor.db"))
         results.append(
             ("sqlite3 .import", seconds, rss, f"plain table, no validation (load {load:.2f})")
         )
 
     if "sqlite-utils" not in skip:
-        target = fresh(out / "sqlite-utils.db")
         load = os.getloadavg()[0]
-        seconds, rss, _, stderr, status = run_with_rss(
-            [
-                str(bin_dir / "sqlite-utils"),
-                "insert",
-                str(target),
-                "cases",
-                str(source),
-                "--csv",
-                "--delimiter",
-                ";",
-            ]
-        )
-        if status:
-            sys.exit(f"sqlite-utils failed: {stderr.decode()[-2000:]}")
+        seconds, rss = sqlite_utils_insert(source, fresh(out / "sqlite-utils.db"))
         results.append(
             (
                 "sqlite-utils insert --csv",
