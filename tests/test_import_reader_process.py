@@ -72,10 +72,10 @@ def test_the_reader_process_imports_what_this_process_would(
     assert apart[0].unknown_categories == here[0].unknown_categories
 
 
-def test_a_reader_process_is_started_also_beside_other_threads(
+def test_the_reader_process_is_spawned_even_beside_other_threads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With a thread running (the progress bar), the reader process is spawned, not forked."""
+    """A fresh interpreter, not a fork: a thread running here (the progress bar) is no matter."""
     monkeypatch.setenv("DESK_IMPORT_WORKERS", "1")
     stop = threading.Event()
     ticking = threading.Thread(target=stop.wait, daemon=True)
@@ -123,7 +123,9 @@ def test_a_file_that_breaks_off_in_the_reader_is_reported_as_in_this_process(
                 raise FileUnreadable(f"{info.path}: cannot read: disk error")
             yield record
 
-    monkeypatch.setattr(parallel, "records", breaking)  # the forked reader runs this
+    # A forked reader runs this test's `records` (a spawned one would import the real one).
+    monkeypatch.setattr(parallel, "START_METHOD", "fork")
+    monkeypatch.setattr(parallel, "records", breaking)
     monkeypatch.setenv("DESK_IMPORT_WORKERS", "1")
     database = open_database(tmp_path / "desk.db")
     with pytest.raises(FileUnreadable, match="disk error"):
@@ -145,6 +147,7 @@ def test_a_reader_process_that_dies_is_reported_and_the_import_can_be_run_again(
                 os._exit(9)  # then as if killed (out of memory)
             yield record
 
+    monkeypatch.setattr(parallel, "START_METHOD", "fork")  # to run `dying`, as above
     monkeypatch.setattr(parallel, "records", dying)
     monkeypatch.setattr(parallel, "BATCH", 5)  # rows 2-21 reach this process, 22-25 die with it
     monkeypatch.setenv("DESK_IMPORT_WORKERS", "1")

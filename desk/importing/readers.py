@@ -27,7 +27,7 @@ from desk.i18n import t
 from desk.importing.columns import ALIASES, header_key
 
 FORMATS = ("csv", "tsv", "xlsx", "json", "jsonl")
-BLOCK = 1 << 20
+BLOCK = 1 << 16  # 64 KB: blocks of 1 MB left ~150 MB of freed heap behind (glibc)
 HEADER_SEARCH_ROWS = 30  # a header row may sit below a few title rows
 
 # UTF-8 read as Windows-1252: "Ã©" for é, "â€™" for ’, "Â " for a no-break space.
