@@ -207,3 +207,23 @@ def test_second_import_of_the_same_file_reports_unchanged(office_db: Path) -> No
     assert runner.invoke(app, arguments).exit_code == 0
     again = runner.invoke(app, [*arguments, "--json"])
     assert json.loads(again.stdout)["unchanged"] == 2
+
+
+def test_the_progress_bar_shows_rows_per_second_and_time_left_while_the_total_moves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The total is an estimate that changes with every update; rows/s and time left must
+    still show (rich's own columns started afresh at each change and showed nothing)."""
+    import desk.cli.import_cmd as import_cmd
+
+    clock = iter([100.0, 110.0, 120.0])
+    monkeypatch.setattr(import_cmd.time, "monotonic", lambda: next(clock))
+    progress = import_cmd._progress(enabled=True)
+    assert progress.bar is not None
+    progress("lapor.csv", 0, 200_400)
+    progress("lapor.csv", 50_000, 199_800)
+    progress("lapor.csv", 100_000, 200_100)
+    fields = progress.bar.tasks[0].fields
+    assert fields["done"] == "100.000" and fields["total_text"] == "200.100"
+    assert fields["rate"] == "5.000 baris/dtk"  # 100,000 rows in 20 s
+    assert fields["left"] == "0:00:20"  # 100,100 rows to go at that rate

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +22,6 @@ from rich.progress import (
     TaskID,
     TaskProgressColumn,
     TextColumn,
-    TimeRemainingColumn,
 )
 
 from db import open_database
@@ -143,7 +144,12 @@ def _actor(ctx: typer.Context, database: object, path: Path, as_nip: str | None)
 
 
 class _progress:
-    """A rich progress bar on stderr (rows, rows/s, time left), or nothing."""
+    """A rich progress bar on stderr (rows, rows/s, time left), or nothing.
+
+    Rows/s and time left are worked out here, from the rows since the file began: rich's own
+    columns start their estimate afresh whenever the total changes, and the total is itself an
+    estimate that moves a little with every update (the rows per line so far), so they showed
+    nothing."""
 
     def __init__(self, *, enabled: bool) -> None:
         self.bar: Progress | None = None
@@ -151,14 +157,14 @@ class _progress:
             self.bar = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
-                TextColumn("{task.completed:,.0f} / ~{task.total:,.0f}"),
+                TextColumn("{task.fields[done]} / ~{task.fields[total_text]}"),
                 TextColumn("{task.fields[rate]}"),
                 TaskProgressColumn(),
-                TimeRemainingColumn(),
+                TextColumn("{task.fields[left]}"),
                 console=error_console,
                 transient=True,
             )
-        self.tasks: dict[str, TaskID] = {}
+        self.tasks: dict[str, tuple[TaskID, float]] = {}  # file -> (task, when it began)
 
     def __enter__(self) -> _progress | None:
         if self.bar is None:
@@ -172,14 +178,30 @@ class _progress:
 
     def __call__(self, name: str, done: int, total: int | None) -> None:
         assert self.bar is not None
-        task = self.tasks.get(name)
-        if task is None:
-            task = self.tasks[name] = self.bar.add_task(
-                t("import.progress", name=name), total=total, rate=""
+        now = time.monotonic()
+        if name not in self.tasks:
+            task = self.bar.add_task(
+                t("import.progress", name=name),
+                total=total,
+                done="",
+                total_text="",
+                rate="",
+                left="",
             )
-        speed = self.bar.tasks[task].speed
-        rate = f"{speed:,.0f}/s" if speed else ""
-        self.bar.update(task, completed=done, total=max(total or done, done), rate=rate)
+            self.tasks[name] = (task, now)
+        task, began = self.tasks[name]
+        total = max(total or done, done)
+        speed = done / (now - began) if now > began else 0.0
+        left = round((total - done) / speed) if speed else None
+        self.bar.update(
+            task,
+            completed=done,
+            total=total,
+            done=_number(done),
+            total_text=_number(total),
+            rate=t("import.progress.rate", rate=_number(round(speed))) if speed else "",
+            left="" if left is None else str(timedelta(seconds=left)),
+        )
 
 
 def _print_summary(summary: ImportSummary) -> None:

@@ -135,6 +135,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "import.row.too_long": ("nilai terlalu panjang", "value too long"),
     # The summary.
     "import.progress": ("Mengimpor {name}", "Importing {name}"),
+    "import.progress.rate": ("{rate} baris/dtk", "{rate} rows/s"),
     "import.summary.title": ("Impor {mode}", "Import {mode}"),
     "import.summary.done": ("selesai", "done"),
     "import.summary.dry": (
