@@ -8,8 +8,8 @@ on where they were read: the reader runs the same `RowReader`.
 Nothing but the results crosses between the two, through one queue that this process's main
 thread reads itself: `multiprocessing.Pool` (tried first) ships every record to a worker and
 back and receives the results in a helper thread, which then fights the writing thread for the
-interpreter lock; that made imports slower, not faster (bench/README.md). The pipe holds at
-most a batch or two, so memory stays bounded whatever the file's size.
+interpreter lock; that made imports slower, not faster (bench/README.md). At most IN_FLIGHT
+batches wait in the queue, so memory stays bounded whatever the file's size.
 
 $DESK_IMPORT_WORKERS=0 reads in this process, =1 always in a reader process; unset, a reader
 process is used for files of READER_FROM_BYTES and more when there is a second core.
@@ -114,9 +114,12 @@ def _read_in_reader_process(
             except queue.Empty:
                 if process.is_alive():
                     continue
-                raise ReaderStopped(
-                    t("import.reader.stopped", path=info.path, code=process.exitcode)
-                ) from None
+                try:  # it may have ended just after sending its last message
+                    message = batches.get(timeout=1.0)
+                except queue.Empty:
+                    raise ReaderStopped(
+                        t("import.reader.stopped", path=info.path, code=process.exitcode)
+                    ) from None
             kind, payload, lines_read = pickle.loads(message)
             info.lines_read = lines_read  # the progress bar's estimate
             if kind == "rows":
