@@ -227,3 +227,21 @@ def test_the_progress_bar_shows_rows_per_second_and_time_left_while_the_total_mo
     assert fields["done"] == "100.000" and fields["total_text"] == "200.100"
     assert fields["rate"] == "5.000 baris/dtk"  # 100,000 rows in 20 s
     assert fields["left"] == "0:00:20"  # 100,100 rows to go at that rate
+
+
+def test_ctrl_c_says_the_stored_rows_are_safe_and_how_to_go_on(
+    office_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import desk.cli.import_cmd as import_cmd
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(import_cmd, "import_files", interrupted)
+    result = runner.invoke(
+        app, ["import", str(CORPUS / "lapor_cp1252.csv"), "--db", str(office_db), "--as", ADMIN.nip]
+    )
+    assert result.exit_code == 130
+    assert "impor dihentikan" in result.output
+    assert "perintah yang sama lagi" in result.output
+    assert "Traceback" not in result.output

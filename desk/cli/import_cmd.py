@@ -113,6 +113,10 @@ def import_command(
     except (BadImportOptions, FileUnreadable) as error:
         error_console.print(f"desk: {error}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+    except KeyboardInterrupt:  # Ctrl-C: the chunks committed stay, and say how to go on
+        message = f"desk: {t('import.interrupted')}"
+        error_console.print(message, markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
     finally:
         database.conn.close()
     if as_json:

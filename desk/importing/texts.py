@@ -135,6 +135,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "import.row.too_long": ("nilai terlalu panjang", "value too long"),
     # The summary.
     "import.progress": ("Mengimpor {name}", "Importing {name}"),
+    "import.interrupted": (
+        "impor dihentikan; baris yang sudah tersimpan aman. Jalankan perintah yang sama lagi "
+        "untuk menyelesaikan berkas (tanpa duplikat)",
+        "import stopped; the rows already stored are safe. Run the same command again to "
+        "finish the file (no duplicates)",
+    ),
     "import.progress.rate": ("{rate} baris/dtk", "{rate} rows/s"),
     "import.summary.title": ("Impor {mode}", "Import {mode}"),
     "import.summary.done": ("selesai", "done"),
