@@ -72,7 +72,15 @@ def use_reader_process(info: FileInfo) -> bool:
     configured = os.environ.get("DESK_IMPORT_WORKERS", "").strip()
     if configured.isdigit():
         return int(configured) > 0
-    return info.size >= READER_FROM_BYTES and len(os.sched_getaffinity(0)) >= 2
+    return info.size >= READER_FROM_BYTES and usable_cores() >= 2
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (all of the machine's where that cannot be asked)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
 
 
 def prepared_rows(
