@@ -136,6 +136,7 @@ def _read_in_reader_process(
             elif kind == "done":
                 for header in payload:
                     reader.unknown_columns.setdefault(header)
+                process.join(5)  # it only has to hand over its queue and exit
                 return
             else:  # "failed": the file could not be read further (or a fault in the reader)
                 raise payload
