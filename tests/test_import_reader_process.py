@@ -8,9 +8,11 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 
 import desk.importing.parallel as parallel
@@ -20,7 +22,27 @@ from desk.importing.readers import FileInfo, Record, records
 from tests.conftest import ADMIN, NOW, make_office
 
 CORPUS = Path(__file__).parent / "corpus" / "import"
-MESSY = ("lapor_cp1252.csv", "broken_rows.csv", "rows.jsonl", "duplicates.csv")
+MESSY = (
+    "lapor_cp1252.csv",
+    "broken_rows.csv",
+    "rows.jsonl",
+    "duplicates.csv",
+    "array.json",
+    "excel_unicode.txt",
+    "utf8_bom_multiline.csv",
+)
+
+
+def _workbook(path: Path) -> Path:
+    """A spreadsheet kept by hand: a title row above the header, a date and an Excel serial."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Rekap Pengaduan"])
+    sheet.append(["No. Tiket", "Judul", "Isi Laporan", "Tanggal Laporan", "Status", "OPD"])
+    sheet.append([8700001, "Jalan rusak", "Isi satu", datetime(2025, 7, 14, 9, 30), "Selesai"])
+    sheet.append([8700002, "Lampu", "Isi dua", 45852.5, "Belum Terverifikasi", "DINKES"])
+    book.save(path)
+    return path
 
 
 def _import(
@@ -60,12 +82,13 @@ def _per_file(summary: ImportSummary) -> list[tuple[Any, ...]]:
 def test_the_reader_process_imports_what_this_process_would(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    paths = [CORPUS / name for name in MESSY]
+    paths = [*(CORPUS / name for name in MESSY), _workbook(tmp_path / "rekap.xlsx")]
     monkeypatch.setenv("DESK_IMPORT_WORKERS", "0")
     here = _import(tmp_path, "here", paths)
     monkeypatch.setenv("DESK_IMPORT_WORKERS", "1")
     apart = _import(tmp_path, "apart", paths)
-    assert apart[1] == here[1] and len(here[1]) >= 10  # cases, reporters, timelines
+    assert apart[1] == here[1]  # cases, reporters, timelines
+    assert {"8700001", "8700002", "8600001"} <= {row[0] for row in here[1]}  # XLSX, JSON too
     assert apart[2] == here[2] and len(here[2]) > 10  # the errors CSV, row for row
     assert _per_file(apart[0]) == _per_file(here[0])
     assert any(file.unknown_columns for file in apart[0].files)  # sent back by the reader
