@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import csv
 import os
-import threading
+import signal
+import subprocess
+import sys
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 import desk.importing.parallel as parallel
 from db import open_database
 from desk.importing import FileUnreadable, ImportOptions, ImportSummary, import_files
-from desk.importing.readers import FileInfo, Record, records
+from desk.importing.readers import FileInfo
 from tests.conftest import ADMIN, NOW, make_office
 
 CORPUS = Path(__file__).parent / "corpus" / "import"
@@ -95,21 +96,40 @@ def test_the_reader_process_imports_what_this_process_would(
     assert apart[0].unknown_categories == here[0].unknown_categories
 
 
-def test_the_reader_process_is_spawned_even_beside_other_threads(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A fresh interpreter, not a fork: a thread running here (the progress bar) is no matter."""
-    monkeypatch.setenv("DESK_IMPORT_WORKERS", "1")
-    stop = threading.Event()
-    ticking = threading.Thread(target=stop.wait, daemon=True)
-    ticking.start()
-    try:
-        assert parallel._context().get_start_method() == "spawn"
-        summary, stored, _ = _import(tmp_path, "spawned", [CORPUS / "lapor_cp1252.csv"])
-    finally:
-        stop.set()
-        ticking.join()
-    assert summary.total("inserted") == len(stored) > 0
+def _run_with_a_reader(script: Path) -> subprocess.CompletedProcess[str]:
+    """Run a Python script that imports, as its own program, always with a reader process."""
+    return subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DESK_IMPORT_WORKERS": "1"},
+        cwd=Path(__file__).parent.parent,
+    )
+
+
+def test_the_reader_never_runs_the_importing_program_again(tmp_path: Path) -> None:
+    """A script without `if __name__ == "__main__"` imports a file in a reader process: its
+    top-level code runs once (multiprocessing's spawn ran it again in the reader)."""
+    runs = tmp_path / "runs.txt"
+    script = tmp_path / "load.py"
+    script.write_text(
+        "import os\n"
+        "from pathlib import Path\n"
+        "from db import open_database\n"
+        "from desk.importing import ImportOptions, import_files\n"
+        f"with open({str(runs)!r}, 'a') as runs:\n"
+        "    runs.write('ran\\n')\n"
+        f"database = open_database({str(tmp_path / 'desk.db')!r})\n"
+        f"summary = import_files(database, [Path({str(CORPUS / 'lapor_cp1252.csv')!r})],\n"
+        "                       ImportOptions(), actor=None)\n"
+        "print(summary.total('inserted'))\n",
+        "utf-8",
+    )
+    done = _run_with_a_reader(script)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "4"
+    assert runs.read_text() == "ran\n"
 
 
 def test_reader_process_by_default_only_for_large_files(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -137,53 +157,103 @@ def _big_file(path: Path, rows: int) -> Path:
     return path
 
 
-def test_a_file_that_breaks_off_in_the_reader_is_reported_as_in_this_process(
+def test_a_file_that_changes_under_the_reader_is_reported_and_the_rows_before_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    source = _big_file(tmp_path / "lapor.csv", 40)
+    """Checked whole before the import, the file then gets bytes that are not UTF-8: the
+    reader says so in words, as reading here would, and the whole chunks before stay."""
+    source = _big_file(tmp_path / "lapor.csv", 2_000)  # the bad bytes far past the first block
+    start = parallel._start_reader
 
-    def breaking(info: FileInfo, sheet: str | None, overrides: Any = None) -> Iterator[Record]:
-        for record in records(info, sheet, overrides):
-            if record.row > 25:
-                raise FileUnreadable(f"{info.path}: cannot read: disk error")
-            yield record
+    def change_then_start(*args: Any) -> Any:
+        with source.open("ab") as handle:
+            handle.write(b"T99;Judul;Isi \xff\xfe rusak;2026-11-02 09:00;Baru\n")
+        return start(*args)
 
-    # A forked reader runs this test's `records` (a spawned one would import the real one).
-    monkeypatch.setattr(parallel, "START_METHOD", "fork")
-    monkeypatch.setattr(parallel, "records", breaking)
+    monkeypatch.setattr(parallel, "_start_reader", change_then_start)
     monkeypatch.setenv("DESK_IMPORT_WORKERS", "1")
     database = open_database(tmp_path / "desk.db")
-    with pytest.raises(FileUnreadable, match="disk error"):
-        import_files(database, [source], ImportOptions(chunk_size=10), actor=None, now=NOW)
+    with pytest.raises(FileUnreadable, match=r"lapor\.csv: bukan teks utf-8"):
+        import_files(database, [source], ImportOptions(chunk_size=100), actor=None, now=NOW)
     stored = database.execute("SELECT count(*) FROM cases").fetchone()[0]
-    assert stored == 20  # the whole chunks before the break, nothing of the next
+    assert 1_800 <= stored <= 2_000 and stored % 100 == 0  # whole chunks of the rows before
     assert database.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
-def test_a_reader_process_that_dies_is_reported_and_the_import_can_be_run_again(
+def _children() -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        found += [int(pid) for pid in (task / "children").read_text().split()]
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_a_reader_process_that_is_killed_is_reported_and_the_import_can_be_run_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    source = _big_file(tmp_path / "lapor.csv", 40)
+    """Killed (as out of memory) while the writer is busy: the rows it sent are written in
+    whole chunks, the message says what happened, and running the import again completes it."""
+    source = _big_file(tmp_path / "lapor.csv", 30_000)  # 30 batches: it is still reading
+    killed: list[int] = []
 
-    def dying(info: FileInfo, sheet: str | None, overrides: Any = None) -> Iterator[Record]:
-        for record in records(info, sheet, overrides):
-            if record.row > 25:
-                time.sleep(0.5)  # the batches sent so far reach the pipe
-                os._exit(9)  # then as if killed (out of memory)
-            yield record
+    def kill_the_reader(name: str, done: int, total: int | None) -> None:
+        if not killed:
+            killed.extend(_children())
+            for pid in killed:
+                os.kill(pid, signal.SIGKILL)
 
-    monkeypatch.setattr(parallel, "START_METHOD", "fork")  # to run `dying`, as above
-    monkeypatch.setattr(parallel, "records", dying)
-    monkeypatch.setattr(parallel, "BATCH", 5)  # rows 2-21 reach this process, 22-25 die with it
     monkeypatch.setenv("DESK_IMPORT_WORKERS", "1")
     database = open_database(tmp_path / "desk.db")
+    options = ImportOptions(chunk_size=1_000)
     with pytest.raises(parallel.ReaderStopped) as stopped:
-        import_files(database, [source], ImportOptions(chunk_size=10), actor=None, now=NOW)
+        import_files(database, [source], options, actor=None, now=NOW, progress=kill_the_reader)
+    assert killed
     message = str(stopped.value)
-    assert str(source) in message and "kode 9" in message and "jalankan impor lagi" in message
-    assert database.execute("SELECT count(*) FROM cases").fetchone()[0] == 20
+    assert str(source) in message and "kehabisan memori" in message
+    assert "jalankan impor lagi" in message
+    stored = database.execute("SELECT count(*) FROM cases").fetchone()[0]
+    assert 1_000 <= stored < 30_000 and stored % 1_000 == 0  # whole chunks only
 
-    monkeypatch.setattr(parallel, "records", records)
-    summary = import_files(database, [source], ImportOptions(chunk_size=10), actor=None, now=NOW)
-    assert (summary.total("inserted"), summary.total("unchanged")) == (20, 20)
-    assert database.execute("SELECT count(DISTINCT tracking_no) FROM cases").fetchone() == (40,)
+    summary = import_files(database, [source], options, actor=None, now=NOW)
+    assert (summary.total("inserted"), summary.total("unchanged")) == (30_000 - stored, stored)
+    assert database.execute("SELECT count(DISTINCT tracking_no) FROM cases").fetchone() == (30_000,)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_the_reader_process_ends_when_the_importing_process_is_killed(tmp_path: Path) -> None:
+    """kill -9 of the importer (or out of memory): its reader does not wait forever."""
+    source = _big_file(tmp_path / "lapor.csv", 30_000)
+    script = tmp_path / "killed.py"
+    script.write_text(
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from db import open_database\n"
+        "from desk.importing import ImportOptions, import_files\n"
+        "def die(name, done, total):\n"
+        "    tasks = Path(f'/proc/{os.getpid()}/task').iterdir()\n"
+        "    pids = [p for t in tasks for p in (t / 'children').read_text().split()]\n"
+        "    print(' '.join(pids), flush=True)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "if __name__ == '__main__':\n"
+        f"    database = open_database({str(tmp_path / 'desk.db')!r})\n"
+        f"    import_files(database, [Path({str(source)!r})], ImportOptions(chunk_size=1000),\n"
+        "                 actor=None, progress=die)\n",
+        "utf-8",
+    )
+    done = _run_with_a_reader(script)
+    assert done.returncode == -signal.SIGKILL
+    readers = [int(pid) for pid in done.stdout.split()]
+    assert readers
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_running(pid) for pid in readers):
+        time.sleep(0.1)
+    assert not any(_running(pid) for pid in readers)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")

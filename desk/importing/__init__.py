@@ -15,6 +15,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -390,8 +391,13 @@ def _import_file(
     in_process = abort or not use_reader_process(info)
     setup = worker_setup(overrides, upserter.units.tz_by_key(), upserter.units.office_tz)
     try:
-        with write_transaction(database) if abort else _nothing():
-            rows = prepared_rows(reader, info, options.sheet, setup, in_process=in_process)
+        # closing(): however the loop ends, the reader process (if any) is stopped right away.
+        with (
+            write_transaction(database) if abort else _nothing(),
+            closing(
+                prepared_rows(reader, info, options.sheet, setup, in_process=in_process)
+            ) as rows,
+        ):
             for number, prepared in rows:
                 result.rows += 1
                 if isinstance(prepared, RowError):

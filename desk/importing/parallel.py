@@ -1,48 +1,52 @@
 """Reading a large file in a second process: rows parsed and stemmed while this process writes.
 
 An import spends about as long reading rows (CSV, values, stems) as writing them. For a large
-file on a machine with a second core, one reader process reads the file itself and sends the
-rows back in batches of 1,000, in file order; this process only writes. The rows do not depend
-on where they were read: the reader runs the same `RowReader`.
+file on a machine with a second core, one reader process (desk/importing/reader_process.py)
+reads the file itself and sends the rows back in batches of 1,000, in file order, through its
+standard output; this process only writes. The rows do not depend on where they were read: the
+reader runs the same `RowReader`.
 
-Nothing but the results crosses between the two, through one queue that this process's main
-thread reads itself: `multiprocessing.Pool` (tried first) ships every record to a worker and
-back and receives the results in a helper thread, which then fights the writing thread for the
-interpreter lock; that made imports slower, not faster (bench/README.md). At most IN_FLIGHT
-batches wait in the queue, so memory stays bounded whatever the file's size.
+The reader is a fresh `python -m desk.importing.reader_process` (not `multiprocessing`): it
+never re-runs the program that imports, holds nothing of this process's memory, and only it
+holds the pipe's writing end, so each side learns at once when the other is gone — this side
+sees the pipe end (the reader died: `ReaderStopped`), the reader gets a broken pipe and exits
+(this process died: no orphan). It runs in its own session, so Ctrl-C reaches only this process,
+which then stops it. A `multiprocessing.Pool` (tried first) shipped every record to a worker and
+back and received the results in a helper thread that fought the writing thread for the
+interpreter lock: slower than one process (bench/README.md). At most IN_FLIGHT batches wait
+ahead, so memory stays bounded whatever the file's size.
 
 $DESK_IMPORT_WORKERS=0 reads in this process, =1 always in a reader process; unset, a reader
-process is used for files of READER_FROM_BYTES and more when there is a second core.
+process is used for files of READER_FROM_BYTES and more when there is a second core. If the
+reader cannot start, or ends before sending anything, the file is read in this process.
 """
 
 from __future__ import annotations
 
-import gc
-import multiprocessing
-import multiprocessing.context
-import multiprocessing.queues
+import contextlib
 import os
 import pickle
-import queue
-import traceback
-from collections.abc import Iterable, Iterator
+import signal
+import struct
+import subprocess
+import sys
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from pathlib import Path
+from typing import IO, Any
 
 from desk.errors import DeskError
-from desk.i18n import current_language, set_language, t
+from desk.i18n import current_language, t
 from desk.importing.readers import FileInfo, Record, records
 from desk.importing.rows import CaseRow, RowError, RowReader
-from desk.importing.stems import stem_text
-from desk.importing.values import Categories
 
 BATCH = 1_000  # rows per message from the reader process
-# Messages the reader may have sent ahead: more than a chunk (5,000 rows), so that it reads on
+# Batches the reader may have read ahead: more than a chunk (5,000 rows), so that it reads on
 # while this process writes a chunk; ~1.2 MB each for LAPOR! rows.
 IN_FLIGHT = 8
+PIPE_BYTES = 1 << 20  # the pipe from the reader: about one batch
 # About 20,000 LAPOR! rows: below, starting the reader (~0.4 s) costs about what it saves.
 READER_FROM_BYTES = 16_000_000
-START_METHOD = "spawn"  # see _context
 
 # What the reader yields per row: the case, or a row error.
 Prepared = tuple[int, CaseRow | RowError]
@@ -90,7 +94,7 @@ def prepared_rows(
     setup: WorkerSetup,
     *,
     in_process: bool,
-) -> Iterator[Prepared]:
+) -> Generator[Prepared, None, None]:
     """(row number, case or row error) for every record of the file, in file order."""
     if in_process:
         yield from _read_here(reader, records(info, sheet, setup.overrides))
@@ -109,26 +113,16 @@ def _read_here(reader: RowReader, items: Iterable[Record]) -> Iterator[Prepared]
 def _read_in_reader_process(
     reader: RowReader, info: FileInfo, sheet: str | None, setup: WorkerSetup
 ) -> Iterator[Prepared]:
-    context = _context()
-    batches: multiprocessing.queues.Queue[bytes] = context.Queue(IN_FLIGHT)
-    process = context.Process(
-        target=_reader_main, args=(batches, info, sheet, setup), name="desk-import-reader"
-    )
-    process.start()
     try:
-        while True:
-            try:
-                message = batches.get(timeout=1.0)
-            except queue.Empty:
-                if process.is_alive():
-                    continue
-                try:  # it may have ended just after sending its last message
-                    message = batches.get(timeout=1.0)
-                except queue.Empty:
-                    raise ReaderStopped(
-                        t("import.reader.stopped", path=info.path, code=process.exitcode)
-                    ) from None
-            kind, payload, lines_read = pickle.loads(message)
+        process = _start_reader(info, sheet, setup)
+    except OSError:  # no interpreter to start (an embedded Python): read here
+        yield from _read_here(reader, records(info, sheet, setup.overrides))
+        return
+    assert process.stdout is not None
+    received = False
+    try:
+        for kind, payload, lines_read in _frames(process.stdout):
+            received = True
             info.lines_read = lines_read  # the progress bar's estimate
             if kind == "rows":
                 for number, item in payload:
@@ -136,73 +130,86 @@ def _read_in_reader_process(
             elif kind == "done":
                 for header in payload:
                     reader.unknown_columns.setdefault(header)
-                process.join(5)  # it only has to hand over its queue and exit
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(5)  # it only has to exit
                 return
             else:  # "failed": the file could not be read further (or a fault in the reader)
                 raise payload
+        code = process.wait()
+        if not received:  # it could not even start (see its stderr): read here instead
+            yield from _read_here(reader, records(info, sheet, setup.overrides))
+            return
+        raise ReaderStopped(_stopped_text(info, code))
     finally:
-        if process.is_alive():  # stopped early: --on-error abort, an error, Ctrl-C
-            process.terminate()
-        process.join()
-        batches.close()
-        batches.cancel_join_thread()
+        _stop(process)
 
 
-def _context() -> multiprocessing.context.DefaultContext:
-    """A fresh interpreter for the reader (spawn), never a fork of this process: a fork would
-    copy this process's memory page by page as the reader touches it (a forked reader grew to
-    180 MB where a spawned one stays at 65 MB), and this process holds SQLite connections and
-    may run threads (the progress bar), which a fork must not inherit."""
-    return cast(multiprocessing.context.DefaultContext, multiprocessing.get_context(START_METHOD))
-
-
-def _reader_main(
-    batches: multiprocessing.queues.Queue[bytes],
-    info: FileInfo,
-    sheet: str | None,
-    setup: WorkerSetup,
-) -> None:
-    """The reader process: read the whole file, send it batch by batch, then "done"."""
-    set_language(setup.language)
-    gc.freeze()  # what was there before is not garbage: later collections skip it
-    gc.set_threshold(20_000, 20, 100)  # batches of new objects, rarely cycles
-
-    def tz_for(text: str | None) -> str:
-        if not text:
-            return setup.office_tz
-        return setup.unit_tz.get(" ".join(text.lower().split()), setup.office_tz)
-
-    reader = RowReader(setup.overrides, Categories(), tz_for)
-    batch: list[tuple[int, Any]] = []
-
-    def send(kind: str, payload: object) -> None:
-        batches.put(pickle.dumps((kind, payload, info.lines_read), pickle.HIGHEST_PROTOCOL))
-
+def _start_reader(info: FileInfo, sheet: str | None, setup: WorkerSetup) -> subprocess.Popen[bytes]:
+    root = str(Path(__file__).resolve().parents[2])  # where `desk` is, installed or not
+    paths = [root, *filter(None, [os.environ.get("PYTHONPATH")])]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "desk.importing.reader_process"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
+        start_new_session=True,  # Ctrl-C is for this process; it stops the reader
+    )
+    assert process.stdin is not None and process.stdout is not None
+    _widen_pipe(process.stdout)
     try:
-        for record in records(info, sheet, setup.overrides):
-            try:
-                case_row = reader.read(record)
-            except RowError as error:  # sent as its parts: cheaper than pickling an exception
-                batch.append((record.row, (error.column, error.value, error.reason)))
-            else:
-                case_row.stems = (
-                    stem_text(case_row.fields["title"]),
-                    stem_text(case_row.fields["body"]),
-                )
-                batch.append((record.row, case_row))
-            if len(batch) >= BATCH:
-                send("rows", batch)
-                batch = []
-        send("rows", batch)
-        send("done", list(reader.unknown_columns))
-    except KeyboardInterrupt:
-        return  # Ctrl-C: the importing process stops too
-    except (DeskError, OSError) as error:  # the rows before it are imported, as in one process
-        send("rows", batch)
-        send("failed", error)
-    except Exception:  # a fault here: the importing process shows it, with where it happened
-        send("rows", batch)
-        send("failed", RuntimeError(traceback.format_exc()))
-    finally:
-        batches.close()  # and wait until the queue's thread has handed everything over
-        batches.join_thread()
+        process.stdin.write(pickle.dumps((info, sheet, setup), pickle.HIGHEST_PROTOCOL))
+        process.stdin.close()
+    except OSError:  # it ended at once; reading its output says so
+        pass
+    return process
+
+
+def _widen_pipe(stream: IO[bytes]) -> None:
+    """Let the pipe hold a whole batch (Linux; elsewhere the default is kept)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
+    except (ImportError, OSError):
+        pass
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:  # stopped early: --on-error abort, an error, Ctrl-C
+        process.terminate()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+def _stopped_text(info: FileInfo, code: int) -> str:
+    if code == -signal.SIGKILL:  # how the kernel ends a process out of memory
+        return t("import.reader.killed", path=info.path)
+    return t("import.reader.stopped", path=info.path, code=code)
+
+
+# -- frames: what the reader writes to its standard output ----------------------------------------
+
+_HEADER = struct.Struct(">Q")  # the length of the pickled message that follows
+
+
+def write_frame(sink: IO[bytes], message: bytes) -> None:
+    sink.write(_HEADER.pack(len(message)))
+    sink.write(message)
+    sink.flush()
+
+
+def _frames(source: IO[bytes]) -> Iterator[tuple[str, Any, int]]:
+    """The messages of a reader, until its output ends (a message cut short ends it too)."""
+    while len(header := source.read(_HEADER.size)) == _HEADER.size:
+        (length,) = _HEADER.unpack(header)
+        message = source.read(length)
+        if len(message) < length:
+            return
+        kind, payload, lines_read = pickle.loads(message)
+        yield kind, payload, lines_read

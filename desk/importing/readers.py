@@ -251,14 +251,20 @@ def records(
 ) -> Generator[Record, None, None]:
     """The rows of an inspected file, streamed; `overrides` (--map) help find the header."""
     known = {**ALIASES, **(overrides or {})}
-    if info.format == "xlsx":
-        yield from _xlsx_records(info.path, sheet, known)
-    elif info.format == "json":
-        yield from _json_records(info)
-    elif info.format == "jsonl":
-        yield from _jsonl_records(info)
-    else:
-        yield from _delimited_records(info, known)
+    try:
+        if info.format == "xlsx":
+            yield from _xlsx_records(info.path, sheet, known)
+        elif info.format == "json":
+            yield from _json_records(info)
+        elif info.format == "jsonl":
+            yield from _jsonl_records(info)
+        else:
+            yield from _delimited_records(info, known)
+    # The whole file was checked before (`inspect`): these mean it changed while being read.
+    except UnicodeDecodeError as error:
+        raise _unreadable("import.file.encoding", info.path, encoding=info.encoding) from error
+    except csv.Error as error:
+        raise _unreadable("import.file.unreadable", info.path, reason=error) from error
 
 
 def is_header(values: list[Any], known: dict[str, str]) -> bool:

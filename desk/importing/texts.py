@@ -16,10 +16,16 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{path}: contains binary data, not CSV/TSV/XLSX/JSON",
     ),
     "import.reader.stopped": (
-        "{path}: proses pembaca berhenti sebelum akhir berkas (kode {code}; kehabisan memori?); "
-        "baris yang sudah tersimpan aman, jalankan impor lagi untuk melanjutkan",
-        "{path}: the reading process stopped before the end of the file (code {code}; out of "
-        "memory?); the rows already stored are safe, run the import again to go on",
+        "{path}: proses pembaca berhenti sebelum akhir berkas (kode {code}); baris yang sudah "
+        "tersimpan aman, jalankan impor lagi untuk melanjutkan",
+        "{path}: the reading process stopped before the end of the file (code {code}); the rows "
+        "already stored are safe, run the import again to go on",
+    ),
+    "import.reader.killed": (
+        "{path}: proses pembaca dihentikan paksa sebelum akhir berkas (kehabisan memori?); baris "
+        "yang sudah tersimpan aman, jalankan impor lagi untuk melanjutkan",
+        "{path}: the reading process was killed before the end of the file (out of memory?); "
+        "the rows already stored are safe, run the import again to go on",
     ),
     "import.file.empty": ("{path}: berkas kosong", "{path}: the file is empty"),
     "import.file.quote": (
@@ -140,6 +146,16 @@ TEXTS: dict[str, tuple[str, str]] = {
         "untuk menyelesaikan berkas (tanpa duplikat)",
         "import stopped; the rows already stored are safe. Run the same command again to "
         "finish the file (no duplicates)",
+    ),
+    "import.interrupted.dry_run": (
+        "impor dihentikan; uji coba (--dry-run) tidak menulis apa pun",
+        "import stopped; a dry run (--dry-run) writes nothing",
+    ),
+    "import.interrupted.abort": (
+        "impor dihentikan; berkas yang sedang dibaca tidak ditulis sama sekali (--on-error "
+        "abort), berkas sebelumnya tersimpan. Jalankan perintah yang sama lagi",
+        "import stopped; nothing of the file being read was written (--on-error abort), the "
+        "files before it are stored. Run the same command again",
     ),
     "import.progress.rate": ("{rate} baris/dtk", "{rate} rows/s"),
     "import.summary.title": ("Impor {mode}", "Import {mode}"),
