@@ -220,13 +220,14 @@ def test_the_progress_bar_shows_rows_per_second_and_time_left_while_the_total_mo
     monkeypatch.setattr(import_cmd.time, "monotonic", lambda: next(clock))
     progress = import_cmd._progress(enabled=True)
     assert progress.bar is not None
-    progress("lapor.csv", 0, 200_400)
-    progress("lapor.csv", 50_000, 199_800)
-    progress("lapor.csv", 100_000, 200_100)
+    progress("lapor.csv", 5_000, 200_400)  # shown after the first chunk
+    assert progress.bar.tasks[0].fields["rate"] == ""  # nothing to measure yet
+    progress("lapor.csv", 55_000, 199_800)
+    progress("lapor.csv", 105_000, 200_100)
     fields = progress.bar.tasks[0].fields
-    assert fields["done"] == "100.000" and fields["total_text"] == "200.100"
-    assert fields["rate"] == "5.000 baris/dtk"  # 100,000 rows in 20 s
-    assert fields["left"] == "0:00:20"  # 100,100 rows to go at that rate
+    assert fields["done"] == "105.000" and fields["total_text"] == "200.100"
+    assert fields["rate"] == "5.000 baris/dtk"  # 100,000 rows in the 20 s measured
+    assert fields["left"] == "0:00:19"  # 95,100 rows to go at that rate
 
 
 def test_ctrl_c_says_the_stored_rows_are_safe_and_how_to_go_on(
@@ -245,3 +246,10 @@ def test_ctrl_c_says_the_stored_rows_are_safe_and_how_to_go_on(
     assert "impor dihentikan" in result.output
     assert "perintah yang sama lagi" in result.output
     assert "Traceback" not in result.output
+    for option, said in (("--dry-run", "tidak menulis apa pun"), ("--on-error", "abort),")):
+        extra = [option, "abort"] if option == "--on-error" else [option]
+        result = runner.invoke(
+            app,
+            ["import", str(CORPUS / "lapor_cp1252.csv"), "--db", str(office_db), *extra],
+        )
+        assert result.exit_code == 130 and said in result.output, result.output

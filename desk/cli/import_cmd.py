@@ -113,8 +113,14 @@ def import_command(
     except (BadImportOptions, FileUnreadable) as error:
         error_console.print(f"desk: {error}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    except KeyboardInterrupt:  # Ctrl-C: the chunks committed stay, and say how to go on
-        message = f"desk: {t('import.interrupted')}"
+    except KeyboardInterrupt:  # Ctrl-C: say what was kept and how to go on
+        if dry_run:
+            key = "import.interrupted.dry_run"
+        elif on_error == "abort":  # the file being read is rolled back whole
+            key = "import.interrupted.abort"
+        else:
+            key = "import.interrupted"
+        message = f"desk: {t(key)}"
         error_console.print(message, markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(130) from None
     finally:
@@ -150,7 +156,7 @@ def _actor(ctx: typer.Context, database: object, path: Path, as_nip: str | None)
 class _progress:
     """A rich progress bar on stderr (rows, rows/s, time left), or nothing.
 
-    Rows/s and time left are worked out here, from the rows since the file began: rich's own
+    Rows/s and time left are worked out here, from the rows since the first update: rich's own
     columns start their estimate afresh whenever the total changes, and the total is itself an
     estimate that moves a little with every update (the rows per line so far), so they showed
     nothing."""
@@ -168,7 +174,8 @@ class _progress:
                 console=error_console,
                 transient=True,
             )
-        self.tasks: dict[str, tuple[TaskID, float]] = {}  # file -> (task, when it began)
+        # file -> (task, when it was first shown, the rows done then)
+        self.tasks: dict[str, tuple[TaskID, float, int]] = {}
 
     def __enter__(self) -> _progress | None:
         if self.bar is None:
@@ -192,10 +199,11 @@ class _progress:
                 rate="",
                 left="",
             )
-            self.tasks[name] = (task, now)
-        task, began = self.tasks[name]
+            self.tasks[name] = (task, now, done)
+        task, began, done_then = self.tasks[name]
         total = max(total or done, done)
-        speed = done / (now - began) if now > began else 0.0
+        # The first call comes after the first chunk: the rate counts from there.
+        speed = (done - done_then) / (now - began) if now > began else 0.0
         left = round((total - done) / speed) if speed else None
         self.bar.update(
             task,
