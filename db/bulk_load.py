@@ -73,6 +73,15 @@ def missing_indexes(database: sqlite_utils.Database) -> dict[str, str]:
     }
 
 
+def left_by_a_stopped_load(database: sqlite_utils.Database) -> list[str]:
+    """The schema's indexes missing from `database` that no running bulk load will build
+    (the next `open_database` with migrations builds them); [] when none are missing."""
+    missing = missing_indexes(database)
+    if not missing or _loading_elsewhere(_marker(database)):
+        return []
+    return sorted(missing)
+
+
 def _owner() -> dict[str, object]:
     return {"pid": os.getpid(), "host": socket.gethostname()}
 

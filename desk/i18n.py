@@ -325,6 +325,12 @@ CATALOG: dict[str, tuple[str, str]] = {
     "cli.check.size": ("ukuran", "size"),
     "cli.check.problem": ("masalah: {problem}", "problem: {problem}"),
     "cli.check.integrity": ("integritas: {detail}", "integrity: {detail}"),
+    "cli.check.indexes_missing": (
+        "{count} indeks tidak ada ({names}): impor besar yang terhenti. Perintah desk lain "
+        "yang membuka basis data ini (mis. desk db optimize) membangunnya kembali",
+        "{count} indexes are missing ({names}): a large import that was stopped. Any other desk "
+        "command that opens this database (e.g. desk db optimize) builds them again",
+    ),
     "cli.check.too_new": (
         "versi skema {version} lebih baru daripada desk ini ({known})",
         "schema version {version} is newer than this desk ({known})",

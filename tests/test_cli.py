@@ -70,6 +70,27 @@ def test_db_check_catches_a_tampered_audit_log(office_db: Path) -> None:
     assert "entry 2 was altered" in result.output
 
 
+def test_check_names_the_indexes_a_stopped_bulk_import_left_out(office_db: Path) -> None:
+    """A bulk import killed before it built its indexes again: `db check` (which changes
+    nothing) says so and what rebuilds them; `db optimize` does."""
+    from db import bulk_load
+
+    database = open_database(office_db)
+    bulk_load.drop_indexes(database)
+    database.execute(
+        "UPDATE settings SET value = json_set(value, '$.pid', 999999999) WHERE key = ?",
+        [bulk_load.MARKER],  # the process that dropped them is gone
+    )
+    database.conn.commit()
+    database.conn.close()
+    result = runner.invoke(app, ["db", "check", "--db", str(office_db), "--json"])
+    assert result.exit_code == 1
+    (problem,) = json.loads(result.output)["problems"]
+    assert "cases_by_due" in problem and "desk db optimize" in problem
+    assert runner.invoke(app, ["db", "optimize", "--db", str(office_db)]).exit_code == 0
+    assert runner.invoke(app, ["db", "check", "--db", str(office_db)]).exit_code == 0
+
+
 def test_missing_database_is_one_clear_line(tmp_path: Path) -> None:
     missing = tmp_path / "nope.db"
     result = runner.invoke(app, ["db", "check", "--db", str(missing)])

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from db import audit, open_database
+from db import audit, bulk_load, open_database
 from db.migrations import CURRENT_VERSION, schema_version
 from db.search_index import count_common_words, merge_search_index, search_segments
 from desk.cli.common import (
@@ -79,6 +79,11 @@ def check(
         except Exception as error:  # reported, not raised: this is the point of the check
             problems.append(t("cli.check.search_index", detail=error))
         segments = search_segments(database)
+        missing = bulk_load.left_by_a_stopped_load(database)
+        if missing:
+            problems.append(
+                t("cli.check.indexes_missing", count=len(missing), names=", ".join(missing))
+            )
         chain_break = audit.verify(database)
         if chain_break is not None:
             problems.append(t("cli.check.audit", detail=chain_break.problem))
