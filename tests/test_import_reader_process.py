@@ -4,7 +4,9 @@ a reader that fails or dies is reported, never a half-told story."""
 from __future__ import annotations
 
 import csv
+import io
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -87,6 +89,11 @@ def test_the_reader_process_imports_what_this_process_would(
     monkeypatch.setenv("DESK_IMPORT_WORKERS", "0")
     here = _import(tmp_path, "here", paths)
     monkeypatch.setenv("DESK_IMPORT_WORKERS", "1")
+
+    def not_here(*args: object) -> None:
+        raise AssertionError("read in this process: the reader did not run")
+
+    monkeypatch.setattr(parallel, "_read_here", not_here)
     apart = _import(tmp_path, "apart", paths)
     assert apart[1] == here[1]  # cases, reporters, timelines
     assert {"8700001", "8700002", "8600001"} <= {row[0] for row in here[1]}  # XLSX, JSON too
@@ -257,3 +264,15 @@ def _running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state not in ("Z", "X")
+
+
+def test_only_frames_are_read_from_the_reader() -> None:
+    """Anything else on the pipe (a stray message, a cut-off frame) ends the reading: it is
+    taken as a reader gone, never unpickled as rows."""
+    frame = io.BytesIO()
+    parallel.write_frame(frame, pickle.dumps(("rows", [], 7)))
+    good = frame.getvalue()
+    assert list(parallel._frames(io.BytesIO(good))) == [("rows", [], 7)]
+    assert list(parallel._frames(io.BytesIO(b"Warning: something\n" + good))) == []
+    assert list(parallel._frames(io.BytesIO(good + good[:-3]))) == [("rows", [], 7)]
+    assert list(parallel._frames(io.BytesIO(good[:12] + b"not a pickle"))) == []

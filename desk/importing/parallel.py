@@ -27,6 +27,7 @@ import contextlib
 import os
 import pickle
 import signal
+import site
 import struct
 import subprocess
 import sys
@@ -113,18 +114,20 @@ def _read_here(reader: RowReader, items: Iterable[Record]) -> Iterator[Prepared]
 def _read_in_reader_process(
     reader: RowReader, info: FileInfo, sheet: str | None, setup: WorkerSetup
 ) -> Iterator[Prepared]:
+    process: subprocess.Popen[bytes] | None = None
     try:
-        process = _start_reader(info, sheet, setup)
-    except OSError:  # no interpreter to start (an embedded Python): read here
-        yield from _read_here(reader, records(info, sheet, setup.overrides))
-        return
-    assert process.stdout is not None
-    received = False
-    try:
+        try:
+            process = _start_reader(info, sheet, setup)
+        except OSError:  # no interpreter to start (an embedded Python): read here
+            yield from _read_here(reader, records(info, sheet, setup.overrides))
+            return
+        assert process.stdout is not None
+        started = False
         for kind, payload, lines_read in _frames(process.stdout):
-            received = True
             info.lines_read = lines_read  # the progress bar's estimate
-            if kind == "rows":
+            if kind == "ready":
+                started = True
+            elif kind == "rows":
                 for number, item in payload:
                     yield number, item if isinstance(item, CaseRow) else RowError(*item)
             elif kind == "done":
@@ -136,23 +139,28 @@ def _read_in_reader_process(
             else:  # "failed": the file could not be read further (or a fault in the reader)
                 raise payload
         code = process.wait()
-        if not received:  # it could not even start (see its stderr): read here instead
+        if not started:  # it could not even start (no `desk` to import there): read here
             yield from _read_here(reader, records(info, sheet, setup.overrides))
             return
         raise ReaderStopped(_stopped_text(info, code))
     finally:
-        _stop(process)
+        if process is not None:
+            _stop(process)
 
 
 def _start_reader(info: FileInfo, sheet: str | None, setup: WorkerSetup) -> subprocess.Popen[bytes]:
-    root = str(Path(__file__).resolve().parents[2])  # where `desk` is, installed or not
-    paths = [root, *filter(None, [os.environ.get("PYTHONPATH")])]
+    environment = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])  # where this `desk` is
+    if root not in _site_packages():  # a source checkout: the reader must find the same code
+        paths = [root, *filter(None, [os.environ.get("PYTHONPATH")])]
+        environment["PYTHONPATH"] = os.pathsep.join(paths)
     process = subprocess.Popen(
-        [sys.executable, "-m", "desk.importing.reader_process"],
+        # -P: not the current directory first on the path (another `desk`, a `queue.py` there)
+        [sys.executable, "-P", "-m", "desk.importing.reader_process"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
+        env=environment,
         start_new_session=True,  # Ctrl-C is for this process; it stops the reader
     )
     assert process.stdin is not None and process.stdout is not None
@@ -165,12 +173,18 @@ def _start_reader(info: FileInfo, sheet: str | None, setup: WorkerSetup) -> subp
     return process
 
 
+def _site_packages() -> set[str]:
+    folders = [*site.getsitepackages(), site.getusersitepackages()]
+    return {str(Path(folder).resolve()) for folder in folders}
+
+
 def _widen_pipe(stream: IO[bytes]) -> None:
     """Let the pipe hold a whole batch (Linux; elsewhere the default is kept)."""
     try:
         import fcntl
 
-        fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
+        if hasattr(fcntl, "F_SETPIPE_SZ"):
+            fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
     except (ImportError, OSError):
         pass
 
@@ -188,28 +202,35 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def _stopped_text(info: FileInfo, code: int) -> str:
-    if code == -signal.SIGKILL:  # how the kernel ends a process out of memory
+    if code == -getattr(signal, "SIGKILL", 9):  # how the kernel ends a process out of memory
         return t("import.reader.killed", path=info.path)
     return t("import.reader.stopped", path=info.path, code=code)
 
 
 # -- frames: what the reader writes to its standard output ----------------------------------------
 
-_HEADER = struct.Struct(">Q")  # the length of the pickled message that follows
+_MAGIC = b"DSK1"  # each frame starts so: anything else on the pipe is not a frame
+_HEADER = struct.Struct(">4sQ")  # the magic, the length of the pickled message that follows
+_LARGEST = 1 << 30
 
 
 def write_frame(sink: IO[bytes], message: bytes) -> None:
-    sink.write(_HEADER.pack(len(message)))
+    sink.write(_HEADER.pack(_MAGIC, len(message)))
     sink.write(message)
     sink.flush()
 
 
 def _frames(source: IO[bytes]) -> Iterator[tuple[str, Any, int]]:
-    """The messages of a reader, until its output ends (a message cut short ends it too)."""
+    """The messages of a reader, until its output ends, is cut short or is not frames."""
     while len(header := source.read(_HEADER.size)) == _HEADER.size:
-        (length,) = _HEADER.unpack(header)
+        magic, length = _HEADER.unpack(header)
+        if magic != _MAGIC or length > _LARGEST:
+            return
         message = source.read(length)
         if len(message) < length:
             return
-        kind, payload, lines_read = pickle.loads(message)
+        try:
+            kind, payload, lines_read = pickle.loads(message)
+        except Exception:  # not what a reader writes: the same as a reader gone
+            return
         yield kind, payload, lines_read

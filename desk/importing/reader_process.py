@@ -12,10 +12,20 @@ and the process exits at once (no orphan waiting forever). It ignores Ctrl-C: th
 process gets it and stops this one.
 """
 
+# ruff: noqa: E402  (the imports below come after redirecting standard output, on purpose)
 from __future__ import annotations
 
-import gc
 import os
+
+# Run as the reader, standard output carries the frames alone: they go to a private copy of
+# it, and whatever else would be written there (a print, a library's message) goes to standard
+# error instead. Imported (tests), nothing is redirected.
+_FRAMES_FD = -1
+if __name__ == "__main__":
+    _FRAMES_FD = os.dup(1)
+    os.dup2(2, 1)
+
+import gc
 import pickle
 import queue
 import signal
@@ -54,6 +64,7 @@ def serve(source: IO[bytes], sink: IO[bytes]) -> None:
 
     reader = RowReader(setup.overrides, Categories(), tz_for)
     batch: list[tuple[int, Any]] = []
+    send("ready", None)  # started: from here on, ending early is reported, not read around
     try:
         for record in records(info, sheet, setup.overrides):
             try:
@@ -93,10 +104,8 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.freeze()  # what was there before is not garbage: later collections skip it
     gc.set_threshold(20_000, 20, 100)  # batches of new objects, rarely cycles
-    sink = sys.stdout.buffer
-    sys.stdout = sys.stderr  # the frames own standard output: a stray print must not break them
-    serve(sys.stdin.buffer, sink)
-    sink.flush()
+    with os.fdopen(_FRAMES_FD, "wb") as sink:
+        serve(sys.stdin.buffer, sink)
 
 
 if __name__ == "__main__":
