@@ -75,9 +75,15 @@ def missing_indexes(database: sqlite_utils.Database) -> dict[str, str]:
 
 def left_by_a_stopped_load(database: sqlite_utils.Database) -> list[str]:
     """The schema's indexes missing from `database` that no running bulk load will build
-    (the next `open_database` with migrations builds them); [] when none are missing."""
-    missing = missing_indexes(database)
-    if not missing or _loading_elsewhere(_marker(database)):
+    (`restore_indexes` builds them); [] when none are missing."""
+    schema_indexes(database)  # built first (once per process): the two reads below are close
+    database.execute("SAVEPOINT left_by_a_stopped_load")  # and see the same moment
+    try:
+        missing = missing_indexes(database)
+        marker = _marker(database)
+    finally:
+        database.execute("RELEASE left_by_a_stopped_load")
+    if not missing or _loading_elsewhere(marker):
         return []
     return sorted(missing)
 
@@ -104,6 +110,8 @@ def _loading_elsewhere(marker: dict[str, object] | None) -> bool:
     pid = marker.get("pid")
     if not isinstance(pid, int) or pid == os.getpid():
         return False
+    if os.name == "nt":  # os.kill(pid, 0) would send Ctrl-C there: assume it ended (rebuilding
+        return False  # under a live load is only slower, never wrong)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

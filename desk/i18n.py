@@ -326,10 +326,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "cli.check.problem": ("masalah: {problem}", "problem: {problem}"),
     "cli.check.integrity": ("integritas: {detail}", "integrity: {detail}"),
     "cli.check.indexes_missing": (
-        "{count} indeks tidak ada ({names}): impor besar yang terhenti. Perintah desk lain "
-        "yang membuka basis data ini (mis. desk db optimize) membangunnya kembali",
-        "{count} indexes are missing ({names}): a large import that was stopped. Any other desk "
-        "command that opens this database (e.g. desk db optimize) builds them again",
+        "{count} indeks tidak ada ({names}), mis. dari impor besar yang terhenti: "
+        "desk db optimize membangunnya kembali",
+        "{count} indexes are missing ({names}), e.g. left by a large import that was stopped: "
+        "desk db optimize builds them again",
     ),
     "cli.check.too_new": (
         "versi skema {version} lebih baru daripada desk ini ({known})",

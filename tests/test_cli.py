@@ -90,6 +90,14 @@ def test_check_names_the_indexes_a_stopped_bulk_import_left_out(office_db: Path)
     assert runner.invoke(app, ["db", "optimize", "--db", str(office_db)]).exit_code == 0
     assert runner.invoke(app, ["db", "check", "--db", str(office_db)]).exit_code == 0
 
+    database = open_database(office_db)  # an index gone another way (no bulk-load note)
+    database.execute("DROP INDEX cases_by_updated")
+    database.conn.close()
+    result = runner.invoke(app, ["db", "check", "--db", str(office_db)])
+    assert result.exit_code == 1 and "cases_by_updated" in result.output
+    assert runner.invoke(app, ["db", "optimize", "--db", str(office_db)]).exit_code == 0
+    assert runner.invoke(app, ["db", "check", "--db", str(office_db)]).exit_code == 0
+
 
 def test_missing_database_is_one_clear_line(tmp_path: Path) -> None:
     missing = tmp_path / "nope.db"

@@ -130,6 +130,7 @@ def optimize(ctx: typer.Context, db: DbOption = None) -> None:
     other desks can read but not write.
     """
     database = open_for_command(ctx, db)
+    bulk_load.restore_indexes(database)  # any index of the schema missing (db check names them)
     before = search_segments(database)
     started = time.perf_counter()
     with error_console.status(t("cli.optimize.working")):
