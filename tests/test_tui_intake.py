@@ -235,6 +235,9 @@ def test_intake_snapshots(  # type: ignore[no-untyped-def]
         await pilot.press("ctrl+s")
         await pilot.pause(0.2)
         await settle(pilot.app)
+        # A blinking cursor is drawn or not depending on the moment: keep it steady.
+        for field in pilot.app.screen.query("Input, TextArea"):
+            field.cursor_blink = False
         pilot.app.screen.query_one("#f-title").focus()
         await pilot.pause(0.1)
         await settle(pilot.app)
