@@ -647,3 +647,29 @@ def test_a_json_object_that_is_not_an_array_is_refused(
     path.write_text('{\n  "tracking_no": "1",\n  "title": "a"\n}\n', "utf-8")
     with pytest.raises(FileUnreadable, match="array"):
         run(database, path)
+
+
+def test_a_disk_error_halfway_is_a_clear_error_and_keeps_the_whole_chunks_before(
+    database: sqlite_utils.Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from desk.importing import readers
+
+    path = tmp_path / "lapor.csv"
+    lines = [f"T{number};Judul {number};Isi {number};2026-11-02 09:00" for number in range(30)]
+    path.write_text("No. Tiket;Judul;Isi;Tanggal\n" + "\n".join(lines) + "\n", "utf-8")
+    reading = readers._delimited_records
+
+    def failing(info: Any, known: Any) -> Any:
+        for count, record in enumerate(reading(info, known)):
+            if count == 25:
+                raise OSError(errno.EIO, "Input/output error")
+            yield record
+
+    monkeypatch.setattr(readers, "_delimited_records", failing)
+    monkeypatch.setenv("DESK_IMPORT_WORKERS", "0")
+    with pytest.raises(FileUnreadable, match="Input/output error"):
+        run(database, path, chunk_size=10)
+    stored = database.execute("SELECT count(*) FROM cases WHERE tracking_no LIKE 'T%'")
+    assert stored.fetchone() == (20,)

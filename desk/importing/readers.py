@@ -265,6 +265,9 @@ def records(
         raise _unreadable("import.file.encoding", info.path, encoding=info.encoding) from error
     except csv.Error as error:
         raise _unreadable("import.file.unreadable", info.path, reason=error) from error
+    except OSError as error:  # a disk or network share failing halfway
+        reason = error.strerror or error
+        raise _unreadable("import.file.unreadable", info.path, reason=reason) from error
 
 
 def is_header(values: list[Any], known: dict[str, str]) -> bool:
