@@ -97,6 +97,51 @@ def test_a_full_pull_pages_through_the_offices_cases_once(central: Central) -> N
     assert len(first["events"]) == version  # one "received" plus one event per action
 
 
+def events_by_case(pages: list[dict[str, Any]]) -> dict[str, set[str]]:
+    result: dict[str, set[str]] = {}
+    for page in pages:
+        for change in page["changes"]:
+            if "case" in change:
+                uids = result.setdefault(change["case"]["local_id"], set())
+                uids.update(e["uid"] for e in change["events"])
+    return result
+
+
+def all_events(database: sqlite_utils.Database, unit: str) -> dict[str, set[str]]:
+    result: dict[str, set[str]] = {}
+    for local_id, uid in database.execute(
+        "SELECT c.local_id, e.uid FROM events e JOIN cases c ON c.id = e.case_id "
+        "WHERE c.unit_code = ?",
+        [unit],
+    ):
+        result.setdefault(local_id, set()).add(uid)
+    return result
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3])
+def test_a_case_changed_on_both_sides_of_a_page_boundary_keeps_every_event(
+    central: Central, limit: int
+) -> None:
+    # Issue 14, defect 1: the first case of the log changes again after the others, so it
+    # comes in a later page than its first events; it used to arrive with only the events
+    # after that page's cursor ("one case showed 1 of its 8 events").
+    first = central.database.execute(
+        "SELECT id FROM cases WHERE unit_code = 'PUPR' AND status = 'diproses' ORDER BY id"
+    ).fetchone()[0]
+    services.perform(central.database, PETUGAS_PUPR, Action.NOTE, first, text="later", now=NOW)
+    with central.client("pupr") as client:
+        pages, cursor = pull_all(client, limit=limit)
+        assert len(pages) > 1
+        assert events_by_case(pages) == all_events(central.database, "PUPR")
+        # And a pull resumed from a cursor in the middle of it (a desk cut off between pages)
+        # still ends with every event.
+        middle = pages[0]["next_cursor"]
+        rest, _ = pull_all(client, cursor=middle, limit=limit)
+    combined = events_by_case([pages[0], *rest])
+    assert combined == all_events(central.database, "PUPR")
+    assert cursor.count(".") == 1  # the pull is over: the cursor carries no base
+
+
 def test_a_coordinator_sees_every_case_and_unit(central: Central) -> None:
     with central.client("prov") as client:
         pages, _ = pull_all(client)

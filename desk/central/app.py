@@ -343,6 +343,23 @@ async def push(request: Request, office: Office) -> Response:
     return json_response(request, receipt, {})
 
 
+async def fetch_cases(request: Request, office: Office) -> Response:
+    """`POST /sync/v1/cases {"ids": [local_id, ...]}`: the server's copy of named cases."""
+    central: Central = request.app.state.central
+    body = await read_body(request, central.options)
+    ids = body.get("ids") if isinstance(body, dict) and set(body) == {"ids"} else None
+    if (
+        not isinstance(ids, list)
+        or not all(isinstance(i, str) and 0 < len(i) <= 64 for i in ids)
+        or len(set(ids)) != len(ids)
+    ):
+        raise HttpError(400, "bad_request", 'the body must be {"ids": [distinct case ids]}')
+    if len(ids) > feed.MAX_FETCH:
+        raise HttpError(413, "too_large", f"more than {feed.MAX_FETCH} cases in one request")
+    answer = await central.run(lambda db: feed.cases_by_id(db, office, ids))
+    return json_response(request, answer, {})
+
+
 # Files (docs/sync-protocol.md, "Attachments") ------------------------------------------------
 
 FILE_PIECE = 64 * 1024  # what a download streams at a time
@@ -515,6 +532,7 @@ def create_app(db_path: str | os.PathLike[str], **options: Any) -> Starlette:
             Route("/sync/v1/hello", endpoint(hello), methods=["GET"]),
             Route("/sync/v1/changes", endpoint(changes), methods=["GET"]),
             Route("/sync/v1/push", endpoint(push), methods=["POST"]),
+            Route("/sync/v1/cases", endpoint(fetch_cases), methods=["POST"]),
             Route(
                 "/sync/v1/files/{sha256}",
                 endpoint(file_endpoint),

@@ -1,15 +1,22 @@
 """The changes feed (`GET /sync/v1/changes`): what changed for an office after a cursor.
 
-The cursor is `<epoch>.<seq>`: `seq` is a position in the change log (`central_changes`, kept by
-triggers), `epoch` names the log itself, so a cursor from before a reset or from a restored copy
-answers 410 and the desk starts a full pull.
+The cursor is `<epoch>.<seq>` at the end of a pull and `<epoch>.<seq>.<base>` between the pages
+of one: `seq` is a position in the change log (`central_changes`, kept by triggers), `epoch`
+names the log itself (a cursor from before a reset or from a restored copy answers 410 and the
+desk starts a full pull), `base` is where the pull started.
 
 A page holds up to `limit` cases, ordered by their latest change, each the whole case as it is
-now with the events appended after the cursor (all of them when the case is new to the office).
-A case that left the office's scope since the cursor comes as a tombstone. Paging by each case's
-latest change makes the cursor after a page exact: every case changed up to it is in the page
-or an earlier one, so a page cut off by a lost connection is fetched again whole and no case is
-ever skipped.
+now with its events appended after `base` (all of them when the case is new to the office).
+A case that left the office's scope since the cursor comes as a tombstone.
+
+Why `base` and not `seq` for the events: paging by each case's latest change makes the cursor
+after a page exact for the cases (every case changed up to it is in the page or an earlier one),
+but not for the events. A case that changed both before and after a page's cursor is not in that
+page (its latest change is later); its earlier events are older than the cursor, so choosing
+the events after the cursor would drop them for good (issue 14: a fresh desk lost 659 of 5,323
+events). The desk holds every change up to `base`, so the events after `base` are exactly what
+it may lack; a case sent in an earlier page of the same pull and changed again meanwhile comes
+again with some events it has, which it merges by uid.
 """
 
 from __future__ import annotations
@@ -36,17 +43,19 @@ class Page:
     next_cursor: str
 
 
-def parse_cursor(database: sqlite_utils.Database, cursor: str) -> int:
-    """The log position after which to read; 0 for an empty cursor."""
+def parse_cursor(database: sqlite_utils.Database, cursor: str) -> tuple[int, int]:
+    """The log position after which to read, and the pull's base; (0, 0) for an empty cursor."""
     if not cursor:
-        return 0
-    current, _, seq_text = cursor.partition(".")
-    if current != epoch(database) or not seq_text.isdigit():
+        return 0, 0
+    current, _, position = cursor.partition(".")
+    seq_text, _, base_text = position.partition(".")
+    base_text = base_text or seq_text
+    if current != epoch(database) or not seq_text.isdigit() or not base_text.isdigit():
         raise CursorGone(cursor)
-    seq = int(seq_text)
-    if seq > last_seq(database):
+    seq, base = int(seq_text), int(base_text)
+    if seq > last_seq(database) or base > seq or len(seq_text) > 18 or len(base_text) > 18:
         raise CursorGone(cursor)
-    return seq
+    return seq, base
 
 
 def last_seq(database: sqlite_utils.Database) -> int:
@@ -67,8 +76,8 @@ def changes(
 
 
 def _page(database: sqlite_utils.Database, office: Office, cursor: str, limit: int) -> Page:
-    after = parse_cursor(database, cursor)
-    full = after == 0
+    after, base = parse_cursor(database, cursor)
+    full = base == 0  # the pull started from nothing: every case comes whole
     scope, scope_params = scope_sql(office, "c")
     if office.coordinator:
         was_ours = "0"
@@ -86,13 +95,15 @@ def _page(database: sqlite_utils.Database, office: Office, cursor: str, limit: i
         f"SELECT ch.case_id, max(ch.seq) AS last, {scope} AS ours, {was_ours} AS was "
         "FROM central_changes ch JOIN cases c ON c.id = ch.case_id WHERE ch.seq > ? "
         f"GROUP BY ch.case_id HAVING ours OR (was AND ?) ORDER BY last LIMIT ?",
-        [*scope_params, *was_params, after, int(not full), limit + 1],
+        [*scope_params, *was_params, after, int(after != 0), limit + 1],
     ).fetchall()
     has_more = len(rows) > limit
     rows = rows[:limit]
     end = int(rows[-1][1]) if has_more else last_seq(database)
-    next_cursor = f"{epoch(database)}.{end}"
-    reference_changed = full or bool(
+    # Between pages the base travels with the cursor; the last page ends the pull, so the desk
+    # then holds every change up to `end`, which is the next pull's base.
+    next_cursor = f"{epoch(database)}.{end}.{base}" if has_more else f"{epoch(database)}.{end}"
+    reference_changed = after == 0 or bool(
         database.execute(
             "SELECT 1 FROM central_changes WHERE case_id IS NULL AND seq > ? AND seq <= ? LIMIT 1",
             [after, end],
@@ -106,11 +117,11 @@ def _page(database: sqlite_utils.Database, office: Office, cursor: str, limit: i
         if not ours:
             items.append({"gone": case["local_id"], "reason": "out_of_scope"})
             continue
-        everything = full or not _had_it(database, office, case_id, after)
+        everything = full or not _had_it(database, office, case_id, base)
         items.append(
             {
                 "case": case_json(database, case, office),
-                "events": _events(database, case_id, None if everything else after),
+                "events": _events(database, case_id, None if everything else base),
             }
         )
     body: dict[str, Any] = {
@@ -163,6 +174,51 @@ def _events(
             [case_id, after],
         )
     return [event_json(row) for row in rows]
+
+
+MAX_FETCH = 500  # cases one `POST /sync/v1/cases` may name
+
+
+def cases_by_id(
+    database: sqlite_utils.Database, office: Office, local_ids: list[str]
+) -> dict[str, Any]:
+    """The server's copy of named cases (`POST /sync/v1/cases`), each with its whole timeline.
+
+    What a desk asks for when it knows a case of its own differs from the central one: after an
+    operation was refused or found already done (the case did not change centrally, so the feed
+    would never bring it), and when `desk sync verify` found a difference. A case the office may
+    not read, or that does not exist, comes as `{"gone": id, "reason": "out_of_scope" |
+    "unknown"}`: the same answer shape as the feed's tombstones, and no way to probe for cases
+    of other offices beyond "not yours".
+    """
+    scope, scope_params = scope_sql(office, "c")
+    items: list[dict[str, Any]] = []
+    conn = database.conn
+    conn.execute("BEGIN")  # one snapshot for every case of the answer
+    try:
+        for local_id in local_ids:
+            rows = list(
+                database.query(
+                    f"SELECT c.*, {scope} AS ours FROM cases c WHERE c.local_id = ?",
+                    [*scope_params, local_id],
+                )
+            )
+            if not rows:
+                items.append({"gone": local_id, "reason": "unknown"})
+                continue
+            case = rows[0]
+            if not case.pop("ours"):
+                items.append({"gone": local_id, "reason": "out_of_scope"})
+                continue
+            items.append(
+                {
+                    "case": case_json(database, case, office),
+                    "events": _events(database, case["id"], None),
+                }
+            )
+    finally:
+        conn.execute("COMMIT")
+    return {"type": "desk-sync/cases", "changes": items}
 
 
 def reference(database: sqlite_utils.Database, office: Office) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from desk.sync.errors import TokenRefused
 from desk.sync.files import FILE_CHUNK, FileResult, Mode, transfer_files
 from desk.sync.pull import DEFAULT_LIMIT, PullResult, pull
 from desk.sync.push import START_BYTES, START_OPS, PushResult, pending_count, push
+from desk.sync.refresh import RefreshResult, refresh_marked
 from desk.sync.remote import Remote
 from desk.sync.transport import RetryPolicy, Timeouts, Transport
 
@@ -58,6 +59,7 @@ class SyncReport:
     ops_conflict: int = 0
     ops_rejected: int = 0
     changes_pulled: int = 0
+    cases_refreshed: int = 0  # cases replaced by the server's copy (after a refusal, a verify)
     pages: int = 0
     not_modified: bool = False
     full_repull: bool = False
@@ -157,6 +159,7 @@ def run_sync(
     )
     unexpected: BaseException | None = None
     pushed, pulled, moved = PushResult(), PullResult(), FileResult()
+    refreshed = RefreshResult()
     try:
         if direction in ("both", "push"):
             push(
@@ -177,6 +180,9 @@ def run_sync(
                 progress=(lambda done: progress(Progress("pull", done))) if progress else None,
                 result=pulled,
             )
+            # Cases that differ without having changed centrally (an op refused or found
+            # already done): the server's copy, now that the pull has brought everything else.
+            refresh_marked(database, transport, refreshed)
         transfer_files(
             database,
             transport,
@@ -202,6 +208,7 @@ def run_sync(
     report.ops_rejected = pushed.rejected
     report.refused = pushed.refused
     report.changes_pulled, report.pages = pulled.changes, pulled.pages
+    report.cases_refreshed = refreshed.fetched
     report.not_modified, report.full_repull = pulled.not_modified, pulled.restarted
     counters = transport.counters
     report.requests, report.bytes_up = counters.requests, counters.bytes_up
