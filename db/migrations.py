@@ -34,6 +34,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "clock instants of each case, for reports", "schema_v6.sql"),
     Migration(7, "counts of common search words", "schema_v7.sql"),
     Migration(8, "search filters in the deadline index", "schema_v8.sql"),
+    Migration(9, "sync log checkpoints", "schema_v9.sql"),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -38,6 +38,10 @@ class Faults:
     down_bps: float | None = None  # bits per second, server → client
     cut_response_after: int | None = None  # cut a response after this many bytes...
     cut_times: int = 1  # ...this many times, then behave
+    cut_from_request: int = 0  # ...counting only responses to requests from this number on
+    # Cut every connection once this many response bytes have crossed it, for ever (a link
+    # that drops whatever it carries after 60 KB).
+    cut_connection_after: int | None = None
     drop_first_response: bool = False  # odd-numbered requests: forward, swallow reply, close
     reset_connections: int = 0  # reset this many new connections at once (RST)
     # Whole raw HTTP responses to answer the next requests with, without forwarding them
@@ -52,6 +56,8 @@ class _Link:
         self.answering = True  # the server has started answering the latest request
         self.drop = False
         self.response_bytes = 0
+        self.connection_bytes = 0
+        self.request_number = 0
         self.closed = False
         self.ends: list[asyncio.StreamWriter] = []
         self.canned: bytes | None = None
@@ -195,6 +201,7 @@ class SyncProxy:
                         link.answering = False
                         link.response_bytes = 0
                         self.requests += 1
+                        link.request_number = self.requests
                         link.drop = self.faults.drop_first_response and self.requests % 2 == 1
                         if self.faults.canned:
                             # Answer it here; the server never sees it. The client's body (if
@@ -216,23 +223,41 @@ class SyncProxy:
                         self.dropped += 1
                         self._close_link(link)
                         break
-                    cut = self.faults.cut_response_after
-                    if cut is not None and self.faults.cut_times > 0:
-                        room = cut - link.response_bytes
-                        if len(data) >= room:
-                            queue.put_nowait((time.monotonic() + self.faults.latency, data[:room]))
+                    room, counted = self._room(link)
+                    if room is not None and len(data) >= room:
+                        queue.put_nowait((time.monotonic() + self.faults.latency, data[:room]))
+                        if counted:
                             self.faults.cut_times -= 1
-                            self.cuts += 1
-                            queue.put_nowait(None)
-                            await sender
-                            self._close_link(link)
-                            break
+                        self.cuts += 1
+                        queue.put_nowait(None)
+                        await sender
+                        self._close_link(link)
+                        break
                     link.response_bytes += len(data)
+                    link.connection_bytes += len(data)
                 queue.put_nowait((time.monotonic() + self.faults.latency, data))
         finally:
             queue.put_nowait(None)
             with contextlib.suppress(Exception):
                 await sender
+
+    def _room(self, link: _Link) -> tuple[int | None, bool]:
+        """How many more response bytes this link may carry before a cut (None: no limit), and
+        whether that cut counts against `cut_times`."""
+        faults = self.faults
+        rooms: list[tuple[int, bool]] = []
+        cut = faults.cut_response_after
+        if (
+            cut is not None
+            and faults.cut_times > 0
+            and link.request_number >= faults.cut_from_request
+        ):
+            rooms.append((cut - link.response_bytes, True))
+        if faults.cut_connection_after is not None:
+            rooms.append((faults.cut_connection_after - link.connection_bytes, False))
+        if not rooms:
+            return None, False
+        return min(rooms)
 
     def _close_link(self, link: _Link) -> None:
         link.closed = True

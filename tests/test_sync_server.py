@@ -177,24 +177,10 @@ def test_a_cut_in_the_middle_of_a_pull_refetches_at_most_one_page(
     tmp_path: Path, central: Central
 ) -> None:
     desk = open_database(tmp_path / "desk.db")
-    with SyncProxy(central.port) as proxy:
-        pages: list[int] = []
-
-        def cut_after_three_pages(event: Any) -> None:
-            if event.phase == "pull":
-                pages.append(event.done)
-                if len(pages) == 3:  # the fourth answer is cut after 300 bytes
-                    proxy.faults.cut_response_after, proxy.faults.cut_times = 300, 1
-
+    # The fourth answer is cut after 300 bytes: before its first checkpoint.
+    with SyncProxy(central.port, Faults(cut_response_after=300, cut_from_request=4)) as proxy:
         token = central.tokens["prov"]
-        cut = sync(
-            desk,
-            proxy.url,
-            token,
-            page_limit=10,
-            policy=RetryPolicy(attempts=1),
-            progress=cut_after_three_pages,
-        )
+        cut = sync(desk, proxy.url, token, page_limit=10, policy=RetryPolicy(attempts=1))
         assert cut.outcome == "failed" and cut.changes_pulled == 30
         assert proxy.cuts == 1
         # What the cut page cost is counted too: the log agrees with the socket.

@@ -38,7 +38,7 @@ from starlette.routing import Route
 from db.timefmt import utc_now
 from desk.attachments import settle, stored_path
 from desk.automatic import apply_automatic_transitions
-from desk.central import feed, files
+from desk.central import feed, files, stream
 from desk.central.apply import BadOp, apply_op, validate_op
 from desk.central.store import Office, authenticate, epoch, fill_event_uids, open_central
 
@@ -154,10 +154,7 @@ def json_response(request: Request, body: dict[str, Any], headers: dict[str, str
     data = _dumps(body)
     headers = {"X-Desk-Encodings": ENCODINGS, "Vary": "Accept-Encoding", **headers}
     if len(data) > COMPRESS_OVER:
-        accepted = {
-            part.split(";")[0].strip().lower()
-            for part in request.headers.get("accept-encoding", "").split(",")
-        }
+        accepted = accepted_encodings(request)
         if "zstd" in accepted:
             data = zstandard.ZstdCompressor(level=zstd_level(len(data))).compress(data)
             headers["Content-Encoding"] = "zstd"
@@ -165,6 +162,13 @@ def json_response(request: Request, body: dict[str, Any], headers: dict[str, str
             data = gzip.compress(data, compresslevel=6, mtime=0)
             headers["Content-Encoding"] = "gzip"
     return Response(data, media_type="application/json", headers=headers)
+
+
+def accepted_encodings(request: Request) -> set[str]:
+    return {
+        part.split(";")[0].strip().lower()
+        for part in request.headers.get("accept-encoding", "").split(",")
+    }
 
 
 def zstd_level(size: int) -> int:
@@ -280,11 +284,14 @@ async def changes(request: Request, office: Office) -> Response:
     central: Central = request.app.state.central
     cursor = request.query_params.get("cursor", "")
     limit_text = request.query_params.get("limit", str(feed.DEFAULT_LIMIT))
-    unknown = set(request.query_params) - {"cursor", "limit"}
+    unknown = set(request.query_params) - {"cursor", "limit", "stream"}
     if unknown:
         raise HttpError(400, "bad_request", f"unknown parameters: {', '.join(sorted(unknown))}")
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= feed.MAX_LIMIT:
+    if not limit_text.isdigit() or not 1 <= int(limit_text[:5]) <= feed.MAX_LIMIT:
         raise HttpError(400, "bad_request", f"limit must be 1-{feed.MAX_LIMIT}")
+    streamed = request.query_params.get("stream", "0")
+    if streamed not in ("0", "1"):
+        raise HttpError(400, "bad_request", "stream must be 0 or 1")
     try:
         page = await central.run(lambda db: feed.changes(db, office, cursor, int(limit_text)))
     except feed.CursorGone:
@@ -297,14 +304,25 @@ async def changes(request: Request, office: Office) -> Response:
             return Response(
                 status_code=304, headers={"ETag": f'"{cursor}"', "X-Desk-Encodings": ENCODINGS}
             )
-        page_body = {
-            "type": "desk-sync/changes",
-            "next_cursor": page.next_cursor,
-            "has_more": False,
-            "changes": [],
-        }
-        return json_response(request, page_body, {"ETag": f'"{page.next_cursor}"'})
-    return json_response(request, page.body, {"ETag": f'"{page.next_cursor}"'})
+        empty = {"type": "desk-sync/changes", "next_cursor": page.next_cursor, "has_more": False}
+        page = feed.Page({**empty, "changes": []}, page.next_cursor)
+    headers = {"ETag": f'"{page.next_cursor}"'}
+    if streamed == "1":
+        return await lines_response(request, page, headers)
+    return json_response(request, page.body or {}, headers)
+
+
+async def lines_response(request: Request, page: feed.Page, headers: dict[str, str]) -> Response:
+    """A page in the streamed form (desk/central/stream.py), compressed as the client accepts."""
+    groups = stream.page_lines(page)
+    size = sum(len(group) for group in groups)
+    accepted = accepted_encodings(request)
+    encoding = "zstd" if "zstd" in accepted else "gzip" if "gzip" in accepted else ""
+    data = await run_in_threadpool(stream.encode_lines, groups, encoding, zstd_level(size))
+    headers = {"X-Desk-Encodings": ENCODINGS, "Vary": "Accept-Encoding", **headers}
+    if encoding:
+        headers["Content-Encoding"] = encoding
+    return Response(data, media_type="application/x-ndjson", headers=headers)
 
 
 async def push(request: Request, office: Office) -> Response:

@@ -41,6 +41,11 @@ class CursorGone(Exception):
 class Page:
     body: dict[str, Any] | None  # None: nothing new for the office (a 304 when asked for)
     next_cursor: str
+    # A cursor valid after each change of `body["changes"]`: the page's cases come in the order
+    # of their latest change, so after the i-th, every case changed up to its latest change has
+    # been sent (the streamed form marks these as checkpoints; a cut keeps what came before).
+    checkpoints: tuple[str, ...] = ()
+    remaining: int = 0  # cases with a change after the cursor, this page's included
 
 
 def parse_cursor(database: sqlite_utils.Database, cursor: str) -> tuple[int, int]:
@@ -92,12 +97,14 @@ def _page(database: sqlite_utils.Database, office: Office, cursor: str, limit: i
         )
         was_params = [office.name, office.name]
     rows = database.execute(
-        f"SELECT ch.case_id, max(ch.seq) AS last, {scope} AS ours, {was_ours} AS was "
+        f"SELECT ch.case_id, max(ch.seq) AS last, {scope} AS ours, {was_ours} AS was, "
+        "count(*) OVER () AS remaining "
         "FROM central_changes ch JOIN cases c ON c.id = ch.case_id WHERE ch.seq > ? "
         f"GROUP BY ch.case_id HAVING ours OR (was AND ?) ORDER BY last LIMIT ?",
         [*scope_params, *was_params, after, int(after != 0), limit + 1],
     ).fetchall()
     has_more = len(rows) > limit
+    remaining = int(rows[0][4]) if rows else 0
     rows = rows[:limit]
     end = int(rows[-1][1]) if has_more else last_seq(database)
     # Between pages the base travels with the cursor; the last page ends the pull, so the desk
@@ -111,8 +118,12 @@ def _page(database: sqlite_utils.Database, office: Office, cursor: str, limit: i
     )
     if not rows and not reference_changed:
         return Page(None, next_cursor)
+    current = epoch(database)
+    checkpoints = tuple(f"{current}.{last}.{base}" for _case, last, *_rest in rows)
+    if checkpoints:
+        checkpoints = (*checkpoints[:-1], next_cursor)
     items: list[dict[str, Any]] = []
-    for case_id, _last, ours, _was in rows:
+    for case_id, _last, ours, _was, _remaining in rows:
         case = next(iter(database.query("SELECT * FROM cases WHERE id = ?", [case_id])))
         if not ours:
             items.append({"gone": case["local_id"], "reason": "out_of_scope"})
@@ -132,7 +143,7 @@ def _page(database: sqlite_utils.Database, office: Office, cursor: str, limit: i
     if reference_changed:
         body["reference"] = reference(database, office)
     body["changes"] = items
-    return Page(body, next_cursor)
+    return Page(body, next_cursor, checkpoints, remaining)
 
 
 def _had_it(database: sqlite_utils.Database, office: Office, case_id: int, after: int) -> bool:

@@ -20,11 +20,12 @@ import sqlite_utils
 from db import write_transaction
 from db.timefmt import to_text, utc_now
 from desk.errors import DeskError
-from desk.i18n import decimal_text, t
+from desk.i18n import count_text, decimal_text, t
+from desk.sync import progress_texts as _progress_texts  # noqa: F401  (registers the texts)
 from desk.sync import state
 from desk.sync.errors import TokenRefused
 from desk.sync.files import FILE_CHUNK, FileResult, Mode, transfer_files
-from desk.sync.pull import DEFAULT_LIMIT, PullResult, pull
+from desk.sync.pull import DEFAULT_LIMIT, PullProgress, PullResult, pull
 from desk.sync.push import START_BYTES, START_OPS, PushResult, pending_count, push
 from desk.sync.refresh import RefreshResult, refresh_marked
 from desk.sync.remote import Remote
@@ -35,13 +36,49 @@ Direction = Literal["both", "pull", "push"]
 
 @dataclass(frozen=True)
 class Progress:
-    """What the sync is doing now, for a progress display."""
+    """What the sync is doing now, for a progress display (`text()` says it in one line)."""
 
-    phase: Literal["push", "pull", "files", "wait"]
+    phase: Literal["push", "pull", "refresh", "files", "wait"]
     done: int = 0
     total: int | None = None
     seconds: float = 0.0  # for "wait": how long until the next attempt
     reason: str = ""
+    bytes_up: int = 0  # what the sync has moved so far, on the wire
+    bytes_down: int = 0
+    seconds_left: float | None = None  # an estimate, where the total is known
+
+    def text(self) -> str:
+        """ "Mengambil 2.300/10.000 kasus · ↓ 512 KB · ± 3 mnt lagi": the phase, what it has
+        done of how much, the bytes of the phase's direction, the time left when known."""
+        if self.phase == "wait":
+            return t("sync.phase.wait", seconds=f"{self.seconds:.0f}")
+        done, total = count_text(self.done), count_text(self.total or 0)
+        if self.phase == "pull":
+            key = "sync.progress.pull_of" if self.total is not None else "sync.progress.pull"
+            parts = [
+                t(key, done=done, total=total),
+                t("sync.progress.down", size=size_text(self.bytes_down)),
+            ]
+        elif self.phase == "push":
+            parts = [
+                t("sync.progress.push", done=done, total=total),
+                t("sync.progress.up", size=size_text(self.bytes_up)),
+            ]
+        elif self.phase == "refresh":
+            parts = [t("sync.progress.refresh", done=done)]
+        else:
+            parts = [t("sync.progress.files", done=done, total=total)]
+        if self.seconds_left is not None and self.done:
+            parts.append(t("sync.progress.left", time=_duration_text(self.seconds_left)))
+        return " · ".join(parts)
+
+
+def _duration_text(seconds: float) -> str:
+    if seconds < 90:
+        return t("sync.progress.seconds", count=max(1, round(seconds)))
+    if seconds < 90 * 60:
+        return t("sync.progress.minutes", count=round(seconds / 60))
+    return t("sync.progress.hours", count=decimal_text(seconds / 3600))
 
 
 @dataclass
@@ -160,16 +197,57 @@ def run_sync(
     unexpected: BaseException | None = None
     pushed, pulled, moved = PushResult(), PullResult(), FileResult()
     refreshed = RefreshResult()
+
+    def collect() -> None:
+        _collect(report, pushed, pulled, refreshed, moved, transport)
+
+    def checkpoint() -> None:
+        """Bring the log row up to date; inside the caller's transaction when there is one."""
+        collect()
+        _write_log(database, report, clock, finished=False)
+
+    def saved_checkpoint() -> None:
+        with write_transaction(database):
+            checkpoint()
+
+    def tell(phase: Any, done: int, total: int | None, left: float | None = None) -> None:
+        if progress is not None:
+            counters = transport.counters
+            progress(
+                Progress(
+                    phase,
+                    done,
+                    total,
+                    bytes_up=counters.bytes_up,
+                    bytes_down=counters.bytes_down,
+                    seconds_left=left,
+                )
+            )
+
+    def pushing(done: int, total: int) -> None:
+        saved_checkpoint()  # after each receipt: what was answered is in the log
+        tell("push", done, total)
+
+    def pulling(event: PullProgress) -> None:
+        tell("pull", event.received, event.total, event.seconds_left)
+
+    last_files_checkpoint = [0.0]
+
+    def moving(done: int, total: int) -> None:
+        if time.monotonic() - last_files_checkpoint[0] >= 1.0:
+            last_files_checkpoint[0] = time.monotonic()
+            saved_checkpoint()
+        tell("files", done, total)
+
     try:
         if direction in ("both", "push"):
+            tell("push", 0, pending_count(database))
             push(
                 database,
                 transport,
                 batch_ops=batch_ops,
                 batch_bytes=batch_bytes,
-                progress=(lambda done, total: progress(Progress("push", done, total)))
-                if progress
-                else None,
+                progress=pushing,
                 result=pushed,
             )
         if direction in ("both", "pull"):
@@ -177,11 +255,13 @@ def run_sync(
                 database,
                 transport,
                 limit=page_limit,
-                progress=(lambda done: progress(Progress("pull", done))) if progress else None,
+                progress=pulling,
                 result=pulled,
+                checkpoint=checkpoint,
             )
             # Cases that differ without having changed centrally (an op refused or found
             # already done): the server's copy, now that the pull has brought everything else.
+            tell("refresh", 0, None)
             refresh_marked(database, transport, refreshed)
         transfer_files(
             database,
@@ -192,9 +272,7 @@ def run_sync(
             budget=budget,
             chunk=file_chunk,
             result=moved,
-            progress=(lambda done, total: progress(Progress("files", done, total)))
-            if progress
-            else None,
+            progress=moving,
         )
     except DeskError as error:
         report.outcome, report.error = "failed", str(error)
@@ -203,19 +281,7 @@ def run_sync(
         unexpected = error
     finally:
         transport.close()
-    report.ops_sent, report.ops_applied = pushed.sent, pushed.applied
-    report.ops_duplicate, report.ops_conflict = pushed.duplicate, pushed.conflict
-    report.ops_rejected = pushed.rejected
-    report.refused = pushed.refused
-    report.changes_pulled, report.pages = pulled.changes, pulled.pages
-    report.cases_refreshed = refreshed.fetched
-    report.not_modified, report.full_repull = pulled.not_modified, pulled.restarted
-    counters = transport.counters
-    report.requests, report.bytes_up = counters.requests, counters.bytes_up
-    report.bytes_down, report.retries = counters.bytes_down, counters.retries
-    report.files_up, report.files_down = moved.uploaded, moved.downloaded
-    report.file_bytes, report.files_waiting = moved.moved, moved.waiting
-    report.files_failed = moved.failed
+    collect()
     report.pending = pending_count(database)
     report.conflicts = int(
         database.execute("SELECT count(*) FROM cases WHERE conflict IS NOT NULL").fetchone()[0]
@@ -232,6 +298,30 @@ def run_sync(
     return report
 
 
+def _collect(
+    report: SyncReport,
+    pushed: PushResult,
+    pulled: PullResult,
+    refreshed: RefreshResult,
+    moved: FileResult,
+    transport: Transport,
+) -> None:
+    """Copy what each phase has done so far into the report."""
+    report.ops_sent, report.ops_applied = pushed.sent, pushed.applied
+    report.ops_duplicate, report.ops_conflict = pushed.duplicate, pushed.conflict
+    report.ops_rejected = pushed.rejected
+    report.refused = pushed.refused
+    report.changes_pulled, report.pages = pulled.changes, pulled.pages
+    report.cases_refreshed = refreshed.fetched
+    report.not_modified, report.full_repull = pulled.not_modified, pulled.restarted
+    counters = transport.counters
+    report.requests, report.bytes_up = counters.requests, counters.bytes_up
+    report.bytes_down, report.retries = counters.bytes_down, counters.retries
+    report.files_up, report.files_down = moved.uploaded, moved.downloaded
+    report.file_bytes, report.files_waiting = moved.moved, moved.waiting
+    report.files_failed = moved.failed
+
+
 def _finish(
     database: sqlite_utils.Database,
     report: SyncReport,
@@ -243,27 +333,44 @@ def _finish(
             state.put(database, state.ENCODINGS, ", ".join(sorted(transport.encodings)))
         if report.outcome != "failed":
             state.put(database, state.LAST_SYNC, to_text(clock()))
-        database.execute(
-            "UPDATE sync_log SET finished_at = ?, requests = ?, bytes_up = ?, bytes_down = ?, "
-            "retries = ?, ops_sent = ?, ops_applied = ?, ops_duplicate = ?, ops_conflict = ?, "
-            "ops_rejected = ?, changes_pulled = ?, outcome = ?, error = ? WHERE id = ?",
-            [
-                to_text(clock()),
-                report.requests,
-                report.bytes_up,
-                report.bytes_down,
-                report.retries,
-                report.ops_sent,
-                report.ops_applied,
-                report.ops_duplicate,
-                report.ops_conflict,
-                report.ops_rejected,
-                report.changes_pulled,
-                report.outcome,
-                report.error,
-                report.log_id,
-            ],
-        )
+        _write_log(database, report, clock, finished=True)
+
+
+def _write_log(
+    database: sqlite_utils.Database,
+    report: SyncReport,
+    clock: Callable[[], datetime],
+    *,
+    finished: bool,
+) -> None:
+    """The sync's row in sync_log: at the end, and at each checkpoint on the way (a killed
+    sync leaves its row `running`, which `desk sync log` shows as interrupted, with what it had
+    done up to its last checkpoint). Call inside a transaction."""
+    database.execute(
+        "UPDATE sync_log SET finished_at = ?, checkpoint_at = ?, requests = ?, bytes_up = ?, "
+        "bytes_down = ?, retries = ?, ops_sent = ?, ops_applied = ?, ops_duplicate = ?, "
+        "ops_conflict = ?, ops_rejected = ?, changes_pulled = ?, pages = ?, cases_refreshed = ?, "
+        "outcome = ?, error = ? WHERE id = ?",
+        [
+            to_text(clock()) if finished else None,
+            to_text(clock()),
+            report.requests,
+            report.bytes_up,
+            report.bytes_down,
+            report.retries,
+            report.ops_sent,
+            report.ops_applied,
+            report.ops_duplicate,
+            report.ops_conflict,
+            report.ops_rejected,
+            report.changes_pulled,
+            report.pages,
+            report.cases_refreshed,
+            report.outcome if finished else "running",
+            report.error if finished else None,
+            report.log_id,
+        ],
+    )
 
 
 def check_remote(

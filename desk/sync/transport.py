@@ -137,6 +137,94 @@ def decode_body(raw: bytes, encoding: str) -> bytes:
     raise ValueError(f"unknown content encoding {encoding!r}")
 
 
+class LineDecoder:
+    """A compressed body of JSON lines, decoded as its bytes arrive (the streamed feed).
+
+    `feed` takes raw bytes and returns the JSON objects of the lines completed by them; what
+    the body inflates to is bounded by `MAX_DECODED` whatever its compression (a zstd block of
+    a few bytes can claim 128 KB, so compressed input is fed in small pieces and the total
+    checked between them). `ended` says whether the compressed stream reached its proper end.
+    """
+
+    PIECE = 256  # compressed bytes fed at a time: at most ~8 MB of output each, then checked
+
+    def __init__(self, encoding: str, limit: int = MAX_DECODED) -> None:
+        self.encoding = encoding.strip().lower()
+        self.limit = limit
+        self.decoded = 0
+        self._pending = b""
+        self._gzip = None
+        self._zstd = None
+        if self.encoding == "gzip":
+            self._gzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif self.encoding == "zstd" and zstandard is not None:
+            self._zstd = zstandard.ZstdDecompressor().decompressobj()
+        elif self.encoding not in ("", "identity"):
+            raise ValueError(f"unknown content encoding {encoding!r}")
+
+    @property
+    def ended(self) -> bool:
+        if self._gzip is not None:
+            return bool(self._gzip.eof)
+        if self._zstd is not None:
+            return bool(self._zstd.eof)
+        return True
+
+    def feed(self, raw: bytes) -> list[Any]:
+        """The objects of the lines that `raw` completes; raises ValueError on a bad body."""
+        data = self._inflate(raw)
+        self._pending += data
+        if b"\n" not in data:
+            return []
+        *lines, self._pending = self._pending.split(b"\n")
+        try:
+            return [json.loads(line) for line in lines if line.strip()]
+        except (ValueError, UnicodeDecodeError) as error:
+            raise ValueError(f"a line that is not JSON: {error}") from None
+
+    def finish(self) -> list[Any]:
+        """The last line when the body does not end with a newline (a whole-JSON answer)."""
+        rest, self._pending = self._pending, b""
+        if not rest.strip():
+            return []
+        try:
+            return [json.loads(rest)]
+        except (ValueError, UnicodeDecodeError) as error:
+            raise ValueError(f"a line that is not JSON: {error}") from None
+
+    def _inflate(self, raw: bytes) -> bytes:
+        out = bytearray()
+        try:
+            if self._gzip is not None:
+                data = raw
+                while data and not self._gzip.eof:
+                    budget = max(1, self.limit - self.decoded - len(out) + 1)
+                    out += self._gzip.decompress(data, budget)
+                    self._check(len(out))
+                    data = self._gzip.unconsumed_tail
+            elif self._zstd is not None:
+                for start in range(0, len(raw), self.PIECE):
+                    if self._zstd.eof:
+                        break
+                    out += self._zstd.decompress(raw[start : start + self.PIECE])
+                    self._check(len(out))
+            else:
+                out += raw
+                self._check(len(out))
+        except zlib.error as error:
+            raise ValueError(f"bad gzip body: {error}") from None
+        except Exception as error:
+            if zstandard is not None and isinstance(error, zstandard.ZstdError):
+                raise ValueError(f"bad zstd body: {error}") from None
+            raise
+        self.decoded += len(out)
+        return bytes(out)
+
+    def _check(self, pending: int) -> None:
+        if self.decoded + pending > self.limit:
+            raise ValueError(f"the answer inflates past {self.limit} bytes")
+
+
 def _header_bytes(first_line: str, headers: httpx.Headers) -> int:
     size = len(first_line) + 2 + 2  # the line, its CRLF, the blank line
     for name, value in headers.raw:
@@ -263,11 +351,85 @@ class Transport:
             raise _Retry(f"cut body ({type(error).__name__})") from None
         finally:
             response.close()
-        raw = b"".join(chunks)
+        self._remember_encodings(response)
+        return self._judge(response, b"".join(chunks), expect)
+
+    def stream_lines(
+        self,
+        method: str,
+        path: str,
+        *,
+        expect: str,
+        on_line: Callable[[Any], None],
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        on_bytes: Callable[[int], None] | None = None,
+    ) -> Reply:
+        """One attempt at a request whose 2xx answer is JSON lines, handed to `on_line` as they
+        arrive; the first must have `"type": expect`. No retries here: the caller stores what
+        came and decides (it raises `Retryable` for link trouble, 5xx, 429 and bad bodies,
+        after the lines that arrived were handed over). `Reply.body` is the first line.
+
+        `on_bytes` is told of every chunk's size as it arrives, for a progress display.
+        """
+        response = self._send(method, path, params, dict(headers or {}), None)
+        status = response.status_code
+        if not 200 <= status < 300 or status == 204:
+            chunks = []
+            try:
+                for chunk in response.iter_raw():
+                    chunks.append(chunk)
+                    self.counters.bytes_down += len(chunk)
+            except httpx.TimeoutException as error:
+                raise _Retry(f"timeout ({type(error).__name__})", timeout=True) from None
+            except httpx.TransportError as error:
+                raise _Retry(f"cut body ({type(error).__name__})") from None
+            finally:
+                response.close()
+            self._remember_encodings(response)
+            return self._judge(response, b"".join(chunks), expect)
+        self._remember_encodings(response)
+        try:
+            decoder = LineDecoder(response.headers.get("Content-Encoding", ""))
+        except ValueError as error:
+            response.close()
+            raise _Retry(f"{status} with a bad body ({error})") from None
+        head: dict[str, Any] | None = None
+
+        def take(line: Any) -> None:
+            nonlocal head
+            if head is None:
+                if not isinstance(line, dict) or line.get("type") != expect:
+                    raise ValueError(f"without a {expect} head")
+                head = line
+            on_line(line)
+
+        try:
+            for chunk in response.iter_raw():
+                self.counters.bytes_down += len(chunk)
+                if on_bytes is not None:
+                    on_bytes(len(chunk))
+                for line in decoder.feed(chunk):
+                    take(line)
+            if decoder.ended:
+                for line in decoder.finish():
+                    take(line)
+        except httpx.TimeoutException as error:
+            raise _Retry(f"timeout ({type(error).__name__})", timeout=True) from None
+        except httpx.TransportError as error:
+            raise _Retry(f"cut body ({type(error).__name__})") from None
+        except ValueError as error:
+            raise _Retry(f"{status} with a bad body ({error})") from None
+        finally:
+            response.close()
+        if head is None or not decoder.ended:
+            raise _Retry(f"{status} with a cut body")
+        return Reply(status, head, response.headers)
+
+    def _remember_encodings(self, response: httpx.Response) -> None:
         advertised = response.headers.get("X-Desk-Encodings")
         if advertised:
             self.encodings = {e.strip().lower() for e in advertised.split(",") if e.strip()}
-        return self._judge(response, raw, expect)
 
     def _send(
         self,
