@@ -101,6 +101,11 @@ class SyncProxy:
                 self._server.close()
             for writer in list(self._writers):
                 _abort(writer)
+            # Connections still being served end here, not as "Task was destroyed" at exit.
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in others:
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
 
         with contextlib.suppress(Exception):
             asyncio.run_coroutine_threadsafe(close(), self._loop).result(5)

@@ -285,23 +285,10 @@ def test_a_cut_in_the_middle_of_a_pull_costs_at_most_one_page(
     make_office(source)
     for i in range(40):
         fake.seed(new_case(source, f"83{i:05d}"))
-    with SyncProxy(port) as proxy:
+    # The fourth answer (the fourth page) is cut after 300 bytes.
+    with SyncProxy(port, Faults(cut_response_after=300, cut_from_request=4)) as proxy:
         remote = Remote(proxy.url, TOKEN)
-        pages: list[int] = []
-
-        def cut_after_three(event: Any) -> None:
-            pages.append(event.done)
-            if len(pages) == 3:
-                proxy.faults.cut_response_after = 300
-                proxy.faults.cut_times = 1
-
-        cut = run_sync(
-            database,
-            remote,
-            page_limit=10,
-            policy=RetryPolicy(attempts=1),
-            progress=cut_after_three,
-        )
+        cut = run_sync(database, remote, page_limit=10, policy=RetryPolicy(attempts=1))
         assert cut.outcome == "failed" and cut.changes_pulled == 30
         assert database.execute("SELECT count(*) FROM cases").fetchone()[0] == 30
         proxy.reset_counters()

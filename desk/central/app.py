@@ -14,14 +14,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
-import io
 import json
 import logging
 import math
 import os
 import threading
 import time
-import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,7 +38,9 @@ from desk.attachments import settle, stored_path
 from desk.automatic import apply_automatic_transitions
 from desk.central import feed, files, stream
 from desk.central.apply import BadOp, apply_op, validate_op
+from desk.central.digest import digest_endpoint
 from desk.central.store import Office, authenticate, epoch, fill_event_uids, open_central
+from desk.sync.codec import BadEncoding, TooLarge, inflate
 
 log = logging.getLogger("desk.central")
 T = TypeVar("T")
@@ -199,28 +199,14 @@ async def read_body(request: Request, options: Options) -> Any:
 
 
 def decompress(data: bytes, encoding: str, limit: int) -> bytes:
-    """Decompress without ever holding more than `limit` + 1 bytes (a zip bomb is a 413)."""
-    if encoding in ("", "identity"):
-        out = data
-    elif encoding == "gzip":
-        inflater = zlib.decompressobj(wbits=31)
-        try:
-            out = inflater.decompress(data, limit + 1)
-        except zlib.error as error:
-            raise HttpError(400, "bad_encoding", f"bad gzip body: {error}") from None
-        if len(out) <= limit and not inflater.eof:
-            raise HttpError(400, "bad_encoding", "truncated gzip body")
-    elif encoding == "zstd":
-        try:
-            with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)) as reader:
-                out = reader.read(limit + 1)
-        except zstandard.ZstdError as error:
-            raise HttpError(400, "bad_encoding", f"bad zstd body: {error}") from None
-    else:
-        raise HttpError(400, "bad_encoding", f"unknown Content-Encoding {encoding!r}")
-    if len(out) > limit:
-        raise HttpError(413, "too_large", f"body over {limit} bytes once decompressed")
-    return out
+    """Decompress within `limit` (desk/sync/codec.py, the same bound the desk uses on answers):
+    a small body that inflates past it is a 413, never a memory blow-up; a bad one a 400."""
+    try:
+        return inflate(data, encoding, limit)
+    except TooLarge:
+        raise HttpError(413, "too_large", f"body over {limit} bytes once decompressed") from None
+    except BadEncoding as error:
+        raise HttpError(400, "bad_encoding", str(error)) from None
 
 
 # Endpoints ---------------------------------------------------------------------------------
@@ -551,6 +537,7 @@ def create_app(db_path: str | os.PathLike[str], **options: Any) -> Starlette:
             Route("/sync/v1/changes", endpoint(changes), methods=["GET"]),
             Route("/sync/v1/push", endpoint(push), methods=["POST"]),
             Route("/sync/v1/cases", endpoint(fetch_cases), methods=["POST"]),
+            Route("/sync/v1/digest", endpoint(digest_endpoint), methods=["POST"]),
             Route(
                 "/sync/v1/files/{sha256}",
                 endpoint(file_endpoint),

@@ -24,6 +24,7 @@ from desk.cli import (
     report_cmd,
     seed_cmd,
     sync_cmd,
+    sync_verify_cmd,  # noqa: F401  (adds `desk sync verify` to sync_cmd.sync_app)
 )
 from desk.cli.common import Settings, default_database_path, error_console
 from desk.errors import DeskError, describe

@@ -9,6 +9,7 @@ not carry the office's credential. The token is never printed, logged or put in 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import stat
 from dataclasses import dataclass, field
@@ -49,6 +50,28 @@ def read_token_file(path: Path) -> str:
     if len(lines) != 1 or not lines[0].isascii() or not lines[0].isprintable() or " " in lines[0]:
         raise SyncError(t("sync.token_empty", path=path))
     return lines[0]
+
+
+def exposed_plain_http(url: str) -> bool:
+    """Whether `url` is plain http to a host beyond this machine and private networks.
+
+    Over such a link the office token and every complaint (names, NIKs) cross the internet in
+    clear, and anyone on the path can answer in the server's name. Loopback and private
+    addresses (a test server, an office LAN, a VPN) are where plain http is a reasonable choice.
+    A name rather than an address counts as exposed unless it is `localhost`: what it resolves
+    to can change.
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme != "http":
+        return False
+    host = (parts.hostname or "").strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    return not (address.is_loopback or address.is_private or address.is_link_local)
 
 
 def check_url(url: str) -> str:

@@ -11,7 +11,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import httpx
@@ -30,6 +30,7 @@ from desk.sync.push import START_BYTES, START_OPS, PushResult, pending_count, pu
 from desk.sync.refresh import RefreshResult, refresh_marked
 from desk.sync.remote import Remote
 from desk.sync.transport import RetryPolicy, Timeouts, Transport
+from desk.sync.verify import CHECK_EVERY, periodic_check
 
 Direction = Literal["both", "pull", "push"]
 
@@ -97,6 +98,9 @@ class SyncReport:
     ops_rejected: int = 0
     changes_pulled: int = 0
     cases_refreshed: int = 0  # cases replaced by the server's copy (after a refusal, a verify)
+    # The periodic convergence check, when this sync ran one (desk/sync/verify.py): whether
+    # the desk was identical, how many cases differed and were fetched again, any error.
+    check: dict[str, Any] | None = None
     pages: int = 0
     not_modified: bool = False
     full_repull: bool = False
@@ -165,11 +169,14 @@ def run_sync(
     attachments: Mode = "all",
     budget: int | None = None,
     file_chunk: int = FILE_CHUNK,
+    verify_every: timedelta | None = CHECK_EVERY,
 ) -> SyncReport:
     """Sync this desk with `remote`; never raises for link or server trouble (see the report).
 
     Text first (push, pull), then attachment files (desk/sync/files.py): `attachments` says
     which (`none`, `small`, `all`), `budget` caps the file bytes moved in this sync.
+    `verify_every`: how often a sync also checks that the desk holds what the server holds
+    for its scope (one small request when it does; it repairs what differs); None: never.
     """
     report = SyncReport(direction=direction)
     started = time.monotonic()
@@ -263,6 +270,15 @@ def run_sync(
             # already done): the server's copy, now that the pull has brought everything else.
             tell("refresh", 0, None)
             refresh_marked(database, transport, refreshed)
+            if verify_every is not None:
+                checked = periodic_check(database, transport, clock(), verify_every)
+                if checked is not None:
+                    report.check = {
+                        "identical": checked.identical,
+                        "differences": len(checked.differences),
+                        "repaired": checked.repaired,
+                        "error": checked.error,
+                    }
         transfer_files(
             database,
             transport,

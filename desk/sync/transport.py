@@ -24,7 +24,6 @@ import gzip
 import json
 import random
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +32,7 @@ import httpx
 
 from desk import __version__
 from desk.i18n import t
+from desk.sync.codec import Inflater, inflate
 from desk.sync.errors import (
     CursorGone,
     LinkFailed,
@@ -111,68 +111,34 @@ def encode_body(payload: dict[str, Any], encoding: str) -> bytes:
 
 
 def decode_body(raw: bytes, encoding: str) -> bytes:
-    """Inflate a body; raises ValueError when it is truncated or not what it claims."""
-    encoding = encoding.strip().lower()
-    if encoding in ("", "identity"):
-        return raw
-    if encoding == "gzip":
-        try:
-            # zlib rather than gzip.decompress: it tells a stream that stopped short (eof False).
-            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            data = inflater.decompress(raw, MAX_DECODED)
-        except zlib.error as error:
-            raise ValueError(f"bad gzip body: {error}") from None
-        if not inflater.eof:
-            raise ValueError("truncated gzip body")
-        return data
-    if encoding == "zstd" and zstandard is not None:
-        try:
-            reader = zstandard.ZstdDecompressor().decompressobj()
-            data = reader.decompress(raw)
-        except zstandard.ZstdError as error:
-            raise ValueError(f"bad zstd body: {error}") from None
-        if not reader.eof:
-            raise ValueError("truncated zstd body")
-        return bytes(data)
-    raise ValueError(f"unknown content encoding {encoding!r}")
+    """Inflate a body within `MAX_DECODED`; raises ValueError when it is truncated, not what it
+    claims, or inflates past the bound."""
+    return inflate(raw, encoding, MAX_DECODED)
 
 
 class LineDecoder:
     """A compressed body of JSON lines, decoded as its bytes arrive (the streamed feed).
 
     `feed` takes raw bytes and returns the JSON objects of the lines completed by them; what
-    the body inflates to is bounded by `MAX_DECODED` whatever its compression (a zstd block of
-    a few bytes can claim 128 KB, so compressed input is fed in small pieces and the total
-    checked between them). `ended` says whether the compressed stream reached its proper end.
+    the body inflates to is bounded by `limit` whatever its compression (desk/sync/codec.py).
+    `ended` says whether the compressed stream reached its proper end.
     """
 
-    PIECE = 256  # compressed bytes fed at a time: at most ~8 MB of output each, then checked
-
     def __init__(self, encoding: str, limit: int = MAX_DECODED) -> None:
-        self.encoding = encoding.strip().lower()
-        self.limit = limit
-        self.decoded = 0
+        self._inflater = Inflater(encoding, limit)
         self._pending = b""
-        self._gzip = None
-        self._zstd = None
-        if self.encoding == "gzip":
-            self._gzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif self.encoding == "zstd" and zstandard is not None:
-            self._zstd = zstandard.ZstdDecompressor().decompressobj()
-        elif self.encoding not in ("", "identity"):
-            raise ValueError(f"unknown content encoding {encoding!r}")
+
+    @property
+    def decoded(self) -> int:
+        return self._inflater.total
 
     @property
     def ended(self) -> bool:
-        if self._gzip is not None:
-            return bool(self._gzip.eof)
-        if self._zstd is not None:
-            return bool(self._zstd.eof)
-        return True
+        return self._inflater.ended
 
     def feed(self, raw: bytes) -> list[Any]:
         """The objects of the lines that `raw` completes; raises ValueError on a bad body."""
-        data = self._inflate(raw)
+        data = self._inflater.feed(raw)
         self._pending += data
         if b"\n" not in data:
             return []
@@ -191,38 +157,6 @@ class LineDecoder:
             return [json.loads(rest)]
         except (ValueError, UnicodeDecodeError) as error:
             raise ValueError(f"a line that is not JSON: {error}") from None
-
-    def _inflate(self, raw: bytes) -> bytes:
-        out = bytearray()
-        try:
-            if self._gzip is not None:
-                data = raw
-                while data and not self._gzip.eof:
-                    budget = max(1, self.limit - self.decoded - len(out) + 1)
-                    out += self._gzip.decompress(data, budget)
-                    self._check(len(out))
-                    data = self._gzip.unconsumed_tail
-            elif self._zstd is not None:
-                for start in range(0, len(raw), self.PIECE):
-                    if self._zstd.eof:
-                        break
-                    out += self._zstd.decompress(raw[start : start + self.PIECE])
-                    self._check(len(out))
-            else:
-                out += raw
-                self._check(len(out))
-        except zlib.error as error:
-            raise ValueError(f"bad gzip body: {error}") from None
-        except Exception as error:
-            if zstandard is not None and isinstance(error, zstandard.ZstdError):
-                raise ValueError(f"bad zstd body: {error}") from None
-            raise
-        self.decoded += len(out)
-        return bytes(out)
-
-    def _check(self, pending: int) -> None:
-        if self.decoded + pending > self.limit:
-            raise ValueError(f"the answer inflates past {self.limit} bytes")
 
 
 def _header_bytes(first_line: str, headers: httpx.Headers) -> int:
