@@ -3,6 +3,12 @@
 A draft is one row per case, officer and kind (schema_v2.sql); saving replaces it, so the desk
 can save every second without the table growing. Templates come from `reply_templates` (synced
 from the central system or written by an admin); an office that has none gets the built-in ones.
+
+Text the central system did not take (an operation refused, a conflict resolved with "keep
+theirs", an outcome already in place) is kept as a draft of the officer who wrote it, of the kind
+its action reads: a follow-up in the reply draft, a note, a reporter's reply, a reason
+(`keep_text`). It never replaces a draft the officer has: it is added after it, below a
+separator line, unless the draft holds that text already.
 """
 
 from __future__ import annotations
@@ -21,16 +27,40 @@ from desk.workflow import Actor
 
 __all__ = [
     "DEFAULT_TEMPLATES",
+    "DRAFT_KINDS",
+    "NOTE",
+    "REASON",
+    "REPLY",
+    "REPORTER_REPLY",
+    "SEPARATOR",
     "Draft",
     "Template",
     "discard_draft",
+    "draft_kind",
     "fill_template",
+    "keep_text",
     "load_draft",
     "save_draft",
     "templates",
 ]
 
 REPLY = "tindak_lanjut"  # the kind of draft a follow-up is
+NOTE = "catatan"  # an internal note
+REPORTER_REPLY = "tanggapan_pelapor"  # what the reporter answered, to be recorded
+REASON = "alasan"  # the reason of a hold, a return, a reopening or an archiving
+# Which draft an action's text goes to (`text` of the appending actions, `reason` of the others).
+DRAFT_KINDS: dict[str, str] = {
+    "follow_up": REPLY,
+    "note": NOTE,
+    "reporter_reply": REPORTER_REPLY,
+    "hold": REASON,
+    "return": REASON,
+    "reopen": REASON,
+    "archive": REASON,
+}
+# Between a draft the officer had and a text added to it (`keep_text`): plain, so that the
+# review of a reply shows it, and the officer removes it before sending.
+SEPARATOR = "\n\n----------\n\n"
 
 
 @dataclass(frozen=True)
@@ -143,6 +173,51 @@ def discard_draft(
             "DELETE FROM drafts WHERE case_id = ? AND officer_nip = ? AND kind = ?",
             [case_id, officer_nip, kind],
         )
+
+
+def draft_kind(action: str) -> str | None:
+    """The kind of draft an action's text is kept in, or None for actions without text."""
+    return DRAFT_KINDS.get(action)
+
+
+def keep_text(
+    database: sqlite_utils.Database,
+    case_id: int,
+    officer_nip: str,
+    text: str,
+    *,
+    kind: str,
+    now: datetime | None = None,
+) -> bool:
+    """Keep `text` in the officer's draft of `kind` for the case, never losing what is there.
+
+    No draft: the text becomes the draft. A draft that holds the text already: unchanged. Any
+    other draft: the text is added after it, below `SEPARATOR`. Returns whether the draft holds
+    the text now (False only for a blank text). Call inside a transaction or on its own.
+    """
+    text = text.strip()
+    if not text:
+        return False
+    at = to_text(now or utc_now())
+    with write_transaction(database):
+        row = database.execute(
+            "SELECT body FROM drafts WHERE case_id = ? AND officer_nip = ? AND kind = ?",
+            [case_id, officer_nip, kind],
+        ).fetchone()
+        if row is not None and text in str(row[0]):
+            return True
+        if row is None or not str(row[0]).strip():
+            body = text
+        else:
+            body = str(row[0]).rstrip() + SEPARATOR + text
+        database.execute(
+            "INSERT INTO drafts (case_id, officer_nip, kind, body, template_code, saved_at) "
+            "VALUES (?, ?, ?, ?, NULL, ?) "
+            "ON CONFLICT (case_id, officer_nip, kind) DO UPDATE SET body = excluded.body, "
+            "saved_at = excluded.saved_at",
+            [case_id, officer_nip, kind, body, at],
+        )
+    return True
 
 
 def templates(database: sqlite_utils.Database) -> list[Template]:

@@ -6,6 +6,11 @@ action never lands on a case someone else changed meanwhile. Only the actions th
 take now have a key; the service checks again and its refusal is shown as it is.
 Complaint text comes from the public: it is shown through `printable` as plain content, never
 as markup.
+
+When the central system did not take one of the case's actions (refused, or already done
+there), a notice at the top says which, why, and which draft holds the officer's text; `c`
+dismisses it. A note, a reporter's reply or a reason kept as a draft that way fills the dialog of
+that action the next time, and is discarded once the action is taken.
 """
 
 from __future__ import annotations
@@ -32,12 +37,16 @@ from desk.attachments import (
     human_size,
     list_attachments,
 )
-from desk.case_view import CaseView, EventView, load_case_view
+from desk.case_view import CaseView, EventView, format_moment, load_case_view
+from desk.drafts import NOTE, REASON, REPORTER_REPLY, discard_draft, load_draft
 from desk.errors import StaleCase, describe
 from desk.i18n import action_label, classification_label, status_label, t
 from desk.inbox import InboxSource
 from desk.safety import printable
 from desk.services import Outcome, perform
+from desk.sync import texts as _sync_texts  # noqa: F401  (registers the sync texts)
+from desk.sync.conflicts import Rejection, dismiss_notices, list_notices
+from desk.sync.texts import draft_how, draft_label, op_label
 from desk.viewer import open_with_viewer
 from desk.workflow import Action
 from widgets.bindings import localize_bindings
@@ -87,7 +96,10 @@ BINDING_LABELS = {
     "case-duplicate": "binding.duplicate",
     "case-open-attachment": "binding.open_attachment",
     "case-attach": "binding.attach",
+    "case-dismiss": "binding.dismiss_notices",
 }
+# The drafts a dialog of the case screen starts from (the reply screen loads its own).
+DIALOG_DRAFTS = (NOTE, REPORTER_REPLY, REASON)
 
 
 STATE_STYLES = {
@@ -114,6 +126,9 @@ class CaseScreen(Screen[bool]):
     AUTO_FOCUS = "#detail"
     DEFAULT_CSS = """
     CaseScreen #case-header { height: auto; padding: 0 1; background: $boost; }
+    CaseScreen #case-notice {
+        height: auto; padding: 0 1; background: $warning 15%; border-left: outer $warning;
+    }
     CaseScreen #detail { height: 1fr; padding: 0 1; }
     CaseScreen #case-title { text-style: bold; margin-top: 1; }
     CaseScreen .section-title { text-style: bold; color: $accent; margin-top: 1; }
@@ -148,6 +163,7 @@ class CaseScreen(Screen[bool]):
         Binding("D", "duplicate", "Duplikat", id="case-duplicate"),
         Binding("f", "open_attachment", "Buka lampiran", id="case-open-attachment"),
         Binding("L", "attach_file", "Lampirkan", id="case-attach"),
+        Binding("c", "dismiss_notices", "Tutup pemberitahuan", id="case-dismiss"),
         Binding("escape", "back", "Kembali", id="case-back"),
         Binding("ctrl+r", "reload", "Muat ulang", show=False, id="case-reload"),
     ]
@@ -159,12 +175,17 @@ class CaseScreen(Screen[bool]):
         self.case_id = case_id
         self.view: CaseView | None = None
         self.files: list[Entry] = []  # the attachments, with whether each file is here
+        self.notices: list[Rejection] = []  # what the central system did not take, unread
+        self.drafts: dict[str, str] = {}  # the officer's drafts for the dialogs, by kind
         self.changed = False
 
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Static(t("case.loading"), id="case-header", markup=False)
+        notice = Static("", id="case-notice", markup=False)
+        notice.display = False
+        yield notice
         with VerticalScroll(id="detail"):
             yield Static("", id="case-title", markup=False)
             yield Static("", id="case-body", markup=False)
@@ -201,8 +222,14 @@ class CaseScreen(Screen[bool]):
         database = self.source.database()
         view = load_case_view(database, self.source.actor, self.case_id, self.source.clock())
         files = list_attachments(database, self.case_id)
+        notices = list_notices(database, self.case_id)
+        drafts = {}
+        for kind in DIALOG_DRAFTS:
+            draft = load_draft(database, self.case_id, self.source.actor.nip, kind=kind)
+            if draft is not None:
+                drafts[kind] = draft.body
         if not get_current_worker().is_cancelled:  # a newer read is on its way
-            self.app.call_from_thread(self._show, view, files)
+            self.app.call_from_thread(self._show, view, files, notices, drafts)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if (
@@ -214,13 +241,24 @@ class CaseScreen(Screen[bool]):
             self.query_one("#case-header", Static).update(describe(event.worker.error))
         notify_failure(self, event)
 
-    def _show(self, view: CaseView, files: list[Entry] | None = None) -> None:
+    def _show(
+        self,
+        view: CaseView,
+        files: list[Entry] | None = None,
+        notices: list[Rejection] | None = None,
+        drafts: dict[str, str] | None = None,
+    ) -> None:
         if not self.is_attached:
             return
         self.view = view
         self.files = files or []
+        self.notices = notices or []
+        self.drafts = drafts or {}
         case = view.case
         self.query_one("#case-header", Static).update(self._header(view))
+        notice = self.query_one("#case-notice", Static)
+        notice.update(self._notice(view))
+        notice.display = bool(self.notices)
         self.query_one("#case-title", Static).update(printable(case["title"] or ""))
         self.query_one("#case-body", Static).update(printable(case["body"] or "").rstrip())
         self.query_one("#facts", Static).update(self._facts(view))
@@ -278,6 +316,34 @@ class CaseScreen(Screen[bool]):
             parts += ["\n", (t("case.no_clock"), "$text-muted")]
         if not view.allowed:
             parts += ["\n", (t("case.no_actions"), "$text-muted")]
+        return Content.assemble(*parts)
+
+    def _notice(self, view: CaseView) -> Content:
+        """Which actions the central system did not take, why, and where the text is now."""
+        if not self.notices:
+            return Content("")
+        parts: list[str | Content | tuple[str, str]] = [(t("sync.notice.title"), "bold")]
+        for notice in self.notices:
+            line = t(
+                "sync.notice.line",
+                action=op_label(notice.kind),
+                at=format_moment(notice.created_at, view.unit_tz),
+                nip=notice.actor_nip or "-",
+                result=t(f"sync.result.{notice.result}"),
+                reason=notice.reason,
+            )
+            parts += ["\n", "• ", one_line(line)]
+            notes = []
+            if notice.result != "conflict":
+                notes.append(t("sync.refused_undone") if notice.undone else t("sync.refused_local"))
+            if notice.draft:
+                notes.append(t("sync.refused_draft", draft=draft_label(notice.draft)))
+                how = draft_how(notice.draft)
+                if how:
+                    notes.append(how)
+            if notes:
+                parts += ["\n  ", ("; ".join(notes), "$text-muted")]
+        parts += ["\n", (t("sync.notice.dismiss"), "$text-muted")]
         return Content.assemble(*parts)
 
     @staticmethod
@@ -368,6 +434,8 @@ class CaseScreen(Screen[bool]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open_attachment":
             return bool(self.files)
+        if action == "dismiss_notices":
+            return bool(self.notices)
         needed = KEY_ACTIONS.get(action)
         if needed is None:
             return True
@@ -478,17 +546,43 @@ class CaseScreen(Screen[bool]):
         return one_line(self.view.label) if self.view else ""
 
     def _ask_reason(
-        self, action: Action, title: str, prompt: str, *, multiline: bool = False, field: str
+        self,
+        action: Action,
+        title: str,
+        prompt: str,
+        *,
+        multiline: bool = False,
+        field: str,
+        draft: str = REASON,
     ) -> None:
+        """A dialog for the action's text, starting from the officer's draft of that kind (a
+        text the central system did not take); the draft is discarded once the action is taken."""
+        initial = self.drafts.get(draft, "")
+
+        def run(text: str) -> Outcome:
+            outcome = self.perform_now(action, **{field: text})
+            if initial:
+                discard_draft(
+                    self.source.database(), self.case_id, self.source.actor.nip, kind=draft
+                )
+            return outcome
+
         self.app.push_screen(
-            ReasonDialog(
-                title,
-                prompt,
-                multiline=multiline,
-                run=lambda text: self.perform_now(action, **{field: text}),
-            ),
+            ReasonDialog(title, prompt, multiline=multiline, initial=initial, run=run),
             self._after(action),
         )
+
+    def action_dismiss_notices(self) -> None:
+        self._dismiss_notices()
+
+    @work(thread=True, group="case-notices", exit_on_error=False)
+    def _dismiss_notices(self) -> None:
+        dismiss_notices(self.source.database(), self.case_id)
+        self.app.call_from_thread(self._acted_quietly)
+
+    def _acted_quietly(self) -> None:
+        self.changed = True  # the inbox's count of notices changes
+        self.load()
 
     def _confirm(self, action: Action, message: str, **values: Any) -> None:
         self.app.push_screen(
@@ -563,6 +657,7 @@ class CaseScreen(Screen[bool]):
             t("case.note.prompt"),
             multiline=True,
             field="text",
+            draft=NOTE,
         )
 
     def action_reporter_reply(self) -> None:
@@ -573,6 +668,7 @@ class CaseScreen(Screen[bool]):
             t("case.reporter_reply.prompt"),
             multiline=True,
             field="text",
+            draft=REPORTER_REPLY,
         )
 
     def action_assign(self) -> None:

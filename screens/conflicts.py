@@ -1,8 +1,11 @@
 """Conflicts: the desk's version and the central one side by side, and the officer's choice.
 
-`m` keeps mine (my action is redone on the central version, as a new operation), `T` keeps
-theirs (the central case is taken; my operation stays recorded as superseded). Both go through
-`desk.sync.conflicts.resolve`, the same as `desk sync resolve`.
+"Mine" is what the officer's operations meant (the status they lead to, the unit, the officer),
+"theirs" the server's values of the same fields; the fields that differ are marked. `m` keeps
+mine (my action is redone on the central version, as a new operation; when the rules refuse
+that from the central status, the screen says so beforehand), `T` keeps theirs (the central case
+is taken; my operation stays recorded as superseded and its text goes to my draft, which the
+screen says too). Both go through `desk.sync.conflicts.resolve`, the same as `desk sync resolve`.
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
-from desk.i18n import action_label, t
+from desk.i18n import t
 from desk.inbox import InboxSource
 from desk.safety import printable
 from desk.sync import texts as _texts  # noqa: F401  (registers the sync texts)
-from desk.sync.conflicts import Conflict, list_conflicts, resolve
+from desk.sync.conflicts import Conflict, list_conflicts, resolution_message, resolve
+from desk.sync.texts import draft_label, field_label, field_value, op_label
 from widgets.bindings import localize_bindings
 from widgets.key_footer import KeyFooter
 from widgets.worker_errors import notify_failure
@@ -31,10 +35,31 @@ LABELS = {"mine": "binding.sync_keep_mine", "theirs": "binding.sync_keep_theirs"
 
 
 def _side(conflict: Conflict, values: dict[str, Any], title: str) -> str:
+    """One side: each field the conflict is about, `*` where the two sides differ."""
     lines = [title, ""]
     for name, value in values.items():
         mark = "*" if name in conflict.fields else " "
-        lines.append(f"{mark} {name}: {printable(str(value), keep_newlines=False)}")
+        shown = printable(field_value(name, value), keep_newlines=False)
+        lines.append(f"{mark} {field_label(name)}: {shown}")
+    return "\n".join(lines)
+
+
+def _choices(conflict: Conflict) -> str:
+    """The operations, their text, and what each choice will do with it."""
+    ops = "; ".join(
+        f"{op_label(op['kind'])}: "
+        + printable(
+            str(op["payload"].get("text") or op["payload"].get("reason") or ""),
+            keep_newlines=False,
+        )[:80]
+        for op in conflict.ops
+    )
+    lines = [f"{t('sync.col.op')}: {ops}"]
+    if conflict.keep_mine:
+        lines.append(printable(t("sync.keep_mine_impossible", reason=conflict.keep_mine)))
+    if conflict.texts:
+        drafts = ", ".join(draft_label(kind) for kind in conflict.texts)
+        lines.append(t("sync.keep_theirs_text", drafts=drafts))
     return "\n".join(lines)
 
 
@@ -84,7 +109,10 @@ class ConflictsScreen(Screen[bool]):
         options.clear_options()
         for index, conflict in enumerate(conflicts):
             options.add_option(
-                Option(f"{conflict.label}  {', '.join(conflict.fields)}", id=str(index))
+                Option(
+                    f"{conflict.label}  {', '.join(field_label(f) for f in conflict.fields)}",
+                    id=str(index),
+                )
             )
         if conflicts:
             options.highlighted = 0
@@ -105,15 +133,7 @@ class ConflictsScreen(Screen[bool]):
         self.query_one("#theirs", Static).update(
             _side(conflict, conflict.theirs, t("sync.col.theirs"))
         )
-        ops = "; ".join(
-            f"{action_label(op['kind'])}: "
-            + printable(
-                str(op["payload"].get("text") or op["payload"].get("reason") or ""),
-                keep_newlines=False,
-            )[:80]
-            for op in conflict.ops
-        )
-        self.query_one("#conflict-ops", Static).update(f"{t('sync.col.op')}: {ops}")
+        self.query_one("#conflict-ops", Static).update(_choices(conflict))
 
     def _current(self) -> Conflict | None:
         highlighted = self.query_one("#conflict-list", OptionList).highlighted
@@ -134,9 +154,7 @@ class ConflictsScreen(Screen[bool]):
             "mine" if keep == "mine" else "theirs",
             self.source.actor,
         )
-        key = "sync.resolved_mine" if keep == "mine" else "sync.resolved_theirs"
-        count = len(outcome.new_ops) if keep == "mine" else len(outcome.superseded)
-        self.app.call_from_thread(self._resolved, t(key, ref=outcome.label, count=count))
+        self.app.call_from_thread(self._resolved, resolution_message(outcome, keep))
 
     def _resolved(self, message: str) -> None:
         self.changed = True

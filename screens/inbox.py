@@ -73,6 +73,26 @@ MARK_ALL_LIMIT = 5_000  # marking a whole view beyond this is a mistake, not a p
 LIST_QUIET = 0.1  # seconds a new list may take before the screen shows it is coming
 
 
+def _refusal_lines(database: Any, log_id: int, limit: int = 3) -> str:
+    """What the sync's officer must know of the actions the central system did not take:
+    which case and action, why, and where their text went (the first few; each case's screen
+    and `desk sync rejected` have them all)."""
+    from desk.safety import printable
+    from desk.sync.conflicts import answers_of_sync
+    from desk.sync.texts import draft_label, op_label
+
+    answers = [a for a in answers_of_sync(database, log_id) if a.result != "same" or a.draft]
+    lines = []
+    for answer in answers[:limit]:
+        line = f"{answer.label} {op_label(answer.kind)}: {answer.reason}"
+        if answer.draft:
+            line += " — " + t("sync.refused_draft", draft=draft_label(answer.draft))
+        lines.append(printable(line, keep_newlines=False))
+    if len(answers) > limit:
+        lines.append("…")
+    return "".join("\n" + line for line in lines)
+
+
 class InboxScreen(Screen[None]):
     DEFAULT_CSS = """
     InboxScreen #title { height: 1; padding: 0 1; background: $boost; text-style: bold; }
@@ -203,12 +223,21 @@ class InboxScreen(Screen[None]):
         ).fetchone()[0]
         last = database.execute("SELECT outcome FROM sync_log ORDER BY id DESC LIMIT 1").fetchone()
         failed = bool(last and last[0] == "failed")
+        from desk.sync.conflicts import notice_count
+
+        notices = notice_count(database)
         self.app.call_from_thread(
-            self._status_loaded, int(outbox), synced, remote, int(conflicts), failed
+            self._status_loaded, int(outbox), synced, remote, int(conflicts), failed, notices
         )
 
     def _status_loaded(
-        self, outbox: int, synced: Any, remote: Any, conflicts: int = 0, failed: bool = False
+        self,
+        outbox: int,
+        synced: Any,
+        remote: Any,
+        conflicts: int = 0,
+        failed: bool = False,
+        notices: int = 0,
     ) -> None:
         actor = self.source.actor
         parts = [
@@ -226,6 +255,9 @@ class InboxScreen(Screen[None]):
             parts.append(t("status.local_only"))
         if conflicts:
             parts.append(t("sync.status.conflicts", count=number(conflicts)))
+        if notices:
+            # Actions the central system refused (or had already): each case says which.
+            parts.append(t("sync.status.notices", count=number(notices)))
         if self.sync_note:
             parts.append(self.sync_note)
         elif failed:
@@ -250,12 +282,8 @@ class InboxScreen(Screen[None]):
         database = self.source.database()
 
         def progress(event: Progress) -> None:
-            if event.phase == "wait":
-                note = t("sync.phase.wait", seconds=f"{event.seconds:.0f}")
-            else:
-                done = f"{event.done}/{event.total}" if event.total else str(event.done)
-                note = t("sync.status.progress", phase=t(f"sync.phase.{event.phase}"), done=done)
-            self.app.call_from_thread(self._sync_progress, note + " …")
+            # The progress line says it the way `desk sync` does (desk/sync/run.py).
+            self.app.call_from_thread(self._sync_progress, event.text() + " …")
 
         try:
             remote = load_remote(database, self.db_path)
@@ -268,6 +296,7 @@ class InboxScreen(Screen[None]):
         message = report.summary()
         if report.error:
             message += " " + report.error
+        message += _refusal_lines(database, report.log_id)
         severity = {"ok": "information", "partial": "warning"}.get(report.outcome, "error")
         self.app.call_from_thread(self._sync_done, message, severity)
 

@@ -377,7 +377,9 @@ def test_an_op_stacked_on_a_conflicting_one_in_the_same_push_conflicts_too(
     # v+1 (the hold): judged from v, it is a conflict for an officer to resolve, not an action
     # the desk took on a case it knew was on hold.
     result = apply_op(central, hub2, assign, NOW, batch)
-    assert (result["r"], result["fields"]) == ("conflict", ["status"])
+    # The fields where the outcomes differ: assign is refused from the server's status, and the
+    # officer it names is not the server's assignee.
+    assert (result["r"], result["fields"]) == ("conflict", ["status", "assignee_nip"])
     assert current(central, case)["status"] == "tunda"
 
 
@@ -397,3 +399,121 @@ def test_created_cases_get_new_numbers_after_the_highest_known(
         }
         numbers.append(push(central, "prov", operation)["tracking"])
     assert numbers == ["9000006", "9000007"]
+
+
+# -- issue 14: refusals keep the effective base; outcomes in place; honest conflict fields ------
+
+
+def test_an_op_stacked_on_one_refused_for_its_officer_is_judged_from_what_the_desk_saw(
+    central: sqlite_utils.Database,
+) -> None:
+    case = case_in(central, "terverifikasi")  # at PUPR
+    v = case["version"]
+    central.execute("UPDATE officers SET active = 0 WHERE nip = ?", [PETUGAS_PUPR.nip])
+    # Offline at version v, one desk: a follow-up (desk v+1), an assignment (v+2), a close.
+    follow_up = op(case, "follow_up", PETUGAS_PUPR.nip, base=v, text="Sudah diperbaiki.")
+    assign = op(case, "assign", PETUGAS_PUPR_2.nip, base=v + 1, assignee=PETUGAS_PUPR_2.nip)
+    close = op(case, "close", PETUGAS_PUPR_2.nip, base=v + 2)
+    refused = push(central, "pupr", follow_up)
+    assert (refused["r"], refused["code"]) == ("rejected", "role")
+    # Judged from the refused follow-up's base (the server's v), not refused as "ahead".
+    assert push(central, "pupr", assign) == {"id": assign["id"], "r": "applied", "v": v + 1}
+    # The close was made on the follow-up's status, which the server never had: refused by
+    # the rules from the server's status, with the reason the rules give.
+    closed = push(central, "pupr", close)
+    assert (closed["r"], closed["code"]) == ("rejected", "invalid")
+    assert "Terdisposisi" in closed["reason"] or "terverifikasi" in closed["reason"]
+    after = current(central, case)
+    assert (after["status"], after["assignee_nip"], after["version"]) == (
+        "terverifikasi",
+        PETUGAS_PUPR_2.nip,
+        v + 1,
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "who", "actor", "kind", "payload", "theirs"),
+    [
+        ("ditanggapi", "pupr", PETUGAS_PUPR, "close", {}, ("close", {})),
+        (
+            "terverifikasi",
+            "prov",
+            ADMIN,
+            "dispose",
+            {"unit": "DINKES"},
+            ("dispose", {"unit": "DINKES"}),
+        ),
+        ("baru", "prov", ADMIN, "verify", {"unit": "PUPR"}, ("verify", {"unit": "PUPR"})),
+        (
+            "diproses",
+            "pupr",
+            PETUGAS_PUPR,
+            "assign",
+            {"assignee": PETUGAS_PUPR_2.nip},
+            ("assign", {"assignee": PETUGAS_PUPR_2.nip}),
+        ),
+        ("baru", "prov", ADMIN, "hold", {"reason": "Foto kurang"}, ("hold", {"reason": "x"})),
+    ],
+)
+def test_an_outcome_already_in_place_is_same_not_a_conflict(
+    central: sqlite_utils.Database,
+    start: str,
+    who: str,
+    actor: Any,
+    kind: str,
+    payload: dict[str, str],
+    theirs: tuple[str, dict[str, str]],
+) -> None:
+    case = case_in(central, start)
+    v = case["version"]
+    first_kind, first_payload = theirs
+    # Another desk of the same office got there first, with the same outcome.
+    first = push(central, who, op(case, first_kind, actor.nip, **first_payload))
+    assert first["r"] == "applied"
+    late = op(case, kind, actor.nip, base=v, **payload)
+    result = push(central, who, late)
+    assert result == {"id": late["id"], "r": "same", "v": v + 1}
+    assert events_with_uid(central, late["id"]) == []
+    assert current(central, case)["version"] == v + 1
+    assert push(central, who, dict(late)) == result  # replayed: the same answer
+
+
+def test_an_op_stacked_on_an_outcome_in_place_is_judged_from_that_version(
+    central: sqlite_utils.Database,
+) -> None:
+    case = case_in(central, "ditanggapi")
+    v = case["version"]
+    assert push(central, "pupr", op(case, "close", PETUGAS_PUPR.nip))["r"] == "applied"
+    # The coordinator's desk, offline at v: closed (v+1 locally), then reopened it.
+    close = op(case, "close", ADMIN.nip, base=v)
+    reopen = op(case, "reopen", ADMIN.nip, base=v + 1, reason="Pelapor keberatan")
+    assert push(central, "prov", close)["r"] == "same"
+    assert push(central, "prov", reopen) == {"id": reopen["id"], "r": "applied", "v": v + 2}
+    assert current(central, case)["status"] == "ditanggapi"
+
+
+def test_an_attach_makes_no_desk_version_for_the_ops_after_it(
+    central: sqlite_utils.Database,
+) -> None:
+    case = case_in(central, "diproses")
+    v = case["version"]
+    meta = {"sha256": "a" * 64, "name": "foto.jpg", "size": 10, "media_type": "image/jpeg"}
+    assert push(central, "pupr", op(case, "attach", PETUGAS_PUPR.nip, **meta))["r"] == "applied"
+    # Another desk assigns the case (v+1); this desk pulls it and assigns it back, on v+1.
+    other = push(central, "prov", op(case, "assign", ADMIN.nip, assignee=PETUGAS_PUPR_2.nip))
+    assert other["r"] == "applied"
+    back = op(case, "assign", PETUGAS_PUPR.nip, base=v + 1, assignee=PETUGAS_PUPR.nip)
+    # The attach (base v) did not make desk version v+1: this is the server's v+1, no conflict.
+    assert push(central, "pupr", back)["r"] == "applied"
+    assert current(central, case)["assignee_nip"] == PETUGAS_PUPR.nip
+
+
+def test_a_conflict_names_the_fields_where_the_outcomes_differ(
+    central: sqlite_utils.Database,
+) -> None:
+    case = case_in(central, "baru")
+    v = case["version"]
+    assert push(central, "prov", op(case, "verify", ADMIN.nip, unit="DINKES"))["r"] == "applied"
+    result = push(central, "prov", op(case, "verify", ADMIN.nip, base=v, unit="PUPR"))
+    # Both verified: the status is the same; only the unit differs.
+    assert (result["r"], result["fields"]) == ("conflict", ["unit_code"])

@@ -81,6 +81,8 @@ class FakeCentral:
         self.tokens = {TOKEN}
         self.epoch = 1
         self.encodings = "zstd, gzip"
+        self.events: dict[str, list[dict[str, Any]]] = {}  # local_id → the events ops made
+        self.disabled: set[str] = set()  # officers whose ops are refused (403 role)
 
     def seed(self, row: dict[str, Any]) -> None:
         self.cases[row["local_id"]] = server_case(row)
@@ -115,7 +117,21 @@ class FakeCentral:
         if request.url.path == "/sync/v1/push":
             raw = decode_body(request.content, request.headers.get("Content-Encoding", ""))
             return self.answer(200, self.push(json.loads(raw)["ops"]))
+        if request.url.path == "/sync/v1/cases":
+            raw = decode_body(request.content, request.headers.get("Content-Encoding", ""))
+            return self.answer(200, self.named(json.loads(raw)["ids"]))
         return self.changes(request)
+
+    def named(self, ids: list[str]) -> dict[str, Any]:
+        """`POST /sync/v1/cases`: each case whole, with every event (those ops made here)."""
+        self.fetched = getattr(self, "fetched", []) + ids
+        changes = [
+            {"case": dict(self.cases[i]), "events": list(self.events.get(i, []))}
+            if i in self.cases
+            else {"gone": i, "reason": "unknown"}
+            for i in ids
+        ]
+        return {"type": "desk-sync/cases", "changes": changes}
 
     def answer(self, status: int, body: dict[str, Any] | None, **headers: str) -> httpx.Response:
         content = gzip.compress(json.dumps(body).encode()) if body is not None else b""
@@ -127,6 +143,12 @@ class FakeCentral:
         for op in ops:
             if op["id"] in self.results:
                 results.append({**self.results[op["id"]], "r": "duplicate"})
+                continue
+            if op.get("a") in self.disabled:
+                reason = f"Petugas {op['a']} sudah dinonaktifkan."
+                result = {"id": op["id"], "r": "rejected", "s": 403, "code": "role"}
+                self.results[op["id"]] = result | {"reason": reason}
+                results.append(self.results[op["id"]])
                 continue
             case = self.cases[op["c"]]
             fields = {FIELDS_OF[k] for k in op["p"] if k in FIELDS_OF}
@@ -145,6 +167,8 @@ class FakeCentral:
             else:
                 values = {FIELDS_OF[k]: v for k, v in op["p"].items() if k in FIELDS_OF}
                 self.server_edit(op["c"], **values)
+                event = {"uid": op["id"], "at": op["t"], "kind": op["k"], "actor_kind": "officer"}
+                self.events.setdefault(op["c"], []).append(event | {"actor_nip": op.get("a")})
                 self.applications[op["id"]] = self.applications.get(op["id"], 0) + 1
                 result = {"id": op["id"], "r": "applied", "v": case["version"]}
             self.results[op["id"]] = result
@@ -651,3 +675,76 @@ def test_a_receipt_that_does_not_match_the_ops_sent_is_not_trusted(
     assert report.outcome == "ok", report.error
     assert outbox_states(database) == {"done": 1}
     assert list(central.applications.values()) == [1]  # sent again, applied once
+
+
+# -- refusals are undone on the desk (issue 14) -------------------------------------------------
+
+
+def followed_up(
+    database: sqlite_utils.Database, central: FakeCentral, text: str
+) -> tuple[dict[str, Any], str]:
+    """A case the server holds at terverifikasi, and a follow-up on it waiting to go."""
+    case = verified_case(database, central, "8100021")
+    assert sync(database, central).outcome == "ok"
+    op = services.perform(database, PETUGAS_PUPR, Action.FOLLOW_UP, case["id"], text=text, now=NOW)
+    return case, op.op_id
+
+
+def test_a_refused_op_is_undone_in_the_same_sync_and_its_text_kept(
+    database: sqlite_utils.Database, central: FakeCentral
+) -> None:
+    from desk.drafts import load_draft
+    from desk.sync.conflicts import list_notices
+
+    case, op_id = followed_up(database, central, "Sudah kami perbaiki.")
+    central.disabled.add(PETUGAS_PUPR.nip)
+
+    report = sync(database, central)
+
+    assert report.ops_rejected == 1 and report.outcome == "partial"
+    assert central.fetched == [case["local_id"]]  # one request for the server's copy
+    server = central.cases[case["local_id"]]
+    row = database.execute(
+        "SELECT status, version FROM cases WHERE id = ?", [case["id"]]
+    ).fetchone()
+    assert row == (server["status"], server["version"]) == ("terverifikasi", server["version"])
+    assert database.execute("SELECT count(*) FROM events WHERE uid = ?", [op_id]).fetchone()[0] == 0
+    draft = load_draft(database, case["id"], PETUGAS_PUPR.nip)
+    assert draft is not None and draft.body == "Sudah kami perbaiki."
+    assert [n.op_id for n in list_notices(database)] == [op_id]
+    # Dealt with: the next sync has nothing to send, fetch or refresh.
+    assert sync(database, central).outcome == "ok"
+    assert central.fetched == [case["local_id"]]
+
+
+def test_a_push_only_sync_undoes_the_event_and_refreshes_at_the_next_full_sync(
+    database: sqlite_utils.Database, central: FakeCentral
+) -> None:
+    case, op_id = followed_up(database, central, "Tim menuju lokasi.")
+    central.disabled.add(PETUGAS_PUPR.nip)
+    sync(database, central, direction="push")
+    assert database.execute("SELECT count(*) FROM events WHERE uid = ?", [op_id]).fetchone()[0] == 0
+    assert database.execute(
+        "SELECT 1 FROM sync_state WHERE key = ?", [f"refresh:{case['local_id']}"]
+    ).fetchone()
+    sync(database, central, direction="pull")
+    status = database.execute("SELECT status FROM cases WHERE id = ?", [case["id"]]).fetchone()
+    assert status[0] == "terverifikasi"
+
+
+def test_the_sync_json_names_each_refused_action_and_its_draft(
+    database: sqlite_utils.Database, central: FakeCentral
+) -> None:
+    from desk.cli.sync_cmd import _report_json
+
+    _case, op_id = followed_up(database, central, "Sudah kami perbaiki.")
+    central.disabled.add(PETUGAS_PUPR.nip)
+    report = sync(database, central)
+    (refused,) = _report_json(database, report)["refused"]
+    assert refused["op_id"] == op_id and refused["case"] == "#8100021"
+    assert (refused["action"], refused["result"], refused["draft"]) == (
+        "follow_up",
+        "rejected",
+        "tindak_lanjut",
+    )
+    assert "403 role" in refused["reason"] and refused["undone"] is True

@@ -76,7 +76,7 @@ async def test_a_conflict_is_shown_side_by_side_and_resolved_with_keep_theirs(
         assert isinstance(app.screen, ConflictsScreen)
         mine = str(app.screen.query_one("#mine").render())
         theirs = str(app.screen.query_one("#theirs").render())
-        assert "unit_code: PUPR" in mine and "unit_code: DINKES" in theirs
+        assert "* Unit: PUPR" in mine and "* Unit: DINKES" in theirs
         await pilot.press("T")
         await settle(app)
         await pilot.pause()
@@ -87,3 +87,47 @@ async def test_a_conflict_is_shown_side_by_side_and_resolved_with_keep_theirs(
     database = open_database(path)
     row = database.execute("SELECT unit_code, conflict FROM cases").fetchone()
     assert row == ("DINKES", None)
+
+
+async def test_a_refused_action_is_counted_on_the_status_line_and_named_after_the_sync(
+    tmp_path: Path,
+    central: tuple[FakeCentral, int],  # noqa: F811
+) -> None:
+    from desk import services
+    from desk.drafts import load_draft
+    from desk.workflow import Action
+    from tests.conftest import PETUGAS_PUPR
+
+    fake, port = central
+    path = tmp_path / "desk.db"
+    (local_id,) = office_with_ops(path, fake, port, 1)
+    database = open_database(path)
+    case = services.find_case(database, local_id)
+    services.perform(
+        database, PETUGAS_PUPR, Action.FOLLOW_UP, case["id"], text="Sudah dikerjakan.", now=NOW
+    )
+    database.conn.close()
+    fake.disabled.add(PETUGAS_PUPR.nip)
+    app = DeskApp(path, ADMIN, office_tz="Asia/Makassar", clock=lambda: NOW)
+    messages: list[str] = []
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(app)
+        original = app.notify
+
+        def notify(message: str, *args: object, **kwargs: object) -> None:
+            messages.append(message)
+            original(message, *args, **kwargs)  # type: ignore[arg-type]
+
+        app.notify = notify  # type: ignore[method-assign]
+        await pilot.press("S")
+        await settle(app)
+        await pilot.pause()
+        await settle(app)
+        assert "ditolak pusat: 1" in status_text(app)
+    told = "\n".join(messages)
+    assert "#8200000 tindak lanjut" in told and "draf tindak lanjut" in told
+    database = open_database(path)
+    row = database.execute("SELECT status FROM cases WHERE id = ?", [case["id"]]).fetchone()
+    assert row[0] == "terverifikasi"  # the server's: the follow-up never happened there
+    draft = load_draft(database, case["id"], PETUGAS_PUPR.nip)
+    assert draft is not None and draft.body == "Sudah dikerjakan."

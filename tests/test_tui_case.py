@@ -718,3 +718,80 @@ def test_case_and_reply_snapshots(  # type: ignore[no-untyped-def]
 
     app = DeskTestApp(path, PETUGAS_PUPR, case["id"], reply=screen == "reply")
     assert snap_compare(app, terminal_size=size, run_before=ready)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the central system did not take (issue 14)
+
+
+class _Refusing:
+    """A transport whose server refuses every op: its officer was disabled centrally."""
+
+    request_encoding = "gzip"
+
+    def call(self, method: str, path: str, **options: Any) -> Any:
+        from types import SimpleNamespace
+
+        ops = options["body"]()["ops"]
+        results = [
+            {"id": o["id"], "r": "rejected", "s": 403, "code": "role", "reason": "Petugas nonaktif"}
+            for o in ops
+        ]
+        return SimpleNamespace(body={"type": "desk-sync/receipt", "results": results})
+
+
+def refuse_the_outbox(database: sqlite_utils.Database) -> None:
+    from desk.sync.push import push
+
+    push(database, _Refusing())  # type: ignore[arg-type]
+
+
+async def test_the_case_says_what_the_central_system_refused_and_c_dismisses_it(
+    path: Path,
+) -> None:
+    database = office(path)
+    case = case_in(database, "terverifikasi")
+    database.execute("DELETE FROM outbox")  # as if synced
+    services.perform(
+        database, PETUGAS_PUPR, Action.FOLLOW_UP, case["id"], text="Sudah ditambal.", now=NOW
+    )
+    refuse_the_outbox(database)
+    database.conn.close()
+    app = DeskTestApp(path, PETUGAS_PUPR, case["id"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app)
+        text = screen_text(app.screen)
+        assert "Sistem pusat tidak menerima" in text
+        assert "tindak lanjut" in text and "Petugas nonaktif" in text
+        assert "draf tindak lanjut" in text and "tekan r" in text
+        assert "c" in case_keys(app.screen)
+        await pilot.press("c")
+        await settle(app)
+        assert "Sistem pusat tidak menerima" not in screen_text(app.screen)
+        assert "c" not in case_keys(app.screen)
+    assert rows(path, "SELECT count(*) FROM sync_state WHERE key LIKE 'notice:%'") == [(0,)]
+    assert rows(path, "SELECT count(*) FROM outbox WHERE state = 'rejected'") == [(1,)]
+
+
+async def test_a_refused_note_comes_back_in_the_note_dialog(path: Path) -> None:
+    database = office(path)
+    case = case_in(database, "terverifikasi")
+    database.execute("DELETE FROM outbox")
+    services.perform(
+        database, PETUGAS_PUPR, Action.NOTE, case["id"], text="Pelapor minta ditelepon.", now=NOW
+    )
+    refuse_the_outbox(database)
+    database.conn.close()
+    app = DeskTestApp(path, PETUGAS_PUPR, case["id"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app)
+        assert "draf catatan" in screen_text(app.screen)
+        await pilot.press("n")
+        dialog = app.screen
+        assert isinstance(dialog, ReasonDialog) and dialog.text == "Pelapor minta ditelepon."
+        await pilot.press("ctrl+s")
+        await settle(app)
+        assert isinstance(app.screen, CaseScreen)
+    notes = rows(path, "SELECT body FROM events WHERE kind = 'note' ORDER BY id")
+    assert notes == [("Pelapor minta ditelepon.",)]  # the refused one was undone, sent again
+    assert rows(path, "SELECT count(*) FROM drafts") == [(0,)]

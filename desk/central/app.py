@@ -33,13 +33,14 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from db.timefmt import utc_now
-from desk.attachments import settle, stored_path
+from db.timefmt import to_text, utc_now
+from desk.attachments import media_type_of, settle, stored_path
 from desk.automatic import apply_automatic_transitions
 from desk.central import feed, files, stream
 from desk.central.apply import BadOp, apply_op, validate_op
 from desk.central.digest import digest_endpoint
 from desk.central.store import Office, authenticate, epoch, fill_event_uids, open_central
+from desk.i18n import t
 from desk.sync.codec import BadEncoding, TooLarge, inflate
 
 log = logging.getLogger("desk.central")
@@ -62,6 +63,8 @@ class Options:
     max_body: int = MAX_BODY
     max_wire_body: int = MAX_WIRE_BODY
     max_ops: int = MAX_OPS
+    max_file: int = files.DEFAULT_MAX_FILE  # bytes one attachment may declare
+    office_quota: int = files.DEFAULT_OFFICE_QUOTA  # bytes of attachments one office may claim
     clock: Callable[[], datetime] = utc_now  # the server's "now" (tests move it)
 
 
@@ -261,6 +264,8 @@ async def hello(request: Request, office: Office) -> Response:
             "wire_body": options.max_wire_body,
             "ops": options.max_ops,
             "page": feed.MAX_LIMIT,
+            "file": options.max_file,
+            "office_files": options.office_quota,
         },
     }
     return json_response(request, body, {})
@@ -329,7 +334,8 @@ async def push(request: Request, office: Office) -> Response:
 
     def apply_all(database: sqlite_utils.Database) -> list[dict[str, Any]]:
         now = central.options.clock()
-        return [apply_op(database, office, op, now, frozenset(ids)) for op in checked]
+        limits = files.FileLimits(central.options.max_file, central.options.office_quota)
+        return [apply_op(database, office, op, now, frozenset(ids), limits) for op in checked]
 
     results = await central.run(apply_all)
     tracking = {}
@@ -373,33 +379,42 @@ def _file_headers(offset: int, size: int) -> dict[str, str]:
     return {"X-Desk-Encodings": ENCODINGS, "X-Desk-Offset": str(offset), "X-Desk-Size": str(size)}
 
 
-async def _file_target(request: Request, office: Office) -> tuple[str, int, Any]:
-    """The sha256 of the path, its declared size and the store, within the office's scope."""
-    central: Central = request.app.state.central
-    sha256 = request.path_params["sha256"]
+def _sha_of(request: Request) -> str:
+    sha256 = str(request.path_params["sha256"])
     if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
         raise HttpError(404, "unknown_file", "not a sha256")
-    size = await central.run(lambda db: files.declared_size(db, office, sha256))
-    if size is None:
-        # Unknown, or attached only to cases this office may not read: the same answer, so
-        # that an office cannot probe for files it may not see. A desk sends the attach op
-        # (text) before the file, so an upload meets this only when that op was refused.
-        raise HttpError(404, "unknown_file", "no attachment with this sha256 in your cases")
-    root = await central.run(files.files_root)
-    return sha256, size, root
+    return sha256
 
 
 async def file_endpoint(request: Request, office: Office) -> Response:
-    sha256, size, root = await _file_target(request, office)
+    """`/sync/v1/files/{sha256}`: uploads by the offices that claimed the content, downloads
+    through the cases an office may read (desk/central/files.py says who may do what)."""
     central: Central = request.app.state.central
-    lock = central.file_locks.setdefault(sha256, asyncio.Lock())
-    async with lock:  # two desks uploading the same photo must not interleave their bytes
-        offset = await run_in_threadpool(files.held, root, sha256, size)
+    sha256 = _sha_of(request)
+    root = await central.run(files.files_root)
+    if request.method == "GET":
+        size = await central.run(lambda db: files.readable_size(db, office, sha256))
+        if size is None or not await run_in_threadpool(files.stored, root, sha256, size):
+            known = await central.run(lambda db: files.visible(db, office, sha256))
+            if not known:
+                raise HttpError(404, "unknown_file", "no attachment with this sha256 in your cases")
+            raise HttpError(404, "not_uploaded", "the file has not reached the server yet")
+        return _file_get(request, root, sha256, size)
+    claimed = await central.run(lambda db: files.upload_claim(db, office, sha256))
+    if claimed is None:
+        # Not claimed by this office (its attach op was refused or never sent): to it, the
+        # content does not exist, whoever else holds it.
+        raise HttpError(404, "unknown_file", "no attachment with this sha256 in your cases")
+    size = claimed
+    # Two uploads of one office for one content must not interleave their bytes; other
+    # offices write elsewhere.
+    lock = central.file_locks.setdefault(f"{office.name}\0{sha256}", asyncio.Lock())
+    async with lock:
+        proven = await central.run(lambda db: files.proven_by(db, office.name, sha256))
+        offset = await run_in_threadpool(files.held, root, office.name, sha256, size, bool(proven))
         if request.method == "HEAD":
             return Response(status_code=200, headers=_file_headers(offset, size))
-        if request.method == "PUT":
-            return await _file_put(request, central, root, sha256, size, offset)
-    return _file_get(request, root, sha256, size, offset)
+        return await _file_put(request, central, office, root, sha256, size, offset)
 
 
 def _file_receipt(request: Request, offset: int, size: int) -> Response:
@@ -408,12 +423,18 @@ def _file_receipt(request: Request, offset: int, size: int) -> Response:
 
 
 async def _file_put(
-    request: Request, central: Central, root: Any, sha256: str, size: int, offset: int
+    request: Request,
+    central: Central,
+    office: Office,
+    root: Any,
+    sha256: str,
+    size: int,
+    offset: int,
 ) -> Response:
     if offset == size:
         return _file_receipt(request, offset, size)
     given = request.query_params.get("offset", "")
-    if not given.isdigit():
+    if not given.isdigit() or len(given) > 18:
         raise HttpError(400, "bad_request", "offset=N is required")
     if int(given) != offset:
         # The client resumes from what the server acknowledged, never from what it thinks it
@@ -424,8 +445,8 @@ async def _file_put(
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > central.options.max_wire_body:
         raise HttpError(413, "too_large", f"chunk over {central.options.max_wire_body} bytes")
-    part = files.upload_path(root, sha256)
-    part.parent.mkdir(parents=True, exist_ok=True)
+    part = files.upload_path(root, office.name, sha256)
+    part.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     written = offset
     with open(part, "ab") as handle:
         try:
@@ -446,13 +467,19 @@ async def _file_put(
     if digest != sha256:
         part.unlink()
         raise HttpError(422, "corrupt", "the whole file does not match its sha256: send it again")
-    await run_in_threadpool(settle, root, part, sha256)
+    declared_type = await central.run(lambda db: files.declared_media_type(db, office, sha256))
+    found = await run_in_threadpool(media_type_of, part)
+    if found != declared_type:
+        part.unlink()
+        message = t("central.file.wrong_type", declared=declared_type, found=found or "?")
+        raise HttpError(422, "wrong_type", message)
+    await run_in_threadpool(settle, root, part, sha256)  # drops it if the store has it already
+    now = to_text(central.options.clock())
+    await central.run(lambda db: files.mark_proven(db, office.name, sha256, now))
     return _file_receipt(request, size, size)
 
 
-def _file_get(request: Request, root: Any, sha256: str, size: int, offset: int) -> Response:
-    if offset != size:
-        raise HttpError(404, "not_uploaded", "the file has not reached the server yet")
+def _file_get(request: Request, root: Any, sha256: str, size: int) -> Response:
     start, end = 0, size - 1
     wanted = request.headers.get("range", "")
     if wanted:

@@ -8,9 +8,12 @@ For every op (docs/sync-protocol.md, "Push" and "Conflicts"), in its own transac
    actor must be an active officer of one of the office's units (403 `scope`/`role`).
 3. The effective base: the version the desk acted on, translated to a server version (below).
    Base current: validate and apply. Base older: the fields the op changes against the fields
-   the server changed since; no overlap and still allowed from the current state: apply, else
-   `conflict`. Notes always apply; follow-ups and reporter replies apply when still allowed from
-   the current state, else they conflict on `status`.
+   the server changed since; no overlap and still allowed from the current state: apply.
+   An op that cannot apply as it stands but whose outcome is in place already (a close against
+   a close, a disposition to the unit the case is at) is `same`: nothing is written. Otherwise
+   `conflict`, naming the fields where the op's intent and the server's case differ. Notes
+   always apply; follow-ups and reporter replies apply when still allowed from the current
+   state, else they conflict on `status` (their text is never "in place").
 4. The same core as the desk (`desk.services.apply_action`) validates and writes, so the desk and
    the server can never disagree about what an action may do; its event gets uid = op id.
 
@@ -18,8 +21,10 @@ Effective base: a desk numbers the versions its own actions make by adding one t
 so after two offline actions on a case its second op says "base 6" where 6 is the desk's own
 version, not the server's. The server knows which op made that desk version (the same office's
 op on the same case with base 5) and what it became on the server: the version that op produced
-when applied, or, when it was refused, that op's own effective base (so a stacked op is judged
-against what the desk really saw from the server).
+when applied (or the version it was judged at when its outcome was in place, `same`), or, when
+it was refused, that op's own effective base (so a stacked op is judged against what the desk
+really saw from the server). Every answer records the op's effective base, refusals of the
+officer or the scope included.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ import sqlite_utils
 from db import audit, write_transaction
 from db.timefmt import to_text
 from desk.central.cases import case_json
-from desk.central.files import attach_op
+from desk.central.files import FileLimits, attach_op
 from desk.central.store import Office, in_scope
 from desk.clocks import verification_clock
 from desk.errors import DeskError
@@ -55,6 +60,7 @@ MERGE_FIELDS = ("status", "unit_code", "assignee_nip", "duplicate_of")
 APPENDING = frozenset({Action.NOTE, Action.FOLLOW_UP, Action.REPORTER_REPLY})
 PAYLOAD_KEYS = frozenset({"status", "unit", "assignee", "duplicate_of", "reason", "text"})
 FIRST_TRACKING_NO = 9_000_001  # numbers the central server gives cases created at a desk
+DEFAULT_FILE_LIMITS = FileLimits()
 
 
 class BadOp(ValueError):
@@ -94,6 +100,7 @@ def apply_op(
     op: dict[str, Any],
     now: datetime,
     request: frozenset[str] = frozenset(),
+    limits: FileLimits = DEFAULT_FILE_LIMITS,
 ) -> dict[str, Any]:
     """Apply one (shape-checked) op for `office` in its own transaction; returns its result.
 
@@ -114,7 +121,7 @@ def apply_op(
             if first.get("r") == "applied":
                 first["r"] = "duplicate"
             return first
-        result, eff_base = _judge(database, office, op, now, request)
+        result, eff_base = _judge(database, office, op, now, request, limits)
         database.execute(
             "INSERT INTO applied_ops (op_id, office, case_local_id, kind, base_version, eff_base, "
             "content_sha256, result, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -143,41 +150,46 @@ def _judge(
     op: dict[str, Any],
     now: datetime,
     request: frozenset[str],
+    limits: FileLimits,
 ) -> tuple[dict[str, Any], int | None]:
     """The result of `op` (applying it when it may apply) and the effective base it was judged at.
 
     Runs inside the op's transaction; a refusal raised half-way rolls back to a savepoint so
     that nothing of the op is left but its recorded result.
     """
+    # The effective base is recorded with every answer, refusals included: an op the desk
+    # stacked on this one offline is judged from it (a refusal recorded without it made every
+    # later op of that desk on the case "based on a version newer than the server's").
+    base = None if op["k"] == "create" else effective_base(database, office, op, request)
     actor_or_refusal = _actor(database, office, op)
     if isinstance(actor_or_refusal, dict):
-        return actor_or_refusal, None
+        return actor_or_refusal, base
     actor = actor_or_refusal
     at = _op_time(op, now)
     if at is None:
-        return _rejected(op, 422, "invalid", t("central.op.time", value=op.get("t"))), None
+        return _rejected(op, 422, "invalid", t("central.op.time", value=op.get("t"))), base
     if op["k"] == "create":
         return _create(database, office, actor, op, at), None
     if op["k"] == "attach":
-        return attach_op(database, office, actor, op, at), None
+        return attach_op(database, office, actor, op, at, limits), base
     try:
         action = Action(op["k"])
     except ValueError:
-        return _rejected(op, 422, "invalid", t("central.op.kind", kind=op["k"])), None
+        return _rejected(op, 422, "invalid", t("central.op.kind", kind=op["k"])), base
     payload: dict[str, Any] = op.get("p") or {}
     unknown = set(payload) - PAYLOAD_KEYS
     if unknown or not all(isinstance(v, str) for v in payload.values()):
         keys = ", ".join(sorted(unknown)) or "?"
-        return _rejected(op, 422, "invalid", t("central.op.payload", keys=keys)), None
+        return _rejected(op, 422, "invalid", t("central.op.payload", keys=keys)), base
     row = database.execute("SELECT id FROM cases WHERE local_id = ?", [op["c"]]).fetchone()
     if row is None:
-        return _rejected(op, 404, "unknown_case", t("central.op.unknown_case", ref=op["c"])), None
+        return _rejected(op, 404, "unknown_case", t("central.op.unknown_case", ref=op["c"])), base
     case = find_case(database, int(row[0]))
     if not in_scope(database, office, case["id"]):
         reason = t("central.op.scope", ref=_label(case), office=office.name)
-        return _rejected(op, 403, "scope", reason), None
+        return _rejected(op, 403, "scope", reason), base
 
-    base = effective_base(database, office, op, request)
+    assert base is not None
     server = int(case["version"])
     status = Status(case["status"])
     if base > server:
@@ -185,6 +197,7 @@ def _judge(
         return _rejected(op, 422, "invalid", reason), base
     rule = ACTIONS[action]
     allowed_now = status in rule.sources
+    overlap: list[str] = []
     if base < server:
         if action in APPENDING:
             overlap = [] if allowed_now else ["status"]
@@ -194,16 +207,26 @@ def _judge(
             ]
             if not overlap and not allowed_now:
                 overlap = ["status"]
-        if overlap:
-            conflict = {
-                "id": op["id"],
-                "r": "conflict",
-                "s": 409,
-                "v": server,
-                "fields": overlap,
-                "case": case_json(database, case, office),
-            }
-            return conflict, base
+    if (overlap or not allowed_now) and in_place(database, action, payload, case):
+        # It cannot apply as it stands, but what it meant to do is done already (a close
+        # against a close, a disposition to the unit the case is at): not a conflict.
+        return {"id": op["id"], "r": "same", "v": server}, base
+    if overlap:
+        # The fields where the outcomes differ: what the op means against what the server has,
+        # and the status when the rules refuse the intent from the server's status (as "keep
+        # mine" would redo it: sending to a unit is a verify from baru, a dispose after it).
+        differ = set(differing_fields(database, action, payload, case))
+        if status not in ACTIONS[redo_action(action, status)].sources:
+            differ.add("status")
+        conflict = {
+            "id": op["id"],
+            "r": "conflict",
+            "s": 409,
+            "v": server,
+            "fields": [f for f in MERGE_FIELDS if f in differ] or overlap,
+            "case": case_json(database, case, office),
+        }
+        return conflict, base
     if not allowed_now:  # the desk acted on this very version: the rules refuse it
         reason = refusal(actor, action, status, case["unit_code"]) or ""
         return _rejected(op, 422, "invalid", reason), base
@@ -291,16 +314,17 @@ def effective_base(
     - otherwise refused earlier: stacked on X, judged from X's effective base.
     """
     base = int(op["v"])
+    # An `attach` changes no version on either side: it never made a desk version.
     row = database.execute(
         "SELECT op_id, result, eff_base FROM applied_ops WHERE office = ? AND case_local_id = ? "
-        "AND base_version = ? ORDER BY rowid DESC LIMIT 1",
+        "AND base_version = ? AND kind != 'attach' ORDER BY rowid DESC LIMIT 1",
         [office.name, op["c"], base - 1],
     ).fetchone()
     if row is None:
         return base
     op_id, text, eff_base = row
     result = json.loads(text)
-    if result.get("r") == "applied":
+    if result.get("r") in ("applied", "same") and isinstance(result.get("v"), int):
         return int(result["v"])
     if op_id not in request and result.get("r") == "conflict" and result.get("v") == base:
         return base
@@ -320,6 +344,66 @@ def op_fields(action: Action, payload: dict[str, Any]) -> list[str]:
     if action is Action.ARCHIVE and payload.get("duplicate_of"):
         fields.append("duplicate_of")
     return fields
+
+
+def intended(
+    database: sqlite_utils.Database, action: Action, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """What an op means the merge-relevant fields to be, as the server's case holds them.
+
+    The status an action leads to (a reporter's reply: the one the desk computed), the unit of
+    a disposition, the officer of an assignment, the original of a duplicate (as a row id).
+    A disposition also clears the assignee, but that is its consequence, not its intent.
+    """
+    rule = ACTIONS[action]
+    values: dict[str, Any] = {}
+    if rule.target is not None:
+        values["status"] = rule.target.value
+    elif action is Action.REPORTER_REPLY and payload.get("status"):
+        values["status"] = payload["status"]
+    if rule.needs_unit:
+        values["unit_code"] = payload.get("unit")
+    if rule.needs_officer:
+        values["assignee_nip"] = payload.get("assignee")
+    if action is Action.ARCHIVE and payload.get("duplicate_of"):
+        row = database.execute(
+            "SELECT id FROM cases WHERE local_id = ? OR tracking_no = ?",
+            [payload["duplicate_of"], payload["duplicate_of"]],
+        ).fetchone()
+        values["duplicate_of"] = row[0] if row else payload["duplicate_of"]
+    return values
+
+
+def redo_action(action: Action, status: Status) -> Action:
+    """The action that carries an op's intent from `status` (the desk's "keep mine" does the
+    same): sending a case to a unit is `verify` from baru and `dispose` after it."""
+    if action is Action.VERIFY and status is not Status.BARU:
+        return Action.DISPOSE
+    if action is Action.DISPOSE and status is Status.BARU:
+        return Action.VERIFY
+    return action
+
+
+def differing_fields(
+    database: sqlite_utils.Database, action: Action, payload: dict[str, Any], case: dict[str, Any]
+) -> list[str]:
+    """The merge-relevant fields whose value the op intends and the server's case does not hold."""
+    return [
+        name
+        for name, value in intended(database, action, payload).items()
+        if case.get(name) != value
+    ]
+
+
+def in_place(
+    database: sqlite_utils.Database, action: Action, payload: dict[str, Any], case: dict[str, Any]
+) -> bool:
+    """Whether the op's outcome is already the server's state (never for ops that append text:
+    their text is their outcome, and it is not on the server)."""
+    if action in APPENDING:
+        return False
+    values = intended(database, action, payload)
+    return bool(values) and not differing_fields(database, action, payload, case)
 
 
 def changed_since(database: sqlite_utils.Database, case: dict[str, Any], base: int) -> set[str]:

@@ -6,13 +6,26 @@ desks learn of it from the feed. The content comes separately, in chunks
 (`PUT /sync/v1/files/{sha256}?offset=N`, docs/sync-protocol.md "Attachments") into
 `<store>/tmp/<sha256>.up`, and is moved under its hash only when whole and its sha256 checked.
 
-Scope: an office may upload or download a file only when it is attached to a case the office may
-read (the same scope as the feed); to anyone else the file does not exist (404).
+Scope and possession (issue 15): a hash is not a secret, so naming one in an `attach` op proves
+nothing. Each attach op records a claim (case, sha256, office); the claim is verified once that
+office has uploaded the whole content and it hashed right and matched its declared type.
+
+- Upload (`HEAD`, `PUT`): only by an office that claimed the content, into its own area
+  (`<store>/tmp/<office key>/<sha256>.up`): two offices never write the same file, and the
+  offset an office is told is its own, never whether the server already holds the content
+  from elsewhere. An office that already proved it holds a content is "complete" at once.
+- Download (`GET`): only through a case the office may read (the feed's scope) whose
+  attachment was made centrally (no claim) or claimed by an office that proved it; to anyone
+  else the file is unknown (404) or not uploaded yet (404 `not_uploaded`).
+- Bounds: a declared size above `max_file`, or an office's claims adding up past
+  `office_quota`, are refused with the op (413 `too_large`); content whose signature does not
+  match its declared type is dropped at the end of the upload (422 `wrong_type`).
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +49,15 @@ from desk.i18n import t
 from desk.services import append_event, case_label, find_case
 from desk.workflow import Actor
 
+DEFAULT_MAX_FILE = 25 * 1024 * 1024  # bytes one attachment may declare
+DEFAULT_OFFICE_QUOTA = 2 * 1024**3  # bytes of distinct contents one office may claim in all
+
+
+@dataclass(frozen=True)
+class FileLimits:
+    max_file: int = DEFAULT_MAX_FILE
+    office_quota: int = DEFAULT_OFFICE_QUOTA
+
 
 def attach_op(
     database: sqlite_utils.Database,
@@ -43,6 +65,7 @@ def attach_op(
     actor: Actor,
     op: dict[str, Any],
     at: datetime,
+    limits: FileLimits,
 ) -> dict[str, Any]:
     """Apply one `attach` op (inside its transaction); the result as the receipt gives it.
 
@@ -52,6 +75,13 @@ def attach_op(
     if meta is None:
         reason = t("central.op.payload", keys="sha256, name, size, media_type")
         return {"id": op["id"], "r": "rejected", "s": 422, "code": "invalid", "reason": reason}
+    if meta["size"] > limits.max_file:
+        reason = t("central.file.too_large", size=meta["size"], limit=limits.max_file)
+        return {"id": op["id"], "r": "rejected", "s": 413, "code": "too_large", "reason": reason}
+    used = claimed_bytes(database, office.name, excluding=meta["sha256"])
+    if used + meta["size"] > limits.office_quota:
+        reason = t("central.file.quota", office=office.name, limit=limits.office_quota)
+        return {"id": op["id"], "r": "rejected", "s": 413, "code": "too_large", "reason": reason}
     row = database.execute("SELECT id FROM cases WHERE local_id = ?", [op["c"]]).fetchone()
     if row is None:
         reason = t("central.op.unknown_case", ref=op["c"])
@@ -68,6 +98,12 @@ def attach_op(
         # The same content attached again (from another desk) adds no second row; the event
         # still records who attached it.
         record(database, case["id"], meta, at=when, by=actor.nip)
+        proven = proven_by(database, office.name, meta["sha256"])
+        database.execute(
+            "INSERT INTO attachment_claims (case_id, sha256, office, size, media_type, "
+            "verified_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [case["id"], meta["sha256"], office.name, meta["size"], meta["media_type"], proven],
+        )
         append_event(
             database,
             case_id=case["id"],
@@ -91,28 +127,99 @@ def attach_op(
     return {"id": op["id"], "r": "applied", "v": int(case["version"])}
 
 
-def declared_size(database: sqlite_utils.Database, office: Office, sha256: str) -> int | None:
-    """The size attach ops declared for this content on a case `office` may read; else None."""
+def claimed_bytes(database: sqlite_utils.Database, office: str, *, excluding: str = "") -> int:
+    """The bytes of the distinct contents `office` has claimed (its quota's use)."""
+    row = database.execute(
+        "SELECT coalesce(sum(size), 0) FROM (SELECT sha256, max(size) AS size "
+        "FROM attachment_claims WHERE office = ? AND sha256 != ? GROUP BY sha256)",
+        [office, excluding],
+    ).fetchone()
+    return int(row[0])
+
+
+def proven_by(database: sqlite_utils.Database, office: str, sha256: str) -> str | None:
+    """When `office` proved it holds this content (uploaded all of it), or None."""
+    row = database.execute(
+        "SELECT min(verified_at) FROM attachment_claims WHERE office = ? AND sha256 = ?",
+        [office, sha256],
+    ).fetchone()
+    return str(row[0]) if row and row[0] else None
+
+
+def upload_claim(database: sqlite_utils.Database, office: Office, sha256: str) -> int | None:
+    """The size `office` declared for a content it claimed (it may upload it), else None."""
+    row = database.execute(
+        "SELECT max(size) FROM attachment_claims WHERE office = ? AND sha256 = ?",
+        [office.name, sha256],
+    ).fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def declared_media_type(database: sqlite_utils.Database, office: Office, sha256: str) -> str:
+    row = database.execute(
+        "SELECT media_type FROM attachment_claims WHERE office = ? AND sha256 = ? LIMIT 1",
+        [office.name, sha256],
+    ).fetchone()
+    return str(row[0]) if row else ""
+
+
+def readable_size(database: sqlite_utils.Database, office: Office, sha256: str) -> int | None:
+    """The size of a content `office` may download: attached to a case it may read, made
+    centrally or claimed by an office that proved it holds the content; else None."""
     condition, params = scope_sql(office)
     row = database.execute(
         "SELECT attachments.size FROM attachments JOIN cases ON cases.id = attachments.case_id "
-        f"WHERE attachments.sha256 = ? AND {condition} LIMIT 1",
+        f"WHERE attachments.sha256 = ? AND {condition} AND ("
+        "NOT EXISTS (SELECT 1 FROM attachment_claims k WHERE k.case_id = attachments.case_id "
+        "AND k.sha256 = attachments.sha256) OR EXISTS (SELECT 1 FROM attachment_claims k "
+        "WHERE k.case_id = attachments.case_id AND k.sha256 = attachments.sha256 "
+        "AND k.verified_at IS NOT NULL)) LIMIT 1",
         [sha256, *params],
     ).fetchone()
     return int(row[0]) if row else None
 
 
-def upload_path(root: Path, sha256: str) -> Path:
-    return root / "tmp" / f"{sha256}.up"
+def visible(database: sqlite_utils.Database, office: Office, sha256: str) -> bool:
+    """Whether a case `office` may read references this content at all."""
+    condition, params = scope_sql(office)
+    row = database.execute(
+        "SELECT 1 FROM attachments JOIN cases ON cases.id = attachments.case_id "
+        f"WHERE attachments.sha256 = ? AND {condition} LIMIT 1",
+        [sha256, *params],
+    ).fetchone()
+    return row is not None
 
 
-def held(root: Path, sha256: str, size: int) -> int:
-    """Bytes of the file the server holds: `size` once complete, else what was acknowledged."""
-    final = stored_path(root, sha256)
-    if final.exists() and final.stat().st_size == size:
+def mark_proven(database: sqlite_utils.Database, office: str, sha256: str, at: str) -> None:
+    with write_transaction(database):
+        database.execute(
+            "UPDATE attachment_claims SET verified_at = ? WHERE office = ? AND sha256 = ? "
+            "AND verified_at IS NULL",
+            [at, office, sha256],
+        )
+
+
+def office_key(office: str) -> str:
+    """A folder name for an office's uploads (office names are free text)."""
+    return hashlib.sha256(office.encode("utf-8")).hexdigest()[:16]
+
+
+def upload_path(root: Path, office: str, sha256: str) -> Path:
+    return root / "tmp" / office_key(office) / f"{sha256}.up"
+
+
+def held(root: Path, office: str, sha256: str, size: int, proven: bool) -> int:
+    """Bytes of the content this office has given the server: `size` once it proved it holds
+    it, else what it uploaded so far (never what other offices gave)."""
+    if proven:
         return size
-    part = upload_path(root, sha256)
+    part = upload_path(root, office, sha256)
     return part.stat().st_size if part.exists() else 0
+
+
+def stored(root: Path, sha256: str, size: int) -> bool:
+    final = stored_path(root, sha256)
+    return final.exists() and final.stat().st_size == size
 
 
 def hash_of(path: Path) -> str:

@@ -110,3 +110,19 @@ END;
 -- Events still waiting for a uid (written by the seed, an import, an automatic move): found
 -- without scanning the whole timeline table every minute.
 CREATE INDEX IF NOT EXISTS events_without_uid ON events(id) WHERE uid IS NULL;
+
+-- Who attached which content to which case, and whether that office proved it holds the
+-- content by uploading all of it (issue 15): an office reads a file only through a case it may
+-- see whose attachment was made centrally (no claim) or claimed by an office that uploaded it.
+-- Naming a hash in an `attach` op is not enough to read another office's file.
+CREATE TABLE IF NOT EXISTS attachment_claims (
+    case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    sha256 TEXT NOT NULL,
+    office TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    media_type TEXT NOT NULL,
+    verified_at TEXT,
+    PRIMARY KEY (case_id, sha256, office)
+);
+CREATE INDEX IF NOT EXISTS attachment_claims_by_office ON attachment_claims(office, sha256);
+CREATE INDEX IF NOT EXISTS attachment_claims_by_sha ON attachment_claims(sha256);

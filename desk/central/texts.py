@@ -89,6 +89,18 @@ TEXTS: dict[str, tuple[str, str]] = {
         "A pimpinan does not record new complaints.",
     ),
     "central.op.time": ("Waktu operasi tidak sah: {value}.", "Invalid operation time: {value}."),
+    "central.file.too_large": (
+        "Lampiran {size} byte melebihi batas server {limit} byte per berkas.",
+        "The attachment of {size} bytes is over the server's limit of {limit} bytes a file.",
+    ),
+    "central.file.quota": (
+        "Lampiran kantor {office} sudah mencapai batas server ({limit} byte).",
+        "The attachments of office {office} have reached the server's limit ({limit} bytes).",
+    ),
+    "central.file.wrong_type": (
+        "Isi berkas bukan {declared} seperti yang dinyatakan ({found}): berkas ditolak.",
+        "The file's content is not the {declared} it was declared as ({found}): refused.",
+    ),
 }
 
 extend(TEXTS)

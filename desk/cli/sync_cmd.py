@@ -26,9 +26,16 @@ from desk.cli.common import (
     plain,
 )
 from desk.errors import DeskError
-from desk.i18n import decimal_text, t
+from desk.i18n import t
 from desk.sync import texts as _texts  # noqa: F401  (registers the sync texts)
-from desk.sync.conflicts import list_conflicts, list_rejected, resolve
+from desk.sync.conflicts import (
+    Rejection,
+    answers_of_sync,
+    list_conflicts,
+    list_rejected,
+    resolution_message,
+    resolve,
+)
 from desk.sync.errors import NotConfigured, TokenRefused
 from desk.sync.files import MODES, Mode
 from desk.sync.remote import (
@@ -42,6 +49,7 @@ from desk.sync.remote import (
     token_path,
 )
 from desk.sync.run import Direction, Progress, SyncReport, check_remote, run_sync, size_text
+from desk.sync.texts import draft_label, field_label, field_value, op_label
 
 remote_app = typer.Typer(
     help="The central server this desk syncs with.", no_args_is_help=True, rich_markup_mode=None
@@ -164,10 +172,30 @@ def sync(
             database, remote, direction=direction, attachments=files.mode, budget=files.budget
         )
     if json_out:
-        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        typer.echo(json.dumps(_report_json(database, report), ensure_ascii=False))
     else:
         _print_report(database, report)
     raise typer.Exit(report.exit_code)
+
+
+def _report_json(database: Any, report: SyncReport) -> dict[str, Any]:
+    """The report, with what the officer must see of each op the server did not take:
+    `refused` (refused for good, or in conflict) and `same` (already done centrally), each with
+    the case, the action, the reason, and the draft its text went to."""
+    result = report.as_dict()
+    answers = answers_of_sync(database, report.log_id) if report.log_id else []
+    refused = [a.as_dict() for a in answers if a.result != "same"]
+    if len(refused) < len(report.refused):
+        # Refusals without an answer recorded with this sync (e.g. an op the server cannot read
+        # whose row says nothing more): listed as the push saw them.
+        for local_id, kind, reason in report.refused[len(refused) :]:
+            refused.append(
+                {"case": _case_label(database, local_id), "local_id": local_id, "action": kind}
+                | {"result": "rejected", "reason": reason, "draft": None}
+            )
+    result["refused"] = refused
+    result["same"] = [a.as_dict() for a in answers if a.result == "same"]
+    return result
 
 
 @dataclass(frozen=True)
@@ -184,14 +212,7 @@ def _sync_with_progress(
     ) as status:
 
         def show(event: Progress) -> None:
-            if event.phase == "wait":
-                status.update(t("sync.phase.wait", seconds=decimal_text(event.seconds)))
-            elif event.phase == "push":
-                status.update(f"{t('sync.phase.push')} {event.done}/{event.total}")
-            elif event.phase == "files":
-                status.update(f"{t('sync.phase.files')} {event.done}/{event.total}")
-            else:
-                status.update(f"{t('sync.phase.pull')} {event.done}")
+            status.update(event.text())
 
         return run_sync(
             database,
@@ -210,15 +231,34 @@ def _case_label(database: Any, local_id: str) -> str:
     return f"#{row[0]}" if row and row[0] else local_id
 
 
+def _answer_line(answer: Rejection) -> str:
+    """ "  #8112829 tindak lanjut: 403 role: … — kasus kembali ke data pusat; teks Anda …" """
+    line = t("sync.refused_op", case=answer.label, kind=op_label(answer.kind), reason=answer.reason)
+    notes = []
+    if answer.result != "conflict":
+        notes.append(t("sync.refused_undone") if answer.undone else t("sync.refused_local"))
+    if answer.draft:
+        notes.append(t("sync.refused_draft", draft=draft_label(answer.draft)))
+    return f"{line} — {'; '.join(notes)}" if notes else line
+
+
 def _print_report(database: Any, report: SyncReport) -> None:
     summary = report.summary()
     target = error_console if report.outcome == "failed" else console
     target.print(plain(summary), soft_wrap=True)
-    for local_id, kind, reason in report.refused:
+    answers = answers_of_sync(database, report.log_id) if report.log_id else []
+    for answer in answers:
+        if answer.result != "same" or answer.draft:
+            console.print(plain(_answer_line(answer)), soft_wrap=True)
+    told = sum(1 for a in answers if a.result != "same")
+    for local_id, kind, reason in report.refused[told:]:
         label = _case_label(database, local_id)
         console.print(
-            plain(t("sync.refused_op", case=label, kind=kind, reason=reason)), soft_wrap=True
+            plain(t("sync.refused_op", case=label, kind=op_label(kind), reason=reason)),
+            soft_wrap=True,
         )
+    if any(a.result == "rejected" for a in answers):
+        console.print(plain(t("sync.refused_hint")), soft_wrap=True)
     if report.error:
         error_console.print(plain(f"desk: {report.error}"), soft_wrap=True)
     if report.conflicts:
@@ -300,6 +340,8 @@ def sync_conflicts(ctx: typer.Context, db: DbOption = None, json_out: JsonOption
                         "mine": c.mine,
                         "theirs": c.theirs,
                         "ops": c.ops,
+                        "keep_mine": c.keep_mine,
+                        "drafts": c.texts,
                     }
                     for c in conflicts
                 ],
@@ -314,15 +356,28 @@ def sync_conflicts(ctx: typer.Context, db: DbOption = None, json_out: JsonOption
     for key in ("case", "fields", "op", "mine", "theirs"):
         table.add_column(t(f"sync.col.{key}"))
     for conflict in conflicts:
-        fields = [_column(f) for f in conflict.fields] or ["status"]
+        fields = conflict.fields or list(conflict.mine)
         table.add_row(
             plain(conflict.label),
-            plain(", ".join(conflict.fields)),
-            plain(", ".join(op["kind"] for op in conflict.ops)),
-            plain("; ".join(f"{f}={conflict.mine.get(f)}" for f in fields)),
-            plain("; ".join(f"{f}={conflict.theirs.get(f)}" for f in fields)),
+            plain(", ".join(field_label(f) for f in conflict.fields)),
+            plain(", ".join(op_label(op["kind"]) for op in conflict.ops)),
+            plain("; ".join(_side(f, conflict.mine.get(f)) for f in fields)),
+            plain("; ".join(_side(f, conflict.theirs.get(f)) for f in fields)),
         )
     console.print(table)
+    for conflict in conflicts:
+        notes = []
+        if conflict.keep_mine:
+            notes.append(t("sync.keep_mine_impossible", reason=conflict.keep_mine))
+        if conflict.texts:
+            drafts = ", ".join(draft_label(kind) for kind in conflict.texts)
+            notes.append(t("sync.keep_theirs_text", drafts=drafts))
+        if notes:
+            console.print(plain(f"{conflict.label}: {' '.join(notes)}"), soft_wrap=True)
+
+
+def _side(name: str, value: object) -> str:
+    return f"{field_label(name)}: {field_value(name, value)}"
 
 
 @sync_app.command("rejected")
@@ -337,15 +392,17 @@ def sync_rejected(ctx: typer.Context, db: DbOption = None, json_out: JsonOption 
         console.print(plain(t("sync.rejected_none")))
         return
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for key in ("case", "op", "reason"):
+    for key in ("case", "op", "reason", "draft"):
         table.add_column(t(f"sync.col.{key}"))
     for item in rejected:
-        table.add_row(plain(item.label), plain(item.kind), plain(item.reason))
+        done = t("sync.refused_undone") if item.undone else t("sync.refused_local")
+        table.add_row(
+            plain(item.label),
+            plain(op_label(item.kind)),
+            plain(f"{item.reason} ({done})"),
+            plain(draft_label(item.draft) if item.draft else "-"),
+        )
     console.print(table)
-
-
-def _column(field: str) -> str:
-    return {"unit": "unit_code", "assignee": "assignee_nip"}.get(field, field)
 
 
 @sync_app.command("resolve")
@@ -369,6 +426,4 @@ def sync_resolve(
     outcome = resolve(
         session.database, number, "mine" if keep == "mine" else "theirs", session.actor
     )
-    key = "sync.resolved_mine" if keep == "mine" else "sync.resolved_theirs"
-    count = len(outcome.new_ops) if keep == "mine" else len(outcome.superseded)
-    console.print(plain(t(key, ref=outcome.label, count=count)))
+    console.print(plain(resolution_message(outcome, keep)))

@@ -35,6 +35,7 @@ from desk.attachments import (
     partial_path,
     pending_uploads,
     settle,
+    size_limit,
     store_root,
     stored_path,
     verify,
@@ -133,12 +134,17 @@ def transfer_files(
     except DeskError:  # a database in memory has no store, and so no files
         return result
     allowance = _Budget(budget)
+    # What a sync may fetch unasked is bounded by the desk's own limit for a file (the one that
+    # bounds what an officer may attach, `attachments.max_bytes`): a server, or whoever answers
+    # in its name, cannot fill the desk's disk by announcing huge files.
+    largest = size_limit(database)
     queue = [("up", f) for f in _uploads(database)] if upload else []
     if download:
         queue += [("down", f) for f in _downloads(database, root)]
     total = len(queue)
     for done, (direction, item) in enumerate(queue):
-        if not _wanted(item.size, mode) or allowance.spent:
+        too_large = direction == "down" and item.size > largest
+        if too_large or not _wanted(item.size, mode) or allowance.spent:
             result.waiting += 1
             continue
         if direction == "up":

@@ -8,6 +8,16 @@ ops back to `pending` and sends them again with the same id, which the server an
 Batches start at `batch_ops` operations, are cut to `batch_bytes` compressed, halve on 413, on
 timeouts and on a 400 (to isolate the one op the server cannot read), and grow back after a
 success.
+
+An op the server refuses for good (`rejected`, or a 400/413 for that op alone) is undone on the
+desk, in the receipt's transaction: its event is removed, its text goes to a draft of the
+officer who wrote it (desk/drafts.py), a file it announced is no longer offered, and the case is
+marked for a refresh (desk/sync/refresh.py), which gives it back the server's state at the end of
+the same sync, keeping what its still-unsent ops did. An op whose outcome the server has already
+(`same`) is dropped the same way. A case made at this desk that the server never recorded
+(`create` not done) has no central state to go back to: it is left as it is. Either way the
+officer is told: a notice (`sync_state` key `notice:<op id>`) stays until they dismiss it on the
+case, and the op keeps the server's answer with what the desk did (`outbox.result`, key `desk`).
 """
 
 from __future__ import annotations
@@ -20,13 +30,17 @@ from typing import Any
 import sqlite_utils
 
 from db import write_transaction
+from desk.drafts import draft_kind, keep_text
+from desk.sync import state
 from desk.sync.apply import UNSENT
 from desk.sync.errors import PayloadTooLarge, RequestRejected, SyncError
+from desk.sync.refresh import mark_for_refresh
 from desk.sync.transport import Transport, encode_body
 
 PUSH_PATH = "/sync/v1/push"
 START_OPS = 200
 START_BYTES = 64 * 1024
+NOTICE_PREFIX = "notice:"  # sync_state: an answer the officer has not dismissed yet → case
 
 
 @dataclass
@@ -36,6 +50,7 @@ class PushResult:
     duplicate: int = 0
     conflict: int = 0
     rejected: int = 0
+    same: int = 0  # ops whose outcome the server had already: dropped, their text in a draft
     batches: int = 0
     conflict_cases: set[str] = field(default_factory=set)
     # What an officer must see: (case local id, op kind, the server's reason), per op refused.
@@ -125,7 +140,8 @@ def push(
                 )
             except PayloadTooLarge:
                 # Even one op is too large: it can never go; keep it, visibly.
-                _reject(database, batch[0], "413 too_large")
+                with write_transaction(database):
+                    _refuse(database, batch[0], "413 too_large", {"r": "rejected", "s": 413})
                 result.rejected += 1
                 result.refused.append((batch[0].wire["c"], batch[0].wire["k"], "413 too_large"))
                 high_water = batch[0].rowid
@@ -136,7 +152,8 @@ def push(
                     _back_to_pending(database, batch)
                     limit = max(1, len(batch) // 2)
                     continue
-                _reject(database, batch[0], f"400 {error}")
+                with write_transaction(database):
+                    _refuse(database, batch[0], f"400 {error}", {"r": "rejected", "s": 400})
                 result.rejected += 1
                 result.refused.append((batch[0].wire["c"], batch[0].wire["k"], f"400 {error}"))
                 high_water = batch[0].rowid
@@ -175,14 +192,6 @@ def _back_to_pending(database: sqlite_utils.Database, ops: list[_Op]) -> None:
             )
 
 
-def _reject(database: sqlite_utils.Database, op: _Op, reason: str) -> None:
-    with write_transaction(database):
-        database.execute(
-            "UPDATE outbox SET state = 'rejected', last_error = ? WHERE op_id = ?",
-            [reason[:500], op.op_id],
-        )
-
-
 def _apply_receipt(
     database: sqlite_utils.Database, batch: list[_Op], body: dict[str, Any], result: PushResult
 ) -> None:
@@ -206,8 +215,11 @@ def _apply_receipt(
                     result.applied += 1
                 else:
                     result.duplicate += 1
+            elif kind == "same":
+                _same(database, op, answer)
+                result.same += 1
             elif kind == "conflict":
-                _conflict(database, op, answer, text)
+                _conflict(database, op, answer)
                 result.conflict += 1
                 result.conflict_cases.add(str(op.wire["c"]))
                 fields = ", ".join(str(f) for f in answer.get("fields") or [])
@@ -216,16 +228,9 @@ def _apply_receipt(
                 reason = (
                     f"{answer.get('s', '')} {answer.get('code', '')}: {answer.get('reason', '')}"
                 )
-                database.execute(
-                    "UPDATE outbox SET state = 'rejected', last_error = ?, result = ? "
-                    "WHERE op_id = ? AND state = 'sending'",
-                    [reason.strip()[:500], text, op.op_id],
-                )
+                _refuse(database, op, reason.strip(), answer)
                 result.rejected += 1
                 result.refused.append((str(op.wire["c"]), str(op.wire["k"]), reason.strip()))
-                if op.wire["k"] == "attach":
-                    # The server will never hold this file for the case: stop offering it.
-                    _forget_upload(database, op)
             else:
                 continue  # an answer desk does not know: the op stays queued
             result.sent += 1
@@ -253,6 +258,10 @@ def _done(database: sqlite_utils.Database, op: _Op, version: Any, text: str) -> 
         "WHERE op_id = ? AND state = 'sending'",
         [text, op.op_id],
     )
+    _adopt_version(database, op, version)
+
+
+def _adopt_version(database: sqlite_utils.Database, op: _Op, version: Any) -> None:
     if not isinstance(version, int):
         return
     # Adopt the server's version only when nothing newer is waiting on this case: an op made
@@ -269,11 +278,131 @@ def _done(database: sqlite_utils.Database, op: _Op, version: Any, text: str) -> 
         )
 
 
-def _conflict(database: sqlite_utils.Database, op: _Op, answer: dict[str, Any], text: str) -> None:
+def _sync_id(database: sqlite_utils.Database) -> int | None:
+    """The sync this push belongs to (its `sync_log` row, the latest one)."""
+    row = database.execute("SELECT max(id) FROM sync_log").fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def _record(answer: dict[str, Any], **desk: Any) -> str:
+    """The op's `result`: the server's answer, and what the desk did with it (key `desk`)."""
+    return json.dumps({**answer, "desk": desk}, ensure_ascii=False, separators=(",", ":"))
+
+
+def _notify(database: sqlite_utils.Database, op: _Op) -> None:
+    """The officer is to be told of this op's answer (until they dismiss it)."""
+    state.put(database, NOTICE_PREFIX + op.op_id, str(op.wire["c"]))
+
+
+def _unanswered(database: sqlite_utils.Database, op: _Op) -> bool:
+    """The op still waits for this answer (an answer is applied once)."""
+    row = database.execute(
+        "SELECT 1 FROM outbox WHERE op_id = ? AND state IN ('pending', 'sending')", [op.op_id]
+    ).fetchone()
+    return row is not None
+
+
+def _local_only(database: sqlite_utils.Database, op: _Op) -> bool:
+    """A case made at this desk that the server has not recorded: there is nothing to go back
+    to, and nothing of it is undone (it exists nowhere else)."""
+    row = database.execute(
+        "SELECT 1 FROM outbox WHERE case_id = ? AND kind = 'create' AND state != 'done' LIMIT 1",
+        [op.case_id],
+    ).fetchone()
+    return row is not None or op.wire["k"] == "create"
+
+
+def _keep_text(database: sqlite_utils.Database, op: _Op) -> str | None:
+    """The op's text (a follow-up, a note, a reason) into its author's draft; the draft kind."""
+    payload = op.wire.get("p")
+    kind = draft_kind(str(op.wire["k"]))
+    nip = op.wire.get("a")
+    if not isinstance(payload, dict) or kind is None or not isinstance(nip, str) or not nip:
+        return None
+    text = payload.get("text") or payload.get("reason")
+    if not isinstance(text, str) or not text.strip():
+        return None
+    if not database.execute("SELECT 1 FROM officers WHERE nip = ?", [nip]).fetchone():
+        return None
+    return kind if keep_text(database, op.case_id, nip, text, kind=kind) else None
+
+
+def _undo(database: sqlite_utils.Database, op: _Op, reason: str) -> None:
+    """What the op did on the desk, gone: its event, a file it announced; the case is marked
+    for the server's copy (refresh.py), which the end of this sync brings."""
+    database.execute("DELETE FROM events WHERE uid = ?", [op.op_id])
+    if op.wire["k"] == "attach":
+        _forget_attachment(database, op)
+    mark_for_refresh(database, str(op.wire["c"]), reason)
+
+
+def _refuse(database: sqlite_utils.Database, op: _Op, reason: str, answer: dict[str, Any]) -> None:
+    """A refusal for good: the op is kept (`rejected`, with the reason) and undone on the desk,
+    its text kept in a draft. Call inside a transaction."""
+    if not _unanswered(database, op):
+        return
+    local = _local_only(database, op)
+    draft = None if local else _keep_text(database, op)
+    database.execute(
+        "UPDATE outbox SET state = 'rejected', last_error = ?, result = ? WHERE op_id = ?",
+        [
+            reason[:500],
+            _record(answer, sync=_sync_id(database), draft=draft, undone=not local),
+            op.op_id,
+        ],
+    )
+    if op.wire["k"] == "attach":
+        # The server will never hold this file for the case: stop offering it.
+        _forget_upload(database, op)
+    if not local:
+        _undo(database, op, "rejected")
+    _notify(database, op)
+
+
+def _same(database: sqlite_utils.Database, op: _Op, answer: dict[str, Any]) -> None:
+    """The server had the op's outcome already: the op never happened centrally. It is kept as
+    `superseded`, its local event goes, its text goes to a draft, the case takes the server's
+    copy. Call inside a transaction."""
+    if not _unanswered(database, op):
+        return
+    draft = _keep_text(database, op)
+    database.execute(
+        "UPDATE outbox SET state = 'superseded', last_error = NULL, result = ? WHERE op_id = ?",
+        [_record(answer, sync=_sync_id(database), draft=draft, undone=True), op.op_id],
+    )
+    _adopt_version(database, op, answer.get("v"))
+    _undo(database, op, "same")
+    if draft is not None:
+        _notify(database, op)  # the officer's text moved: they must know where
+
+
+def _forget_attachment(database: sqlite_utils.Database, op: _Op) -> None:
+    """The attachment row the op made, unless another event of the case brought the same file.
+    The file itself stays in this desk's store (desk/attachments.py): nothing is deleted."""
+    payload = op.wire.get("p")
+    sha256 = payload.get("sha256") if isinstance(payload, dict) else None
+    if not isinstance(sha256, str):
+        return
+    others = database.execute(
+        "SELECT 1 FROM events WHERE case_id = ? AND kind = 'attachment' AND uid IS NOT ? "
+        "AND json_extract(data, '$.sha256') = ? LIMIT 1",
+        [op.case_id, op.op_id, sha256],
+    ).fetchone()
+    if others is None:
+        database.execute(
+            "DELETE FROM attachments WHERE case_id = ? AND sha256 = ?", [op.case_id, sha256]
+        )
+
+
+def _conflict(database: sqlite_utils.Database, op: _Op, answer: dict[str, Any]) -> None:
     database.execute(
         "UPDATE outbox SET state = 'conflict', last_error = ?, result = ? "
         "WHERE op_id = ? AND state = 'sending'",
-        [",".join(str(f) for f in answer.get("fields") or []) or "conflict", text, op.op_id],
+        [
+            ",".join(str(f) for f in answer.get("fields") or []) or "conflict",
+            _record(answer, sync=_sync_id(database)),
+            op.op_id,
+        ],
     )
     row = database.execute("SELECT conflict FROM cases WHERE id = ?", [op.case_id]).fetchone()
     previous: dict[str, Any] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desk.i18n import extend
+from desk.i18n import CATALOG, action_label, extend, status_label, t
 
 TEXTS: dict[str, tuple[str, str]] = {
     "sync.no_remote": (
@@ -140,6 +140,118 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sync.status.failed": ("sinkron gagal", "sync failed"),
     "sync.status.conflicts": ("konflik: {count}", "conflicts: {count}"),
     "sync.gone": ("di luar cakupan kantor ini ({reason})", "out of this office's scope ({reason})"),
+    # -- refusals, outcomes already in place, honest conflicts (issue 14) ----------------------
+    "sync.op.create": ("catat laporan baru", "record a new complaint"),
+    "sync.op.attach": ("lampirkan berkas", "attach a file"),
+    "sync.draft.tindak_lanjut": ("tindak lanjut", "follow-up"),
+    "sync.draft.catatan": ("catatan", "note"),
+    "sync.draft.tanggapan_pelapor": ("tanggapan pelapor", "reporter's reply"),
+    "sync.draft.alasan": ("alasan", "reason"),
+    "sync.draft_how.tindak_lanjut": (
+        "tekan r untuk memeriksa dan mengirimnya lagi",
+        "press r to review and send it again",
+    ),
+    "sync.draft_how.catatan": (
+        "tekan n: catatan baru dimulai dengan teks itu",
+        "press n: a new note starts with it",
+    ),
+    "sync.draft_how.tanggapan_pelapor": (
+        "tekan R: isian tanggapan pelapor dimulai dengan teks itu",
+        "press R: the reporter's reply starts with it",
+    ),
+    "sync.draft_how.alasan": (
+        "isian alasan berikutnya dimulai dengan teks itu",
+        "the next reason you write starts with it",
+    ),
+    "sync.same_reason": ("sudah dilakukan di pusat", "already done centrally"),
+    "sync.conflict_reason": ("konflik: {fields}", "conflict: {fields}"),
+    "sync.result.rejected": ("ditolak", "refused"),
+    "sync.result.conflict": ("konflik", "conflict"),
+    "sync.result.same": ("sudah ada di pusat", "already done centrally"),
+    "sync.refused_undone": ("kasus kembali ke data pusat", "the case is back to the central copy"),
+    "sync.refused_local": (
+        "kasus ini hanya ada di desk ini; tidak ada yang dibatalkan",
+        "this case exists only on this desk; nothing was undone",
+    ),
+    "sync.refused_draft": (
+        "teks Anda disimpan sebagai draf {draft}",
+        "your text is kept as a {draft} draft",
+    ),
+    "sync.refused_hint": (
+        "Tindakan yang ditolak pusat: 'desk sync rejected'; teksnya ada di draf kasusnya.",
+        "Actions the central system refused: 'desk sync rejected'; their text is in the case's "
+        "drafts.",
+    ),
+    "sync.keep_mine_refused": (
+        "{ref}: tindakan Anda tidak bisa diulang di atas versi pusat ({reason}). Konflik tetap; "
+        "pilih 'pakai versi pusat': teks Anda disimpan sebagai draf.",
+        "{ref}: your action cannot be redone on the central version ({reason}). The conflict "
+        "stays; choose 'keep theirs': your text is kept as a draft.",
+    ),
+    "sync.keep_mine_impossible": (
+        "Pakai versi saya tidak bisa: {reason}",
+        "Keep mine is not possible: {reason}",
+    ),
+    "sync.keep_theirs_text": (
+        "Pakai versi pusat menyimpan teks Anda sebagai draf ({drafts}).",
+        "Keep theirs keeps your text as a draft ({drafts}).",
+    ),
+    "sync.resolved_theirs_drafts": (
+        "{ref}: versi pusat dipakai; {count} operasi lokal dibatalkan (tetap tercatat); teks "
+        "Anda disimpan sebagai draf ({drafts}).",
+        "{ref}: the central version is kept; {count} local operations dropped (still recorded); "
+        "your text is kept as a draft ({drafts}).",
+    ),
+    "sync.field.status": ("Status", "Status"),
+    "sync.field.unit_code": ("Unit", "Unit"),
+    "sync.field.assignee_nip": ("Petugas", "Assignee"),
+    "sync.field.duplicate_of": ("Duplikat dari", "Duplicate of"),
+    "sync.col.draft": ("Draf", "Draft"),
+    "sync.col.result": ("Hasil", "Result"),
+    "sync.status.notices": ("ditolak pusat: {count}", "refused centrally: {count}"),
+    "sync.notice.title": (
+        "Sistem pusat tidak menerima tindakan berikut pada kasus ini:",
+        "The central system did not take these actions on this case:",
+    ),
+    "sync.notice.line": (
+        "{action} ({at}, {nip}): {result}: {reason}",
+        "{action} ({at}, {nip}): {result}: {reason}",
+    ),
+    "sync.notice.dismiss": ("c: tutup pemberitahuan ini", "c: dismiss this notice"),
+    "binding.dismiss_notices": ("Tutup pemberitahuan", "Dismiss notices"),
 }
 
 extend(TEXTS)
+
+
+def op_label(kind: str) -> str:
+    """An operation's kind as an officer reads it (the actions, and create and attach)."""
+    if kind in ("create", "attach"):
+        return t(f"sync.op.{kind}")
+    return action_label(kind)
+
+
+def draft_label(kind: str) -> str:
+    """A kind of draft (desk/drafts.py) as an officer reads it."""
+    key = f"sync.draft.{kind}"
+    return t(key) if key in CATALOG else kind
+
+
+def draft_how(kind: str) -> str:
+    """Where the officer finds a draft of that kind again."""
+    key = f"sync.draft_how.{kind}"
+    return t(key) if key in CATALOG else ""
+
+
+def field_label(name: str) -> str:
+    key = f"sync.field.{name}"
+    return t(key) if key in CATALOG else name
+
+
+def field_value(name: str, value: object) -> str:
+    """A field's value as an officer reads it (a status by its label)."""
+    if value in (None, ""):
+        return "-"
+    if name == "status":
+        return status_label(str(value))
+    return str(value)
