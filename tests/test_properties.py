@@ -20,7 +20,7 @@ from db import open_database, write_transaction
 from desk.errors import DeskError
 from desk.importing import ImportOptions, import_files
 from desk.sync.apply import BadChange
-from desk.sync.pull import _apply_page
+from desk.sync.pull import store_changes
 from desk.sync.transport import decode_body
 from tests.conftest import ADMIN, make_office, new_case
 
@@ -116,7 +116,7 @@ def test_any_page_of_changes_applies_or_is_refused_whole(
     body: dict[str, Any] = {"reference": reference, "changes": changes}
     try:
         with write_transaction(desk):
-            _apply_page(desk, body, changes)
+            store_changes(desk, body.get("reference"), changes)
             raise _Undo  # keep the module's database as it was for the next example
     except _Undo:
         pass

@@ -136,10 +136,8 @@ class _PageReader:
         database = self.pull.database
         try:
             with write_transaction(database):
-                if self.reference is not None:
-                    upsert_reference(database, self.reference)
-                    self.reference = None
-                applied, gone = _apply_changes(database, changes)
+                applied, gone = store_changes(database, self.reference, changes)
+                self.reference = None
                 state.put(database, state.CURSOR, cursor)
                 self.pull.result.changes += applied
                 self.pull.result.gone += gone
@@ -240,6 +238,7 @@ def pull(
             run.cursor, conditional, run.received = "", False, result.changes
             with write_transaction(database):
                 state.put(database, state.CURSOR, "")
+                state.put(database, state.RECONCILE, "1")
             continue
         except Retryable as failure:
             result.bytes_down += transport.counters.bytes_down - before
@@ -292,11 +291,20 @@ def next_size(size: int, limit: int, *, whole: bool, stored: bool) -> int:
     return max(MIN_LIMIT, size // 2)
 
 
-def _apply_changes(
-    database: sqlite_utils.Database, changes: list[dict[str, Any]]
+def store_changes(
+    database: sqlite_utils.Database, reference: Any, changes: list[Any]
 ) -> tuple[int, int]:
+    """Apply a page's reference data (when given) and changes; returns (cases, tombstones).
+    Call inside the transaction that also stores their cursor; raises `BadChange` (or a
+    TypeError/ValueError) for what the desk cannot store, before anything is half-written."""
+    if reference is not None:
+        if not isinstance(reference, dict):
+            raise BadChange("reference data that is not an object")
+        upsert_reference(database, reference)
     applied = gone = 0
     for change in changes:
+        if not isinstance(change, dict):
+            raise BadChange("a change that is not an object")
         if "gone" in change:
             # Out of this office's scope now: keep the copy (and any unsent work on it), marked.
             mark = {"reason": change.get("reason") or "", "at": to_text(utc_now())}

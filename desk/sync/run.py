@@ -23,14 +23,14 @@ from desk.errors import DeskError
 from desk.i18n import count_text, decimal_text, t
 from desk.sync import progress_texts as _progress_texts  # noqa: F401  (registers the texts)
 from desk.sync import state
-from desk.sync.errors import TokenRefused
+from desk.sync.errors import SyncError, TokenRefused
 from desk.sync.files import FILE_CHUNK, FileResult, Mode, transfer_files
 from desk.sync.pull import DEFAULT_LIMIT, PullProgress, PullResult, pull
 from desk.sync.push import START_BYTES, START_OPS, PushResult, pending_count, push
 from desk.sync.refresh import RefreshResult, refresh_marked
 from desk.sync.remote import Remote
 from desk.sync.transport import RetryPolicy, Timeouts, Transport
-from desk.sync.verify import CHECK_EVERY, periodic_check
+from desk.sync.verify import CHECK_EVERY, VerifyResult, periodic_check, verify
 
 Direction = Literal["both", "pull", "push"]
 
@@ -270,15 +270,18 @@ def run_sync(
             # already done): the server's copy, now that the pull has brought everything else.
             tell("refresh", 0, None)
             refresh_marked(database, transport, refreshed)
-            if verify_every is not None:
+            checked: VerifyResult | None = None
+            if state.get(database, state.RECONCILE):
+                checked = _reconcile(database, transport, clock())
+            elif verify_every is not None:
                 checked = periodic_check(database, transport, clock(), verify_every)
-                if checked is not None:
-                    report.check = {
-                        "identical": checked.identical,
-                        "differences": len(checked.differences),
-                        "repaired": checked.repaired,
-                        "error": checked.error,
-                    }
+            if checked is not None:
+                report.check = {
+                    "identical": checked.identical,
+                    "differences": len(checked.differences),
+                    "repaired": checked.repaired,
+                    "error": checked.error,
+                }
         transfer_files(
             database,
             transport,
@@ -312,6 +315,26 @@ def run_sync(
     if unexpected is not None:
         raise unexpected
     return report
+
+
+def _reconcile(
+    database: sqlite_utils.Database, transport: Transport, now: datetime
+) -> VerifyResult:
+    """After the full pull a 410 started: a full pull brings no tombstones, so compare with the
+    server and fetch back what differs (cases that left the office's scope become read-only).
+    Link or server trouble here does not fail the sync, whose pull is complete: the mark stays
+    and the next sync tries again."""
+    result = VerifyResult()
+    try:
+        verify(database, transport, repair=True, now=now, result=result)
+    except TokenRefused:
+        raise
+    except SyncError as error:
+        result.error = str(error)
+        return result
+    with write_transaction(database):
+        database.execute("DELETE FROM sync_state WHERE key = ?", [state.RECONCILE])
+    return result
 
 
 def _collect(

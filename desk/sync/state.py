@@ -7,6 +7,10 @@ import sqlite_utils
 CURSOR = "cursor"
 ENCODINGS = "server_encodings"
 LAST_SYNC = "last_sync_at"
+# Set when the server forgot the cursor (410) and the desk pulls everything again: a full pull
+# carries no tombstones, so once it is complete the desk compares itself with the server
+# (desk sync verify --repair) to learn which of its cases left its scope meanwhile.
+RECONCILE = "reconcile_after_full_pull"
 GONE_PREFIX = "gone:"  # a case that left this office's scope: "gone:<local_id>" → JSON reason
 
 
