@@ -6,6 +6,7 @@ import contextlib
 import os
 import secrets
 import sqlite3
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,54 @@ from db.errors import StorageError, explain
 from db.stemming import stem_text
 
 BUSY_TIMEOUT_MS = 5_000
+# A database holds every reporter's personal data and the officers' PIN hashes: its files are
+# readable and writable by their owner alone (docs/security.md, "Files on disk").
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+_OTHERS = stat.S_IRWXG | stat.S_IRWXO
+
+
+def tighten(path: str | os.PathLike[str]) -> bool:
+    """Take group and other rights away from a file or folder desk owns; True when it changed.
+
+    A file someone else owns, or one on a file system that refuses chmod, is left as it is.
+    Windows has no such modes: nothing to do there.
+    """
+    if os.name == "nt":
+        return False
+    try:
+        info = os.stat(path)
+        if not info.st_mode & _OTHERS or info.st_uid != os.geteuid():
+            return False
+        os.chmod(path, stat.S_IMODE(info.st_mode) & ~_OTHERS)
+    except OSError:
+        return False
+    return True
+
+
+def create_private(path: str | os.PathLike[str]) -> int:
+    """Create a new file readable by its owner alone and return its descriptor (open for
+    writing). `FileExistsError` when it exists: a private file is never one someone prepared."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    return os.open(path, flags, PRIVATE_FILE)
+
+
+def private_folder(path: str | os.PathLike[str]) -> None:
+    """Make sure the folder exists and only its owner can enter it (its parents are not
+    changed)."""
+    folder = Path(path)
+    folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    tighten(folder)
+
+
+def private_database_files(path: str | os.PathLike[str]) -> list[str]:
+    """Create the database file owner-only before SQLite opens it (SQLite gives its -wal and
+    -shm files the database file's mode), and tighten an existing looser one and its -wal and
+    -shm. Returns the files whose mode was tightened."""
+    location = str(path)
+    with contextlib.suppress(OSError):  # exists already, or SQLite will say why it cannot open
+        os.close(create_private(location))
+    return [name for name in (location, location + "-wal", location + "-shm") if tighten(name)]
 
 
 def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> sqlite_utils.Database:
@@ -35,6 +84,7 @@ def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> sqli
                 path=location,
                 folder=folder,
             )
+        private_database_files(location)
     try:
         conn = sqlite3.connect(
             location,

@@ -31,7 +31,7 @@ import sqlite_utils
 from ulid import ULID
 
 from db import audit, write_transaction
-from db.connection import database_path
+from db.connection import PRIVATE_FOLDER, database_path, private_folder, tighten
 from db.timefmt import to_text, utc_now
 from desk import attachment_texts as _texts  # noqa: F401  (registers the texts)
 from desk.errors import ActionRefused, DeskError, InvalidInput, NotFound
@@ -132,11 +132,16 @@ class Entry:
 
 
 def store_root(database: sqlite_utils.Database) -> Path:
-    """`<database>.files`, beside the database file."""
+    """`<database>.files`, beside the database file: made here, owner-only (0700), so that
+    every way into the store (attach, download, the central server) finds it closed to others
+    whatever the modes of the files and folders inside it."""
     path = database_path(database)
     if not path:
         raise DeskError(t("att.no_store"))
-    return Path(path + ".files")
+    root = Path(path + ".files")
+    with contextlib.suppress(OSError):  # a read-only place: whoever writes there will say so
+        private_folder(root)
+    return root
 
 
 def location_of(sha256: str) -> str:
@@ -251,8 +256,8 @@ def temporary(root: Path, prefix: str) -> Iterator[tuple[Path, Any]]:
     """A temporary file in the store (same file system: the rename is atomic), removed unless
     the caller moved it away."""
     folder = root / "tmp"
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".part")
+    folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".part")  # 0600
     path = Path(name)
     try:
         with os.fdopen(handle, "wb") as target:
@@ -268,7 +273,8 @@ def settle(root: Path, source: Path, sha256: str) -> bool:
     if final.exists() and final.stat().st_size == source.stat().st_size:
         source.unlink()
         return False
-    final.parent.mkdir(parents=True, exist_ok=True)
+    final.parent.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    tighten(source)  # a download written by another path may have the usual mode
     os.replace(source, final)
     return True
 

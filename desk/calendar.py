@@ -20,9 +20,17 @@ from dataclasses import dataclass
 from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, time
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import holidays
+
+from desk.i18n import extend
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from desk.workflow import Actor
 
 __all__ = [
     "WIB",
@@ -35,6 +43,7 @@ __all__ = [
     "calendar_with",
     "national_calendar",
     "read_regional_holidays",
+    "store_regional_holidays",
     "zone_abbreviation",
 ]
 
@@ -326,7 +335,7 @@ def read_regional_holidays(path: str | Path) -> list[RegionalHoliday]:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        fields = _split(line)
+        fields = _split_line(path, number, line)
         first_data_line, seen_data = not seen_data, True
         if first_data_line and fields[0].strip().casefold() in _HEADER_WORDS:
             continue
@@ -342,6 +351,13 @@ def _split(line: str) -> list[str]:
         return [line]
     separator = line[min(positions)]
     return next(csv.reader([line], delimiter=separator, skipinitialspace=True))
+
+
+def _split_line(path: str | Path, number: int, line: str) -> list[str]:
+    try:
+        return _split(line)
+    except csv.Error as error:  # a NUL byte, a field beyond csv's size limit
+        raise CalendarFileError(path, number, f"the line cannot be read ({error})") from None
 
 
 def _parse_line(path: str | Path, number: int, fields: list[str]) -> RegionalHoliday:
@@ -375,3 +391,99 @@ def _parse_date(path: str | Path, number: int, text: str) -> date:
         raise CalendarFileError(
             path, number, f"{text!r} is not a day of the calendar (day {day}, month {month})"
         ) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Storing the admin's file
+
+extend(
+    {
+        "calendar.need_admin": (
+            "Hanya admin yang boleh mengubah hari libur daerah: itu menggeser batas waktu "
+            "(Anda: {role}).",
+            "Only an admin may change regional holidays: they move deadlines (you are: {role}).",
+        )
+    }
+)
+
+
+def store_regional_holidays(
+    database: sqlite_utils.Database,
+    actor: Actor | None,
+    holidays_read: list[RegionalHoliday],
+    *,
+    source: Path,
+    replace: bool = False,
+    now: datetime | None = None,
+) -> int:
+    """Store regional holidays read from `source`; return how many.
+
+    A regional holiday moves every legal deadline counted across it, so this is an admin's act
+    (before a database has officers, the system's) and it is audited: `holidays_import` with
+    the file's name and sha256, the days stored and whether the old ones were replaced. A
+    refusal is audited too (`holidays_import_refused`). A unit the file names must exist.
+
+    Raises:
+        ActionRefused: the officer is not an admin.
+        InvalidInput: the file names an unknown unit (nothing is stored).
+    """
+    import hashlib
+
+    from db import audit, write_transaction
+    from db.timefmt import to_text, utc_now
+    from desk.errors import ActionRefused, InvalidInput
+    from desk.i18n import role_label, t
+    from desk.workflow import Role
+
+    at = to_text(now or utc_now())
+    try:
+        digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    except OSError:
+        digest = None
+    has_officers = database.execute("SELECT 1 FROM officers LIMIT 1").fetchone() is not None
+    if has_officers and (actor is None or actor.role is not Role.ADMIN):
+        with write_transaction(database):
+            audit.append(
+                database,
+                at=at,
+                actor_nip=actor.nip if actor else None,
+                action="holidays_import_refused",
+                detail={"file": source.name, "sha256": digest},
+            )
+        role = role_label(actor.role.value) if actor else "-"
+        raise ActionRefused(t("calendar.need_admin", role=role))
+    with write_transaction(database):
+        known_units = {row[0] for row in database.execute("SELECT code FROM units")}
+        for holiday in holidays_read:
+            if holiday.unit_code and holiday.unit_code not in known_units:
+                raise InvalidInput(
+                    t(
+                        "cli.holidays.unknown_unit",
+                        file=source,
+                        unit=holiday.unit_code,
+                        day=holiday.day,
+                    )
+                )
+        removed = 0
+        if replace:
+            removed = database.execute("DELETE FROM regional_holidays").rowcount
+        for holiday in holidays_read:
+            database.execute(
+                "INSERT INTO regional_holidays (day, name, unit_code) VALUES (?, ?, ?) "
+                "ON CONFLICT DO UPDATE SET name = excluded.name",
+                [holiday.day.isoformat(), holiday.name, holiday.unit_code],
+            )
+        audit.append(
+            database,
+            at=at,
+            actor_nip=actor.nip if actor else None,
+            action="holidays_import",
+            detail={
+                "file": source.name,
+                "sha256": digest,
+                "replace": replace,
+                "removed": removed,
+                "days": [[holiday.day.isoformat(), holiday.unit_code] for holiday in holidays_read],
+            },
+        )
+    return len(holidays_read)

@@ -1,4 +1,8 @@
-"""The report as a workbook: a sheet per view, real numbers, styled headers."""
+"""The report as a workbook: a sheet per view, real numbers, styled headers.
+
+Every row goes through `desk.safety.sheet_row` (the one neutralising writer of CSV and XLSX): a
+unit code or name from an imported file that starts with `=` is shown, never run.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from desk.i18n import t
 from desk.metrics import Report, UnitMetrics
 from desk.report_view import ALL_COLUMNS, column_title
+from desk.safety import sheet_row
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -29,8 +34,12 @@ def _value(row: UnitMetrics, key: str, office: bool) -> Any:
     return getattr(row, key)
 
 
+def _append(sheet: Worksheet, values: list[Any]) -> None:
+    sheet.append(sheet_row(values))
+
+
 def _header(sheet: Worksheet, titles: list[str]) -> None:
-    sheet.append(titles)
+    _append(sheet, titles)
     for index, _title in enumerate(titles, start=1):
         header = sheet.cell(row=sheet.max_row, column=index)
         header.font = HEADER_FONT
@@ -46,9 +55,10 @@ def write_xlsx(report: Report, path: Path) -> None:
     ranking = book.active
     assert ranking is not None
     ranking.title = t("report.sheet.ranking")
-    ranking.append([t("report.title")])
+    _append(ranking, [t("report.title")])
     ranking["A1"].font = Font(bold=True, size=14)
-    ranking.append(
+    _append(
+        ranking,
         [
             t(
                 "report.period",
@@ -57,34 +67,34 @@ def write_xlsx(report: Report, path: Path) -> None:
                 end=report.period.end.isoformat(),
                 tz=report.office_tz,
             )
-        ]
+        ],
     )
-    ranking.append([])
+    _append(ranking, [])
     _header(ranking, [column_title(key) for key in ALL_COLUMNS])
     rows = [(row, False) for row in report.units]
     if report.unit_filter is None:
         rows.append((report.office, True))
     for row, office in rows:
-        ranking.append([_value(row, key, office) for key in ALL_COLUMNS])
+        _append(ranking, [_value(row, key, office) for key in ALL_COLUMNS])
         for index, key in enumerate(ALL_COLUMNS, start=1):
             if key.endswith("_pct"):
                 ranking.cell(row=ranking.max_row, column=index).number_format = PERCENT_FORMAT
     ranking.column_dimensions["B"].width = 18
-    ranking.append([])
-    ranking.append([t("report.criteria", min=report.min_cases)])
-    ranking.append([t("report.privacy")])
+    _append(ranking, [])
+    _append(ranking, [t("report.criteria", min=report.min_cases)])
+    _append(ranking, [t("report.privacy")])
 
     weekly = book.create_sheet(t("report.sheet.weekly"))
     _header(weekly, [t("report.week"), t("report.received"), t("report.followed_up")])
     for point in report.weekly:
-        weekly.append([point.week_start, point.received, point.followed_up])
+        _append(weekly, [point.week_start, point.received, point.followed_up])
         weekly.cell(row=weekly.max_row, column=1).number_format = "yyyy-mm-dd"
 
     distribution = book.create_sheet(t("report.sheet.distribution"))
     _header(distribution, [t("report.hk"), t("report.cases")])
     for label, count in report.distribution:
         shown = t("report.unanswered_bucket") if label == "unanswered" else label
-        distribution.append([shown, count])
+        _append(distribution, [shown, count])
 
     overdue = book.create_sheet(t("report.sheet.overdue"))
     _header(
@@ -92,5 +102,5 @@ def write_xlsx(report: Report, path: Path) -> None:
         [column_title("code"), column_title("open_now"), column_title("overdue_now")],
     )
     for row in sorted(report.units, key=lambda row: (-row.overdue_now, row.code)):
-        overdue.append([row.code, row.open_now, row.overdue_now])
+        _append(overdue, [row.code, row.open_now, row.overdue_now])
     book.save(path)

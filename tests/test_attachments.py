@@ -425,3 +425,28 @@ def test_the_officer_who_took_a_walk_in_complaint_may_attach_its_photo(
         attachments.attach(
             database, PETUGAS_PUPR_2, recorded.case["id"], write(tmp_path, "b.png", PNG + b"2")
         )
+
+
+def test_reading_an_attachment_needs_an_officer_and_is_audited(
+    office: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15, point 6: reading a file a citizen sent is an officer's act, in the audit log."""
+    number = number_in("diproses")
+    run(office, "case", "attach", number, str(write(tmp_path, "a.pdf", b"%PDF-1.4\n")), actor=ADMIN)
+    monkeypatch.setenv("DESK_CONFIG", str(tmp_path / "other-config.json"))  # nobody remembered
+    for command in (("case", "attachments", number), ("case", "open-attachment", number)):
+        nobody = run(office, *command)
+        assert nobody.exit_code == 1 and "--as" in nobody.stderr, nobody.output
+    printed = run(office, "case", "open-attachment", number, "--path", actor=PETUGAS_PUPR)
+    assert printed.exit_code == 0, printed.output
+    database = opened(office)
+    nip, action, case_id, detail = database.execute(
+        "SELECT actor_nip, action, case_id, detail FROM audit_log ORDER BY seq DESC LIMIT 1"
+    ).fetchone()
+    case_row = database.execute("SELECT id FROM cases WHERE tracking_no = ?", [number]).fetchone()
+    assert (nip, action, case_id) == (PETUGAS_PUPR.nip, "attachment_read", case_row[0])
+    assert json.loads(detail) == {
+        "name": "a.pdf",
+        "sha256": hashlib.sha256(b"%PDF-1.4\n").hexdigest(),
+        "as": "path",
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -358,3 +359,90 @@ def test_a_clock_started_on_a_weekend_shows_its_own_length_until_monday() -> Non
     assert calendar.days_left(deadline, monday, WITA) == 10  # Monday is day 0
     tuesday = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
     assert calendar.days_left(deadline, tuesday, WITA) == 9
+
+
+# -- storing the admin's file: who may, and the audit trail (issue 15, point 6) -----------------
+
+
+def _holidays_file(tmp_path: Path) -> Path:
+    path = tmp_path / "libur.txt"
+    path.write_text("2026-01-09;Hari Jadi Provinsi\n2026-05-21;Hari Jadi Kota;PUPR\n", "utf-8")
+    return path
+
+
+def test_only_an_admin_stores_regional_holidays_and_a_refusal_is_audited(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    from db import open_database
+    from desk.calendar import store_regional_holidays
+    from desk.errors import ActionRefused
+    from tests.conftest import PETUGAS_PUPR, make_office
+
+    database = open_database(tmp_path / "desk.db")
+    make_office(database)
+    path = _holidays_file(tmp_path)
+    for actor in (PETUGAS_PUPR, None):
+        with pytest.raises(ActionRefused, match="admin"):
+            store_regional_holidays(database, actor, read_regional_holidays(path), source=path)
+    assert database.execute("SELECT count(*) FROM regional_holidays").fetchone() == (0,)
+    refusals = database.execute(
+        "SELECT actor_nip, action, detail FROM audit_log ORDER BY seq"
+    ).fetchall()
+    assert [(nip, action) for nip, action, _ in refusals] == [
+        (PETUGAS_PUPR.nip, "holidays_import_refused"),
+        (None, "holidays_import_refused"),
+    ]
+    assert json.loads(refusals[0][2])["file"] == "libur.txt"
+
+
+def test_storing_regional_holidays_is_audited_with_the_days_and_the_file(tmp_path: Path) -> None:
+    import hashlib
+    import json
+
+    from db import audit, open_database
+    from desk.calendar import store_regional_holidays
+    from tests.conftest import ADMIN, make_office
+
+    database = open_database(tmp_path / "desk.db")
+    make_office(database)
+    path = _holidays_file(tmp_path)
+    count = store_regional_holidays(
+        database, ADMIN, read_regional_holidays(path), source=path, replace=True
+    )
+    assert count == 2
+    nip, action, detail = database.execute(
+        "SELECT actor_nip, action, detail FROM audit_log ORDER BY seq DESC LIMIT 1"
+    ).fetchone()
+    assert (nip, action) == (ADMIN.nip, "holidays_import")
+    assert json.loads(detail) == {
+        "file": "libur.txt",
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "replace": True,
+        "removed": 0,
+        "days": [["2026-01-09", None], ["2026-05-21", "PUPR"]],
+    }
+    assert audit.verify(database) is None
+
+
+def test_the_holidays_command_refuses_a_petugas(tmp_path: Path, monkeypatch: Any) -> None:
+    from typer.testing import CliRunner
+
+    from db import open_database
+    from desk.cli.main import app
+    from tests.conftest import PETUGAS_PUPR, make_office
+
+    monkeypatch.setenv("DESK_CONFIG", str(tmp_path / "config.json"))
+    monkeypatch.delenv("DESK_PIN", raising=False)
+    database = open_database(tmp_path / "desk.db")
+    make_office(database)
+    database.conn.close()
+    path = _holidays_file(tmp_path)
+    arguments = ["holidays", "import", str(path), "--db", str(tmp_path / "desk.db")]
+    nobody = CliRunner().invoke(app, arguments)  # no officer at all: not the system either
+    assert nobody.exit_code == 1 and "--as" in nobody.stderr
+    result = CliRunner().invoke(app, [*arguments, "--as", PETUGAS_PUPR.nip])
+    assert result.exit_code == 1 and "admin" in result.stderr
+    database = open_database(tmp_path / "desk.db")
+    assert database.execute("SELECT count(*) FROM regional_holidays").fetchone() == (0,)

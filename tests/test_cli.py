@@ -12,9 +12,15 @@ from typer.testing import CliRunner
 from db import open_database
 from desk import __version__
 from desk.cli.main import app
-from tests.conftest import make_office
+from tests.conftest import ADMIN, make_office
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def own_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The remembered officer lives in the user's config: keep the tests' apart."""
+    monkeypatch.setenv("DESK_CONFIG", str(tmp_path / "config.json"))
 
 
 @pytest.fixture
@@ -159,7 +165,8 @@ def test_regional_holidays_import_and_list(office_db: Path, tmp_path: Path) -> N
         "2026-05-21;Hari Jadi Kota Samarinda;PUPR\n",
         encoding="utf-8",
     )
-    result = runner.invoke(app, ["holidays", "import", str(holidays), "--db", str(office_db)])
+    as_admin = ["--db", str(office_db), "--as", ADMIN.nip]
+    result = runner.invoke(app, ["holidays", "import", str(holidays), *as_admin])
     assert result.exit_code == 0, result.output
     listed = runner.invoke(
         app, ["holidays", "list", "--year", "2026", "--db", str(office_db), "--json"]
@@ -170,8 +177,10 @@ def test_regional_holidays_import_and_list(office_db: Path, tmp_path: Path) -> N
     assert days["2026-08-17"]["kind"] == "national"
     broken = tmp_path / "rusak.txt"
     broken.write_text("2026-13-40;Tidak ada\n", encoding="utf-8")
-    failed = runner.invoke(app, ["holidays", "import", str(broken), "--db", str(office_db)])
-    assert failed.exit_code == 1 and "line 1" in failed.output.lower().replace("baris", "line")
+    failed = runner.invoke(app, ["holidays", "import", str(broken), *as_admin])
+    # A file that cannot be used is an input error, as for `desk import`: exit 2, one line.
+    assert failed.exit_code == 2 and "line 1" in failed.output.lower().replace("baris", "line")
+    assert len(failed.stderr.strip().splitlines()) == 1
 
 
 def test_regional_holiday_moves_a_deadline(office_db: Path, tmp_path: Path) -> None:

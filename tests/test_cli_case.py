@@ -151,8 +151,13 @@ def test_the_officer_named_with_as_is_remembered(office: Path, own_config: Path)
 
 
 def test_an_unknown_or_disabled_officer_is_refused_and_not_remembered(office: Path) -> None:
-    message = one_line_error(runner.invoke(CLI, ["case", "list", "--db", str(office), "--as", "1"]))
-    assert "NIP 1" in message
+    unknown = "199901012020011099"
+    message = one_line_error(
+        runner.invoke(CLI, ["case", "list", "--db", str(office), "--as", unknown])
+    )
+    assert f"NIP {unknown}" in message
+    malformed = runner.invoke(CLI, ["case", "list", "--db", str(office), "--as", "1"])
+    assert malformed.exit_code == 2 and "18" in malformed.stderr  # not a NIP: an option error
     database = opened(office)
     database.execute("UPDATE officers SET active = 0 WHERE nip = ?", [PETUGAS_DINKES.nip])
     database.conn.close()

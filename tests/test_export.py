@@ -8,6 +8,7 @@ import errno
 import io
 import json
 import os
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,9 @@ ANONYMOUS = {"name": "Budi Santosa", "nik": "6471020202900004", "phone": "081311
 SECRET = {"name": "Citra Lestari", "nik": "6471030303900005", "phone": "081399998888"}
 HOSTILE = {"name": "Dedi Kurnia", "nik": "6471040404900006", "phone": "081377776666"}
 HOSTILE_BODY = "Isi \x1b]52;c;SGVsbG8=\x07 [red]merah[/red] \x1b[2J\nbaris \u202edua :smile:"
+PICTURED_BODY = HOSTILE_BODY.replace("\x1b", "␛").replace("\x07", "␇")
+# A raw control character a terminal could act on (tab, line ends aside).
+CONTROLS = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
 FORMULA_TITLE = '=HYPERLINK("http://contoh.id","klik")'
 INTERNAL_NOTE = "Catatan internal: pelapor kerabat pejabat"
 
@@ -193,7 +197,7 @@ def test_spreadsheet_cells_that_would_run_as_formulas_are_neutralised(
     assert row["location"] == "'+62 Samarinda"
     assert row["category"] == "'-"
     assert row["subcategory"] == "'@kantor"
-    assert row["body"] == HOSTILE_BODY  # nothing else in the text changes
+    assert row["body"] == PICTURED_BODY  # controls as pictures; nothing else changes
 
     export(office, tmp_path / "kasus.xlsx")
     sheet = openpyxl.load_workbook(tmp_path / "kasus.xlsx").active
@@ -207,14 +211,20 @@ def test_spreadsheet_cells_that_would_run_as_formulas_are_neutralised(
     assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
 
 
-def test_hostile_text_is_kept_as_data_in_csv_and_json(
+def test_hostile_text_is_data_in_json_and_inert_in_csv_and_xlsx(
     office: sqlite_utils.Database, tmp_path: Path
 ) -> None:
+    # CSV: raw ESC and BEL would fire when someone runs `cat kasus.csv` (issue 15): they are
+    # written as their pictures, like XLSX; markup, bidi and the rest stay as they are.
     export(office, tmp_path / "kasus.csv")
-    assert {r["tracking_no"]: r for r in read_csv(tmp_path / "kasus.csv")}["2004"]["body"] == (
-        HOSTILE_BODY
-    )
+    raw = (tmp_path / "kasus.csv").read_text("utf-8-sig")
+    assert not CONTROLS.search(raw.replace("\r\n", "").replace("\n", ""))
+    body = {r["tracking_no"]: r for r in read_csv(tmp_path / "kasus.csv")}["2004"]["body"]
+    assert body == PICTURED_BODY
+    # JSON Lines keeps the text exactly, every control character a JSON escape, never raw.
     export(office, tmp_path / "kasus.jsonl")
+    raw = (tmp_path / "kasus.jsonl").read_text("utf-8")
+    assert not CONTROLS.search(raw.replace("\n", "")) and "\\u001b" in raw
     assert by_number(read_jsonl(tmp_path / "kasus.jsonl"))["2004"]["body"] == HOSTILE_BODY
     # XLSX (XML) cannot hold control characters: they become visible pictures, the rest stays.
     export(office, tmp_path / "kasus.xlsx")
@@ -223,8 +233,20 @@ def test_hostile_text_is_kept_as_data_in_csv_and_json(
     body = next(row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] == "2004")[
         header.index("body")
     ]
-    assert body == HOSTILE_BODY.replace("\x1b", "␛").replace("\x07", "␇")
+    assert body == PICTURED_BODY
     assert "[red]merah[/red]" in body and "\u202e" in body
+
+
+def test_c1_controls_and_del_are_never_raw_in_csv_or_jsonl(
+    office: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    # 0x9B is an 8-bit CSI to some terminals; JSON leaves it (and DEL) raw unless told.
+    office.execute("UPDATE cases SET title = 'a\x9b2Jb\x7fc' WHERE tracking_no = '2001'")
+    for name in ("kasus.csv", "kasus.jsonl"):
+        export(office, tmp_path / name)
+        assert not CONTROLS.search((tmp_path / name).read_text("utf-8-sig").replace("\n", ""))
+    title = by_number(read_jsonl(tmp_path / "kasus.jsonl"))["2001"]["title"]
+    assert title == "a\x9b2Jb\x7fc"  # the JSON escapes read back as the same text
 
 
 # -- XLSX --------------------------------------------------------------------------------------

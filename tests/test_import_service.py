@@ -406,11 +406,20 @@ def test_desk_case_records_restore_the_whole_timeline(database: sqlite_utils.Dat
         "tindak_lanjut",
         3,
     )
-    assert [event["kind"] for event in events(database, "8112829")] == [
-        "received",
-        "verify",
-        "note",
+    # The timeline is kept as what the file claims, each event the importing admin's, internal
+    # (docs/import.md, "Imported timelines").
+    timeline = events(database, "8112829")
+    assert [(e["kind"], e["actor_kind"], e["actor_nip"], e["visibility"]) for e in timeline] == [
+        ("received", "import", ADMIN.nip, "public"),
+        ("import_event", "import", ADMIN.nip, "internal"),
+        ("import_event", "import", ADMIN.nip, "internal"),
     ]
+    claimed = [json.loads(e["data"])["claimed"] for e in timeline[1:]]
+    assert [(c["kind"], c["actor_kind"], c["actor_nip"]) for c in claimed] == [
+        ("verify", "officer", "198001012005011001"),
+        ("note", "officer", "198502022010012002"),
+    ]
+    assert timeline[2]["body"] == "Sudah dicek ke lapangan."
     assert json.loads(restored["extra"]) == {"Kolom Lain": "nilai"}
     local = database.execute(
         "SELECT c.title, r.name FROM cases c LEFT JOIN reporters r ON r.case_id = c.id "
@@ -435,7 +444,7 @@ def test_a_changed_desk_case_gets_its_new_events(
     summary = run(database, path)
     assert summary.total("updated") == 1
     kinds = [event["kind"] for event in events(database, "8112829")]
-    assert kinds == ["received", "verify", "note", "follow_up", "import_update"]
+    assert kinds == ["received", "import_event", "import_event", "import_event", "import_update"]
     assert case(database, "8112829")["status"] == "diproses"
     assert run(database, path).total("unchanged") == 1
 
@@ -493,7 +502,11 @@ def test_on_error_abort_writes_nothing_of_the_file(database: sqlite_utils.Databa
     assert summary.aborted
     assert "baris 3" in (summary.files[0].aborted or "")
     assert summary.total("inserted") == 0
-    assert counts(database) == before
+    # Nothing of the file; the attempt itself is audited.
+    assert counts(database)[:4] + counts(database)[5:] == before[:4] + before[5:]
+    last = database.execute("SELECT action, detail FROM audit_log ORDER BY seq DESC").fetchone()
+    assert last[0] == "import_aborted" and "baris 3" in json.loads(last[1])["reason"]
+    assert counts(database)[4] == before[4] + 1
 
 
 def test_dry_run_reports_and_writes_nothing(database: sqlite_utils.Database) -> None:
@@ -519,16 +532,29 @@ def test_an_empty_database_imports_as_the_system(tmp_path: Path) -> None:
     empty = open_database(tmp_path / "new.db")
     summary = run(empty, "array.json", actor=None)
     assert summary.total("inserted") == 2
-    assert empty.execute("SELECT actor_nip, action FROM audit_log").fetchall() == [(None, "import")]
+    assert empty.execute("SELECT actor_nip, action FROM audit_log").fetchall() == [
+        (None, "import_chunk"),
+        (None, "import"),
+    ]
 
 
-def test_one_audit_entry_per_file_and_nothing_in_the_outbox(
+def test_one_audit_entry_per_chunk_and_per_file_and_nothing_in_the_outbox(
     database: sqlite_utils.Database,
 ) -> None:
     run(database, "lapor_cp1252.csv", "array.json")
     entries = database.execute("SELECT actor_nip, action, detail FROM audit_log").fetchall()
-    assert [(nip, action) for nip, action, _ in entries] == [(ADMIN.nip, "import")] * 2
-    detail = json.loads(entries[0][2])
+    assert [(nip, action) for nip, action, _ in entries] == [
+        (ADMIN.nip, "import_chunk"),
+        (ADMIN.nip, "import"),
+    ] * 2
+    chunk = json.loads(entries[0][2])
+    assert (chunk["file"], chunk["chunk"], chunk["rows"], chunk["inserted"]) == (
+        "lapor_cp1252.csv",
+        1,
+        [2, 5],
+        4,
+    )
+    detail = json.loads(entries[1][2])
     assert detail["file"] == "lapor_cp1252.csv"
     assert len(detail["sha256"]) == 64
     assert (detail["rows"], detail["inserted"], detail["rejected"]) == (4, 4, 0)
@@ -673,3 +699,190 @@ def test_a_disk_error_halfway_is_a_clear_error_and_keeps_the_whole_chunks_before
         run(database, path, chunk_size=10)
     stored = database.execute("SELECT count(*) FROM cases WHERE tracking_no LIKE 'T%'")
     assert stored.fetchone() == (20,)
+
+
+# -- imported timelines, attribution and audit (issue 15, point 1) -----------------------------
+
+
+def _exported_case(database: sqlite_utils.Database, tmp_path: Path, number: str) -> dict[str, Any]:
+    from desk.exporting import ExportOptions, export_cases
+
+    path = tmp_path / "export.jsonl"
+    export_cases(database, path, ExportOptions(include_personal=True), actor=ADMIN, now=NOW)
+    records = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    return next(record for record in records if record["tracking_no"] == number)
+
+
+def _jsonl(tmp_path: Path, name: str, *records: dict[str, Any]) -> Path:
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(record) + "\n" for record in records), "utf-8")
+    return path
+
+
+BACKDATED_FOLLOW_UP = {
+    "at": "2026-11-05T01:00:00Z",
+    "actor_kind": "officer",
+    "actor_nip": PETUGAS_PUPR.nip,
+    "kind": "follow_up",
+    "visibility": "public",
+    "from_status": "terverifikasi",
+    "to_status": "diproses",
+    "unit_code": "PUPR",
+    "body": "Jalan sudah diperbaiki (palsu).",
+    "data": {},
+}
+
+
+def test_an_imported_timeline_cannot_put_a_follow_up_in_an_officers_name(
+    database: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    """The repro: a JSON Lines file appends a backdated public follow-up "by" a petugas."""
+    from tests.conftest import case_in
+
+    made = case_in(database, "terverifikasi", "7001")
+    record = _exported_case(database, tmp_path, "7001")
+    unchanged = _jsonl(tmp_path, "same.jsonl", record)
+    assert run(database, unchanged).total("unchanged") == 1  # its own export adds nothing
+    received_again = {  # a second public "received", as an import would have written it
+        "at": "2026-11-04T01:00:00Z",
+        "actor_kind": "import",
+        "kind": "received",
+        "visibility": "public",
+    }
+    forged_events = [*record["events"], received_again, BACKDATED_FOLLOW_UP]
+    forged = _jsonl(tmp_path, "forged.jsonl", {**record, "events": forged_events})
+    public_before = [e for e in events(database, "7001") if e["visibility"] == "public"]
+
+    assert run(database, forged).total("updated") == 1
+
+    timeline = events(database, "7001")
+    assert not [e for e in timeline if e["actor_nip"] == PETUGAS_PUPR.nip]
+    assert [e for e in timeline if e["visibility"] == "public"] == public_before
+    added, update = timeline[-2:]
+    assert (added["kind"], added["actor_kind"], added["actor_nip"], added["visibility"]) == (
+        "import_event",
+        "import",
+        ADMIN.nip,
+        "internal",
+    )
+    assert (added["at"], added["body"]) == (BACKDATED_FOLLOW_UP["at"], BACKDATED_FOLLOW_UP["body"])
+    claimed = json.loads(added["data"])["claimed"]
+    assert (claimed["kind"], claimed["actor_nip"], claimed["visibility"]) == (
+        "follow_up",
+        PETUGAS_PUPR.nip,
+        "public",
+    )
+    assert (update["kind"], update["actor_nip"]) == ("import_update", ADMIN.nip)
+    # No clock or figure moved: the unit did not follow up.
+    followed = database.execute(
+        "SELECT followed FROM case_clocks WHERE case_id = ?", [made["id"]]
+    ).fetchone()
+    assert followed in (None, (None,))
+    # The chunk's audit entry names the admin and the case it changed.
+    nip, detail = database.execute(
+        "SELECT actor_nip, detail FROM audit_log WHERE action = 'import_chunk' "
+        "ORDER BY seq DESC LIMIT 1"
+    ).fetchone()
+    assert nip == ADMIN.nip
+    assert (json.loads(detail)["updated_cases"], json.loads(detail)["events_imported"]) == (
+        ["7001"],
+        1,
+    )
+    # Importing it again changes nothing.
+    assert run(database, forged).total("unchanged") == 1
+    assert len(events(database, "7001")) == len(timeline)
+
+
+def test_a_new_case_from_a_file_gets_no_officer_event_and_no_follow_up_figure(
+    database: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    record = json.loads((CORPUS / "desk_cases.jsonl").read_text("utf-8").splitlines()[0])
+    record["status"] = "diproses"
+    record["events"].append(BACKDATED_FOLLOW_UP)
+    run(database, _jsonl(tmp_path, "new.jsonl", record))
+    timeline = events(database, "8112829")
+    assert {(e["actor_kind"], e["actor_nip"]) for e in timeline} == {("import", ADMIN.nip)}
+    assert [e["kind"] for e in timeline if e["visibility"] == "public"] == ["received"]
+    clocks = database.execute(
+        "SELECT k.verified, k.followed FROM case_clocks k JOIN cases c ON c.id = k.case_id "
+        "WHERE c.tracking_no = '8112829'"
+    ).fetchall()
+    assert clocks in ([], [(None, None)])
+
+
+def test_a_spreadsheet_import_is_attributed_to_the_importing_admin(
+    database: sqlite_utils.Database,
+) -> None:
+    run(database, "lapor_cp1252.csv")
+    nips = {row[0] for row in database.execute("SELECT DISTINCT actor_nip FROM events")}
+    assert nips == {ADMIN.nip}
+
+
+def test_a_refused_import_is_audited(database: sqlite_utils.Database) -> None:
+    with pytest.raises(ActionRefused, match="admin"):
+        run(database, "array.json", actor=PETUGAS_PUPR)
+    nip, action, detail = database.execute(
+        "SELECT actor_nip, action, detail FROM audit_log ORDER BY seq DESC LIMIT 1"
+    ).fetchone()
+    assert (nip, action) == (PETUGAS_PUPR.nip, "import_refused")
+    assert json.loads(detail)["files"] == ["array.json"]
+    assert audit.verify(database) is None
+
+
+def test_an_import_stopped_half_way_has_an_audit_entry_for_each_chunk_it_committed(
+    database: sqlite_utils.Database,
+) -> None:
+    chunks = 0
+
+    def progress(name: str, done: int, total: int | None) -> None:
+        nonlocal chunks
+        chunks += 1
+        if chunks == 2:
+            raise KeyboardInterrupt  # killed after the second chunk was committed
+
+    with pytest.raises(KeyboardInterrupt):
+        import_files(
+            database,
+            [CORPUS / "lapor_cp1252.csv"],
+            ImportOptions(chunk_size=1, errors_path=None),
+            actor=ADMIN,
+            progress=progress,
+            now=NOW,
+        )
+    entries = [
+        json.loads(detail)
+        for action, detail in database.execute("SELECT action, detail FROM audit_log")
+        if action.startswith("import")
+    ]
+    assert [(entry["chunk"], entry["inserted"]) for entry in entries] == [(1, 1), (2, 1)]
+    assert database.execute("SELECT count(*) FROM cases").fetchone() == (2,)
+
+
+@pytest.mark.parametrize(
+    ("change", "column"),
+    [
+        ({"tracking_no": {"x": 1}}, "tracking_no"),
+        ({"title": ["a"]}, "title"),
+        ({"category": {"x": 1}}, "category"),
+        ({"version": "tiga"}, "version"),
+        ({"version": 2**70}, "version"),
+        ({"due_kind": "kapan-kapan"}, "due_kind"),
+        ({"updated_at": "kemarin"}, "updated_at"),
+        ({"hold_remaining_hk": -1}, "hold_remaining_hk"),
+        ({"rating": True}, "rating"),
+        ({"reporter": "Budi"}, "reporter"),
+        ({"reporter": {"name": {"first": "Budi"}}}, "name"),
+        ({"events": [{**BACKDATED_FOLLOW_UP, "at": "kemarin sore"}]}, "events.at"),
+        ({"events": [{**BACKDATED_FOLLOW_UP, "body": {"x": 1}}]}, "body"),
+        ({"events": [{**BACKDATED_FOLLOW_UP, "to_status": "hilang"}]}, "to_status"),
+        ({"events": [{**BACKDATED_FOLLOW_UP, "data": [1, 2]}]}, "events"),
+    ],
+)
+def test_hostile_values_in_a_desk_case_record_are_row_errors(
+    database: sqlite_utils.Database, tmp_path: Path, change: dict[str, Any], column: str
+) -> None:
+    good = json.loads((CORPUS / "desk_cases.jsonl").read_text("utf-8").splitlines()[0])
+    bad = {**good, "tracking_no": "666", "local_id": "01JD3M4Q8X6T9V2K7R5B1N0C66", **change}
+    summary = run(database, _jsonl(tmp_path, "hostile.jsonl", bad, good))
+    assert (summary.total("inserted"), summary.rejected) == (1, 1)
+    assert error_rows(summary)[0]["kolom"] == column

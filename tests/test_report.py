@@ -236,3 +236,48 @@ def test_a_year_read_half_in_a_forked_process_gives_the_months_figures(office_db
     ):
         assert year["office"][key] == month["office"][key], key
     assert year["office"]["received"] == 6
+
+
+# -- formulas (issue 15, point 8) -----------------------------------------------------------------
+
+EVIL_CODE = '=HYPERLINK("http://evil.example/x","klik")'
+EVIL_NAME = "@SUM(1+1)\x1b[2J"
+
+
+@pytest.fixture
+def evil_db(office_db: Path) -> Path:
+    """A unit whose code and name would run as formulas (units come from imported files)."""
+    database = open_database(office_db)
+    database.execute(
+        "INSERT INTO units (code, name, tz) VALUES (?, ?, 'Asia/Makassar')", [EVIL_CODE, EVIL_NAME]
+    )
+    office = Office(database)
+    office.count = 100  # tracking numbers after the fixture's
+    office.case(wita(5), verify(wita(5, 10), EVIL_CODE))
+    database.conn.close()
+    return office_db
+
+
+def test_csv_never_writes_a_cell_that_runs_as_a_formula(evil_db: Path) -> None:
+    result = invoke("--db", str(evil_db), "-p", "2026-11", "-f", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.output)))
+    cells = [cell for row in rows for cell in row]
+    assert "'" + EVIL_CODE in cells
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "@") or cell.startswith("-")]
+    assert "\x1b" not in result.output  # `cat report.csv` fires nothing
+
+
+def test_xlsx_never_writes_a_cell_that_runs_as_a_formula(evil_db: Path, tmp_path: Path) -> None:
+    target = tmp_path / "kinerja.xlsx"
+    result = invoke("--db", str(evil_db), "-p", "2026-11", "-f", "xlsx", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    book = load_workbook(target)
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert "'" + EVIL_CODE in [cell.value for cell in cells]
+    assert not [cell for cell in cells if cell.data_type == "f"]
+    assert not [
+        cell.value
+        for cell in cells
+        if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@")
+    ]

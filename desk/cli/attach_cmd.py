@@ -1,5 +1,7 @@
 """`desk case attach`, `desk case attachments`, `desk case open-attachment`.
 
+All three sign the officer in (`open_session`: PIN, lockout); opening a file is audited.
+
 Each file is attached in its own transaction (desk/attachments.py): one refused file (too large,
 not an accepted type, already attached) is reported and the others still go; the exit status is
 1 when any was refused. File names come from the public: printed through `plain`, never markup.
@@ -15,8 +17,11 @@ import typer
 from rich import box
 from rich.table import Table
 
+from db import audit, write_transaction
+from db.timefmt import to_text, utc_now
 from desk.attachments import (
     AttachmentProblem,
+    Entry,
     attach,
     checked_path,
     human_size,
@@ -25,7 +30,7 @@ from desk.attachments import (
 )
 from desk.cli.case_cmd import JsonOption, NumberArgument, open_session
 from desk.cli.case_cmd import app as case_app
-from desk.cli.common import AsOption, DbOption, console, error_console, open_for_command, plain
+from desk.cli.common import AsOption, DbOption, Session, console, error_console, plain
 from desk.errors import DeskError
 from desk.i18n import t
 from desk.services import case_label, find_case
@@ -90,10 +95,14 @@ def attach_command(
 
 
 def attachments_command(
-    ctx: typer.Context, number: NumberArgument, db: DbOption = None, as_json: JsonOption = False
+    ctx: typer.Context,
+    number: NumberArgument,
+    db: DbOption = None,
+    as_nip: AsOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """List a case's attachments: name, size, type and whether the file is on this desk."""
-    database = open_for_command(ctx, db)
+    database = open_session(ctx, db, as_nip).database
     case = find_case(database, number)
     entries = list_attachments(database, case["id"])
     if as_json:
@@ -124,22 +133,42 @@ def open_attachment_command(
         typer.Argument(help="Which: its position (1, 2…), name or sha256 prefix.", metavar="WHICH"),
     ] = None,
     db: DbOption = None,
+    as_nip: AsOption = None,
     print_path: Annotated[
         bool, typer.Option("--path", help="Only print where the (checked) file is.")
     ] = False,
 ) -> None:
-    """Open an attachment with the system's viewer (after checking its sha256)."""
-    database = open_for_command(ctx, db)
+    """Open an attachment with the system's viewer (after checking its sha256).
+
+    Reading a file a citizen sent is an officer's act: signed in, and audited
+    (`attachment_read`) before the file is handed over."""
+    session = open_session(ctx, db, as_nip)
+    database = session.database
     entry = pick(database, number, which)
     try:
         path = checked_path(entry)
     except AttachmentProblem as error:
         raise DeskError(str(error)) from None
+    _audit_read(session, number, entry, shown="path" if print_path else "viewer")
     if print_path or not open_with_viewer(path):
         if not print_path:
             console.print(plain(t("att.no_viewer", path=path)), soft_wrap=True)
         else:
             typer.echo(str(path))
+
+
+def _audit_read(session: Session, number: str, entry: Entry, *, shown: str) -> None:
+    """One audit entry per attachment read: who, which case, which file, how it was handed."""
+    case = find_case(session.database, number)
+    with write_transaction(session.database):
+        audit.append(
+            session.database,
+            at=to_text(utc_now()),
+            actor_nip=session.actor.nip,
+            action="attachment_read",
+            case_id=int(case["id"]),
+            detail={"name": entry.name, "sha256": entry.sha256, "as": shown},
+        )
 
 
 # `desk case attach` is registered by desk/cli/main.py; the two reading commands ride along with

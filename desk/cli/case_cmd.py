@@ -26,16 +26,10 @@ from db.inbox import ORDERS, key_of
 from db.timefmt import from_text, utc_now
 from desk.calendar import zone_abbreviation
 from desk.case_view import reporter_view
-from desk.cli.common import (
-    AsOption,
-    DbOption,
-    console,
-    database_path_for,
-    open_for_command,
-    sign_in_for_command,
-)
+from desk.cli.common import AsOption, DbOption, console
+from desk.cli.common import Session as Session  # re-exported: see "who is working" below
+from desk.cli.common import open_session as open_session
 from desk.clocks import days_left, office_time_zone, unit_time_zone
-from desk.config import load_config, save_config
 from desk.errors import InvalidInput
 from desk.i18n import (
     action_label,
@@ -49,7 +43,7 @@ from desk.i18n import count_text as _number
 from desk.inbox import InboxSource, Query, initials
 from desk.safety import printable
 from desk.search_query import parse_query
-from desk.services import case_label, find_case, load_actor, perform
+from desk.services import case_label, find_case, perform
 from desk.views import VIEW_CODES, view_by_code
 from desk.workflow import Action, Actor, Role, allowed_actions
 
@@ -75,10 +69,6 @@ COMMANDS: dict[Action, str] = {
 }
 
 _TEXTS: dict[str, tuple[str, str]] = {
-    "need_officer": (
-        "Pilih petugas dengan --as NIP (lihat desk officer list).",
-        "Choose an officer with --as NIP (see desk officer list).",
-    ),
     "unknown_view": (
         "Tampilan '{value}' tidak dikenal. Pilihan: {choices}.",
         "Unknown view '{value}'. Choose one of: {choices}.",
@@ -206,35 +196,9 @@ ExpectVersionOption = Annotated[
 
 
 # -- who is working, on which database --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Session:
-    """The database a command works on, where it is, and the officer working."""
-
-    database: sqlite_utils.Database
-    path: Path
-    actor: Actor
-
-
-def open_session(ctx: typer.Context, db: Path | None, as_nip: str | None) -> Session:
-    """Open the database and load the officer: `--as`, else the one last used with it.
-
-    An officer named with `--as` (here or before the command) is remembered for the database.
-    """
-    path = database_path_for(ctx, db)
-    database = open_for_command(ctx, db)
-    chosen = as_nip or ctx.find_root().params.get("as_nip")
-    config = load_config()
-    nip = chosen or config.officer_for(path)
-    if not nip:
-        raise InvalidInput(_t("need_officer"))
-    actor = load_actor(database, str(nip))
-    sign_in_for_command(database, actor)
-    if chosen and config.officer_for(path) != actor.nip:
-        config.remember_officer(path, actor.nip)
-        save_config(config)
-    return Session(database, path, actor)
+# `Session` and `open_session` live in desk/cli/common.py: every command that acts as an officer
+# signs in the same way (`sign_in_officer`). They are re-exported here for the commands that
+# have always imported them from this module.
 
 
 # -- presentation helpers ---------------------------------------------------------------------
@@ -630,7 +594,11 @@ def _actor_name(event: dict[str, Any]) -> str:
     kind = event["actor_kind"]
     if kind == "officer":
         return str(event["officer_name"] or event["actor_nip"] or "")
-    return _t(f"actor.{kind}") if f"actor.{kind}" in _TEXTS else str(kind)
+    name = _t(f"actor.{kind}") if f"actor.{kind}" in _TEXTS else str(kind)
+    who = event["officer_name"] or event["actor_nip"]
+    if kind == "import" and who:  # every event an import writes is its admin's (issue 15)
+        return f"{name} ({who})"
+    return name
 
 
 def _event_label(kind: str) -> str:
@@ -672,6 +640,11 @@ def _print_event(event: dict[str, Any], office_tz: str) -> None:
     data = _event_data(event)
     if isinstance(data, dict) and data.get("assignee"):
         change += f" → {_one_line(data['assignee'])}"
+    claimed = data.get("claimed") if isinstance(data, dict) else None
+    if event["kind"] == "import_event" and isinstance(claimed, dict):
+        # What the imported file claims happened, and in whose name: a record, not an action.
+        said = f"{claimed.get('kind')} · {claimed.get('actor_nip') or claimed.get('actor_kind')}"
+        change += f" ({_one_line(said)})"
     visibility = _t("public") if event["visibility"] == "public" else _t("internal")
     _say(
         f"  {local_moment(event['at'], office_tz)} · ",

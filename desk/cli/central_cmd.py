@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import stat
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +15,34 @@ from rich.table import Table
 
 from desk.cli.common import console, error_console, plain
 from desk.errors import DeskError
-from desk.i18n import t
+from desk.i18n import extend, t
+
+extend(
+    {
+        "central.token_file.exists": (
+            "{path} sudah ada: token kantor hanya ditulis ke berkas baru. Pilih nama lain; "
+            "kantor belum didaftarkan.",
+            "{path} already exists: an office token is written only to a new file. Choose "
+            "another name; the office was not registered.",
+        ),
+        "central.token_file.cannot": (
+            "Tidak bisa membuat {path} ({reason}); kantor belum didaftarkan.",
+            "Cannot create {path} ({reason}); the office was not registered.",
+        ),
+        "central.token_file.lost": (
+            "Token tidak bisa ditulis ke {path} ({reason}). Kantor {name} sudah terdaftar: "
+            "cabut dengan 'desk central office revoke {name}' lalu daftarkan lagi.",
+            "The token could not be written to {path} ({reason}). The office {name} is "
+            "registered: revoke it with 'desk central office revoke {name}' and add it again.",
+        ),
+        "central.token_file.written": (
+            "Kantor {name} terdaftar (unit: {units}). Tokennya ada di {path}, hanya bisa dibaca "
+            "oleh Anda (0600). Bawa ke meja kerja lalu: desk remote set URL --token-file {path}",
+            "Office {name} registered (units: {units}). Its token is in {path}, readable by you "
+            "alone (0600). Take it to the desk, then: desk remote set URL --token-file {path}",
+        ),
+    }
+)
 
 app = typer.Typer(
     help="The reference central server that field desks sync with.", no_args_is_help=True
@@ -90,17 +120,70 @@ def office_add(
             "reports to any unit) and sees the reporters of Anonim cases.",
         ),
     ] = False,
+    token_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--token-file",
+            help="Write the token to this new file, readable by you alone (0600), instead of "
+            "printing it.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Register an office and print its token: once, now, never again."""
+    """Register an office and give its token once, now, never again: into a new owner-only
+    file with --token-file, else on stdout."""
+    from db.connection import create_private
     from desk.central.store import add_office
 
-    database = _open(db, must_exist=False)
-    token = add_office(database, name, units or [], coordinator=coordinator)
     shown = ", ".join(sorted(units or []))
-    error_console.print(t("central.office.added", name=name, units=shown), markup=False)
-    # The token alone on stdout, so that `... > office.token` saves exactly it.
-    typer.echo(token)
-    error_console.print(t("central.office.hint"), markup=False)
+    if token_file is None:
+        token = add_office(_open(db, must_exist=False), name, units or [], coordinator=coordinator)
+        error_console.print(t("central.office.added", name=name, units=shown), markup=False)
+        _keep_stdout_private()
+        # The token alone on stdout, so that a pipe gets exactly it.
+        typer.echo(token)
+        error_console.print(t("central.office.hint"), markup=False)
+        return
+    path = token_file.expanduser()
+    # The file is made first, empty, with O_EXCL and mode 0600: no office is registered whose
+    # token has nowhere to go, and the token is never in a file others can read.
+    try:
+        descriptor = create_private(path)
+    except FileExistsError:
+        raise DeskError(t("central.token_file.exists", path=path)) from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise DeskError(t("central.token_file.cannot", path=path, reason=reason)) from None
+    try:
+        token = add_office(_open(db, must_exist=False), name, units or [], coordinator=coordinator)
+    except BaseException:
+        os.close(descriptor)
+        path.unlink(missing_ok=True)
+        raise
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(token + "\n")
+    except OSError as error:
+        path.unlink(missing_ok=True)
+        reason = error.strerror or str(error)
+        raise DeskError(t("central.token_file.lost", path=path, reason=reason, name=name)) from None
+    written = t("central.token_file.written", name=name, units=shown, path=path)
+    console.print(written, markup=False, soft_wrap=True)
+
+
+def _keep_stdout_private() -> None:
+    """`office add ... > name.token`: the shell made that file with the usual mode; close it to
+    others before the token is written into it."""
+    if os.name == "nt":
+        return
+    try:
+        descriptor = sys.stdout.fileno()
+        info = os.fstat(descriptor)
+    except (OSError, ValueError, AttributeError):  # not a real file (a test runner's buffer)
+        return
+    if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid() and info.st_mode & 0o077:
+        os.fchmod(descriptor, stat.S_IMODE(info.st_mode) & 0o700)
 
 
 @office_app.command("list")

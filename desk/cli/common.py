@@ -1,4 +1,5 @@
-"""What every command shares: the chosen database, the consoles, and user-facing errors."""
+"""What every command shares: the chosen database, the consoles, user-facing errors, and the
+one way a command signs an officer in (`open_session`, `sign_in_officer`)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from rich.console import Console
 from rich.text import Text
 
 from db import open_database
-from desk.errors import DeskError
-from desk.i18n import t
+from desk.errors import DeskError, InvalidInput
+from desk.i18n import extend, t
 from desk.workflow import Actor
 
 APP_NAME = "desk"
@@ -105,8 +106,120 @@ def read_secret(prompt: str, *, confirm: bool = False) -> str | None:
     return line.rstrip("\r\n") or None
 
 
+def bad_option(message: str) -> typer.Exit:
+    """An option that cannot be used: one line on stderr; raise the result (exit status 2).
+
+    The message may repeat what was typed or read: it is made inert and kept to one line."""
+    from desk.safety import printable
+
+    # printable makes escapes inert; a lone surrogate (undecodable bytes in argv) is replaced.
+    line = printable(message, keep_newlines=False).encode("utf-8", "replace").decode("utf-8")
+    error_console.print(f"desk: {line}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+# -- signing in ----------------------------------------------------------------------------------
+
+extend(
+    {
+        "cli.need_officer": (
+            "Pilih petugas dengan --as NIP (lihat desk officer list).",
+            "Choose an officer with --as NIP (see desk officer list).",
+        ),
+        "cli.bad_as": (
+            "--as {value}: NIP terdiri dari 18 angka.",
+            "--as {value}: a NIP has 18 digits.",
+        ),
+    }
+)
+_SHOWN_NIP = 40  # characters of a malformed --as value repeated in its error message
+
+
+@dataclass(frozen=True)
+class Session:
+    """The database a command works on, where it is, and the officer signed in."""
+
+    database: sqlite_utils.Database
+    path: Path
+    actor: Actor
+
+
+def chosen_officer(ctx: typer.Context, as_nip: str | None) -> str | None:
+    """The NIP given with `--as` after the command's name, else before it (`desk --as NIP ...`)."""
+    chosen = as_nip if as_nip is not None else ctx.find_root().params.get("as_nip")
+    return None if chosen is None else str(chosen)  # "--as ''" is a wrong NIP, not no NIP
+
+
+def open_session(ctx: typer.Context, db: Path | None, as_nip: str | None) -> Session:
+    """Open the command's database and sign the officer in (`sign_in_officer`)."""
+    path = database_path_for(ctx, db)
+    database = open_for_command(ctx, db)
+    actor = sign_in_officer(database, path, chosen_officer(ctx, as_nip))
+    assert actor is not None
+    return Session(database, path, actor)
+
+
+def sign_in_officer(
+    database: sqlite_utils.Database,
+    path: Path,
+    chosen: str | None,
+    *,
+    empty_database_ok: bool = False,
+    forget_missing: bool = False,
+) -> Actor | None:
+    """The one way every command that acts as an officer signs them in.
+
+    1. The officer is `chosen` (`--as`), else the one last used with this database; a value
+       that is not a NIP is an option error (exit status 2).
+    2. Unknown and disabled officers are refused (`desk.services.load_actor`).
+    3. An officer with a PIN gives it: `$DESK_PIN` for scripts, else asked at the terminal.
+       `desk.officers.sign_in` checks it, counts wrong ones towards the lockout, refuses a
+       locked officer and audits every attempt.
+    4. Only then is a `chosen` officer remembered for the database: a mistyped or refused
+       `--as` never becomes the default of the next command.
+
+    `empty_database_ok`: a database with no officers yet acts as the system (None): the first
+    import of a new office, before anyone can sign in. `forget_missing` (the TUI): no officer
+    chosen or remembered, or a remembered one who is gone or disabled, gives None (the TUI's
+    picker, which asks the PIN itself), not an error.
+    """
+    from desk.config import load_config, save_config
+    from desk.officers import NIP_PATTERN, has_officers
+    from desk.services import load_actor
+
+    if chosen is not None and not NIP_PATTERN.match(chosen.strip()):
+        shown = plain(chosen.strip()[:_SHOWN_NIP]).plain
+        raise bad_option(t("cli.bad_as", value=shown))
+    if empty_database_ok and not has_officers(database):
+        if chosen is not None:
+            load_actor(database, chosen)  # names nobody: refused the same way
+        return None
+    config = load_config()
+    remembered = config.officer_for(path)
+    nip = chosen or remembered
+    if not nip:
+        if forget_missing:
+            return None
+        raise InvalidInput(t("cli.need_officer"))
+    try:
+        actor = load_actor(database, nip)
+    except DeskError:
+        if chosen is None and forget_missing:
+            return None
+        raise
+    sign_in_for_command(database, actor)
+    if chosen is not None and remembered != actor.nip:
+        config.remember_officer(path, actor.nip)
+        save_config(config)
+    return actor
+
+
 def sign_in_for_command(database: sqlite_utils.Database, actor: Actor) -> None:
-    """Ask for the officer's PIN when they have one: `$DESK_PIN` for scripts, else a prompt."""
+    """Ask for the officer's PIN when they have one: `$DESK_PIN` for scripts, else a prompt.
+
+    Use `sign_in_officer`, which also resolves, refuses and remembers the officer; this step
+    alone is for a caller that already holds a loaded `Actor`.
+    """
     from desk.officers import needs_pin, sign_in
 
     if not needs_pin(database, actor.nip):

@@ -23,7 +23,7 @@ from rich.progress import (
 )
 
 from desk.cli.case_cmd import open_session, print_json
-from desk.cli.common import AsOption, DbOption, console, error_console
+from desk.cli.common import AsOption, DbOption, bad_option, console, error_console
 from desk.errors import InvalidInput
 from desk.exporting import FORMATS, ExportOptions, export_cases, parse_day
 from desk.exporting.options import check_options, format_for
@@ -169,8 +169,7 @@ def _bad_options() -> Iterator[None]:
     try:
         yield
     except InvalidInput as error:
-        error_console.print(f"desk: {error}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(BAD_OPTIONS) from None
+        raise bad_option(str(error)) from None
 
 
 @contextmanager

@@ -10,9 +10,23 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from db import write_transaction
-from desk.calendar import CalendarFileError, national_calendar, read_regional_holidays
-from desk.cli.common import DbOption, console, open_for_command, plain
+from desk.calendar import (
+    CalendarFileError,
+    national_calendar,
+    read_regional_holidays,
+    store_regional_holidays,
+)
+from desk.cli.common import (
+    AsOption,
+    DbOption,
+    bad_option,
+    chosen_officer,
+    console,
+    database_path_for,
+    open_for_command,
+    plain,
+    sign_in_officer,
+)
 from desk.errors import InvalidInput
 from desk.i18n import t
 
@@ -29,29 +43,29 @@ def import_holidays(
     replace: Annotated[
         bool, typer.Option("--replace", help="Remove the regional holidays already stored first.")
     ] = False,
+    as_nip: AsOption = None,
 ) -> None:
-    """Read regional holidays from a file the admin edits, and use them in every clock."""
+    """Read regional holidays from a file the admin edits, and use them in every clock (admins).
+
+    Regional holidays move legal deadlines: an admin signs in for it, and it is audited. A file
+    that cannot be used (a bad line, an unknown unit) is one line on stderr, exit status 2.
+    """
     try:
         holidays = read_regional_holidays(file)
     except CalendarFileError as error:
-        raise InvalidInput(str(error)) from None
+        raise bad_option(str(error)) from None
     database = open_for_command(ctx, db)
-    known_units = {row[0] for row in database.execute("SELECT code FROM units")}
-    for holiday in holidays:
-        if holiday.unit_code and holiday.unit_code not in known_units:
-            raise InvalidInput(
-                t("cli.holidays.unknown_unit", file=file, unit=holiday.unit_code, day=holiday.day)
-            )
-    with write_transaction(database):
-        if replace:
-            database.execute("DELETE FROM regional_holidays")
-        for holiday in holidays:
-            database.execute(
-                "INSERT INTO regional_holidays (day, name, unit_code) VALUES (?, ?, ?) "
-                "ON CONFLICT DO UPDATE SET name = excluded.name",
-                [holiday.day.isoformat(), holiday.name, holiday.unit_code],
-            )
-    console.print(t("cli.holidays.stored", count=len(holidays), file=file), markup=False)
+    actor = sign_in_officer(
+        database,
+        database_path_for(ctx, db),
+        chosen_officer(ctx, as_nip),
+        empty_database_ok=True,
+    )
+    try:
+        count = store_regional_holidays(database, actor, holidays, source=file, replace=replace)
+    except InvalidInput as error:
+        raise bad_option(str(error)) from None
+    console.print(plain(t("cli.holidays.stored", count=count, file=file)))
 
 
 @app.command("list")

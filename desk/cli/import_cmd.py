@@ -1,7 +1,8 @@
 """`desk import`: load complaint files (CSV/TSV, XLSX, JSON, JSON Lines) into the database.
 
 The work is `desk.importing.import_files`; this module turns options into `ImportOptions`,
-finds the acting officer like `desk case` does, shows a progress bar on a terminal and prints
+signs the acting officer in as every command does (`desk.cli.common.sign_in_officer`: PIN,
+lockout, remembered only once signed in), shows a progress bar on a terminal and prints
 the summary (or one JSON object with --json). Exit status: 0 every row accepted, 1 some rows
 rejected (or the import refused), 2 a file that cannot be read or unusable options.
 """
@@ -25,8 +26,16 @@ from rich.progress import (
 )
 
 from db import open_database
-from desk.cli.common import DbOption, console, database_path_for, error_console, plain
-from desk.config import load_config, save_config
+from desk.cli.common import (
+    DbOption,
+    bad_option,
+    chosen_officer,
+    console,
+    database_path_for,
+    error_console,
+    plain,
+    sign_in_officer,
+)
 from desk.i18n import count_text as _number
 from desk.i18n import decimal_text, t
 from desk.importing import (
@@ -37,8 +46,6 @@ from desk.importing import (
     check_options,
     import_files,
 )
-from desk.services import load_actor
-from desk.workflow import Actor
 
 
 def import_command(
@@ -98,8 +105,7 @@ def import_command(
             if not file.is_file():
                 raise FileUnreadable(t("import.file.missing", path=file))
     except (BadImportOptions, FileUnreadable) as error:
-        error_console.print(f"desk: {error}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        raise bad_option(str(error)) from None
     if dry_run and not path.exists():
         database = open_database(":memory:")  # a dry run creates no database
     else:
@@ -107,12 +113,13 @@ def import_command(
             path.parent.mkdir(parents=True, exist_ok=True)
         database = open_database(path)
     try:
-        actor = _actor(ctx, database, path, as_nip)
+        # Signed in like every command (PIN, lockout) before anything is read; a database with
+        # no officers yet imports as the system.
+        actor = sign_in_officer(database, path, chosen_officer(ctx, as_nip), empty_database_ok=True)
         with _progress(enabled=not as_json and sys.stderr.isatty()) as progress:
             summary = import_files(database, files, options, actor=actor, progress=progress)
     except (BadImportOptions, FileUnreadable) as error:
-        error_console.print(f"desk: {error}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        raise bad_option(str(error)) from None
     except KeyboardInterrupt:  # Ctrl-C: say what was kept and how to go on
         if dry_run:
             key = "import.interrupted.dry_run"
@@ -131,26 +138,6 @@ def import_command(
         _print_summary(summary)
     if summary.aborted or summary.rejected:
         raise typer.Exit(1)
-
-
-def _actor(ctx: typer.Context, database: object, path: Path, as_nip: str | None) -> Actor | None:
-    """`--as`, else the officer last used with this database; None while it has no officers."""
-    from sqlite_utils import Database
-
-    assert isinstance(database, Database)
-    chosen = as_nip or ctx.find_root().params.get("as_nip")
-    has_officers = database.execute("SELECT 1 FROM officers LIMIT 1").fetchone() is not None
-    if not has_officers:
-        return None  # a new database imports as the system
-    config = load_config()
-    nip = chosen or config.officer_for(path)
-    if not nip:
-        return None  # the service refuses, naming the role needed
-    actor = load_actor(database, str(nip))
-    if chosen and config.officer_for(path) != actor.nip:
-        config.remember_officer(path, actor.nip)
-        save_config(config)
-    return actor
 
 
 class _progress:

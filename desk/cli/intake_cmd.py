@@ -15,7 +15,7 @@ import typer
 
 from desk.case_view import format_moment
 from desk.cli.case_cmd import JsonOption, _say, app, open_session, print_json
-from desk.cli.common import AsOption, DbOption, error_console
+from desk.cli.common import AsOption, DbOption, bad_option, error_console
 from desk.clocks import office_time_zone
 from desk.errors import InvalidInput
 from desk.i18n import CATALOG, extend, status_label, t
@@ -78,8 +78,7 @@ def _option(name: str, help_text: str, metavar: str = "TEXT") -> Any:
 
 def _invalid(message: str) -> typer.Exit:
     """Invalid input: one line on stderr, exit status 2."""
-    error_console.print(f"desk: {message}", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(2)
+    return bad_option(message)
 
 
 @app.command("new")
@@ -156,7 +155,12 @@ def new_case(
             print_json({"errors": error.errors})
             raise typer.Exit(2) from None
         for line in error.lines():
-            error_console.print(f"desk: {line}", markup=False, highlight=False, soft_wrap=True)
+            error_console.print(
+                f"desk: {printable(line, keep_newlines=False)}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
         raise typer.Exit(2) from None
     case = recorded.case
     tz = office_time_zone(session.database)

@@ -11,8 +11,19 @@ from rich.table import Table
 
 from desk.cli.common import AsOption, DbOption, console, open_for_command, plain, read_secret
 from desk.errors import InvalidInput
-from desk.i18n import role_label, t
+from desk.i18n import extend, role_label, t
 from desk.workflow import Actor, Role
+
+extend(
+    {
+        "cli.officer.pins_cleared": (
+            "PIN {count} petugas dihapus ({nips}): mereka membuka desk tanpa PIN sampai PIN baru "
+            "diberikan dengan 'desk officer set-pin NIP'.",
+            "The PINs of {count} officers were cleared ({nips}): they open desk without a PIN "
+            "until a new one is set with 'desk officer set-pin NIP'.",
+        ),
+    }
+)
 
 officer_app = typer.Typer(help="The officers who can use this database.", no_args_is_help=True)
 unit_app = typer.Typer(help="The units (OPD) cases are disposed to.", no_args_is_help=True)
@@ -170,6 +181,17 @@ def set_pin_command(
     assert pin is not None
     set_pin(database, actor, nip, pin)
     console.print(t("cli.officer.pin_set", nip=nip.strip()))
+
+
+@officer_app.command("clear-lost-pins")
+def clear_lost_pins_command(ctx: typer.Context, db: DbOption = None) -> None:
+    """Clear the PINs set with a PIN key that is lost (not beside the database): nobody can
+    sign in with them. Needs no sign-in, is audited; then set new PINs with set-pin."""
+    from desk.officers import clear_lost_pins
+
+    database = open_for_command(ctx, db)
+    nips = clear_lost_pins(database)
+    console.print(t("cli.officer.pins_cleared", count=len(nips), nips=", ".join(nips)))
 
 
 @unit_app.command("add")

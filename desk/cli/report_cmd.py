@@ -6,7 +6,6 @@ cannot be used is one line on stderr and exit status 2; a file that cannot be wr
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -22,12 +21,13 @@ from rich.table import Table
 from rich.text import Text
 
 from db.timefmt import utc_now
-from desk.cli.common import DbOption, console, error_console, open_for_command
+from desk.cli.common import DbOption, bad_option, console, error_console, open_for_command
 from desk.clocks import office_time_zone
 from desk.errors import DeskError, InvalidInput
 from desk.i18n import t
 from desk.metrics import DEFAULT_MIN_CASES, Report, compute_report, fork_pays, parse_period
 from desk.report_view import NUMERIC, SHORT_COLUMNS, cell, column_title
+from desk.safety import sheet_csv_writer
 
 FORMATS = ("table", "csv", "xlsx", "json", "html")
 WIDE = 110  # terminal columns below which the table keeps only NARROW_COLUMNS
@@ -100,8 +100,7 @@ def report_command(
             child_process=fork_pays(chosen),
         )
     except InvalidInput as error:
-        error_console.print(f"desk: {error}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(BAD_OPTIONS) from None
+        raise bad_option(str(error)) from None
     if format_name == "table":
         _print_table(report, output)
         return
@@ -154,10 +153,13 @@ def _render(report: Report, format_name: str) -> str:
         rows = [unit.as_dict() for unit in report.units]
         if report.unit_filter is None:
             rows.append(report.office.as_dict())
+        names = list(report.office.as_dict())
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(report.office.as_dict()))
-        writer.writeheader()
-        writer.writerows(rows)
+        # The one neutralising writer: a unit named "=HYPERLINK(...)" (units come from imported
+        # files) is written as text, and no raw control character reaches a `cat` of the file.
+        writer = sheet_csv_writer(buffer, lineterminator="\r\n")
+        writer.writerow(names)
+        writer.writerows([row.get(name) for name in names] for row in rows)
         return buffer.getvalue()
     from desk.report_html import render_html
 

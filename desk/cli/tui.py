@@ -9,13 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from db import open_database
-from desk.cli.common import sign_in_for_command
+from desk.cli.common import sign_in_officer
 from desk.clocks import office_time_zone
-from desk.config import load_config, save_config
 from desk.errors import DeskError
 from desk.i18n import t
-from desk.services import load_actor
-from desk.workflow import Actor
 
 DEMO_CASES = 5_000
 DEMO_ADMIN_NIP = "198001012005011001"  # the seed's coordinating admin (desk/seed.py)
@@ -26,22 +23,10 @@ def open_desk(db_path: Path, as_nip: str | None) -> None:
     if not db_path.exists():
         raise DeskError(t("cli.no_database_tui", path=db_path))
     database = open_database(db_path)
-    config = load_config()
-    nip = as_nip or config.officer_for(db_path)
-    actor: Actor | None = None
-    if nip:
-        try:
-            actor = load_actor(database, nip)
-        except DeskError:
-            if as_nip:
-                raise
-            actor = None  # the remembered officer is gone: let them pick again
-    if actor is not None:
-        # An officer with a PIN types it before the desk opens (the picker asks in the TUI).
-        sign_in_for_command(database, actor)
-    if actor is not None and as_nip:
-        config.remember_officer(db_path, actor.nip)
-        save_config(config)
+    # The same sign-in as every command (desk/cli/common.py): an officer with a PIN types it
+    # before the desk opens; the picker asks in the TUI. A remembered officer who is gone or
+    # disabled gives the picker instead.
+    actor = sign_in_officer(database, db_path, as_nip, forget_missing=True)
     officers = list(
         database.query(
             "SELECT nip, name, unit_code, role, active, pin_hash IS NOT NULL AS has_pin "

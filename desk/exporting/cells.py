@@ -7,7 +7,9 @@ them back where they were.
 
 A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` as a formula (and some treat a
 leading tab or carriage return the same way): such a text gets a leading apostrophe, which
-spreadsheets show as text and `desk import` strips again. Nothing else in the text is changed.
+spreadsheets show as text and `desk import` strips again; raw control characters become their
+visible pictures. Both are done by the one writer of every CSV and XLSX file, in
+`desk.safety` (`sheet_text`): `text_cell` only turns values into text.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from typing import Any
 
 from desk.exporting.source import CASE_COLUMNS
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # The case fields a spreadsheet carries, the key first. The clock machinery (version, auto_at,
 # auto_kind, hold_remaining_hk), source and duplicate_of travel in the JSON formats only.
 CASE_FIELDS = (
@@ -70,11 +71,6 @@ def columns(*, public: bool, extra_keys: list[str], attachments: bool = False) -
     return names
 
 
-def neutralise(text: str) -> str:
-    """`text` as a spreadsheet will show it rather than run it."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def values(case: dict[str, Any], names: list[str]) -> list[Any]:
     """The row of `case` under `names`: raw values (None, bool, int, str), not yet cells."""
     reporter = case.get("reporter") or {}
@@ -93,14 +89,15 @@ def values(case: dict[str, Any], names: list[str]) -> list[Any]:
     return row
 
 
-def text_cell(value: Any) -> str:
-    """A value as CSV text: booleans ya/tidak, nothing as empty, text neutralised."""
+def text_cell(value: Any) -> str | int | float:
+    """A value for the CSV writer (`desk.safety.sheet_csv_writer`, which neutralises text):
+    booleans ya/tidak, nothing as empty, numbers as numbers (never a formula)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "ya" if value else "tidak"
     if isinstance(value, int | float):
-        return str(value)
+        return value
     if not isinstance(value, str):  # a list or object an import kept in `extra`
-        value = json.dumps(value, ensure_ascii=False)
-    return neutralise(value)
+        return json.dumps(value, ensure_ascii=False)
+    return value

@@ -102,7 +102,7 @@ def export_cases(
                 delimiter,
                 _reporting(progress, total),
             )
-            _set_permissions(temp, personal=privacy is Privacy.PERSONAL)
+            _set_permissions(temp, shared=privacy is Privacy.PUBLIC)
         except BaseException as error:
             temp.unlink(missing_ok=True)
             if isinstance(error, OSError):
@@ -192,10 +192,12 @@ def _temporary_beside(target: Path) -> Path:
     return Path(name)
 
 
-def _set_permissions(temp: Path, *, personal: bool) -> None:
-    """Personal data stays readable by its owner alone; other exports get the usual rights."""
-    if personal:
-        return  # mkstemp made it 0600
+def _set_permissions(temp: Path, *, shared: bool) -> None:
+    """An export stays readable by its owner alone (mkstemp made it 0600): even masked, it holds
+    complaint texts, which name people and places, and Rahasia cases. Only a `--public` export,
+    made to be published, gets the usual rights."""
+    if not shared:
+        return
     umask = os.umask(0o022)
     os.umask(umask)
     temp.chmod(0o666 & ~umask)

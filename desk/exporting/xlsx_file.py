@@ -28,13 +28,13 @@ from openpyxl.utils import get_column_letter
 
 from db.timefmt import from_text
 from desk.calendar import zone_abbreviation
-from desk.exporting.cells import BOOLEAN_COLUMNS, INSTANT_COLUMNS, NUMBER_COLUMNS, neutralise
+from desk.exporting.cells import BOOLEAN_COLUMNS, INSTANT_COLUMNS, NUMBER_COLUMNS
 from desk.exporting.cells import values as row_values
+from desk.safety import sheet_text
 
 MAX_CELL = 32_767
 MAX_ROWS = 1_048_576
 SHEET = "kasus"
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 WIDTHS = {
     "local_id": 28,
@@ -182,5 +182,5 @@ def _text(value: Any) -> str:
         text = json.dumps(value, ensure_ascii=False)
     else:
         text = str(value)
-    text = neutralise(_ILLEGAL.sub(lambda match: chr(0x2400 + ord(match.group())), text))
+    text = sheet_text(text)  # the one neutralising writer: pictures for controls, no formulas
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"

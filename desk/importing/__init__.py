@@ -1,15 +1,15 @@
 """`desk import`: load complaints from CSV/TSV, XLSX, JSON and JSON Lines files into a database.
 
 `import_files` is the whole service: it checks the officer may import (an admin, once the
-database has officers), reads every file (`readers`), turns each record into a case or a row
-error (`rows`), upserts the cases chunk by chunk (`upsert`), writes the rejected rows to an errors
-CSV and appends one audit entry per file. docs/import.md says what each rule is and why.
+database has officers; a refusal is audited), reads every file (`readers`), turns each record
+into a case or a row error (`rows`), upserts the cases chunk by chunk (`upsert`), each chunk with
+its audit entry in its own transaction, writes the rejected rows to an errors CSV and appends
+one audit entry per file. docs/import.md says what each rule is and why.
 """
 
 from __future__ import annotations
 
 import codecs
-import csv
 import gc
 import json
 import os
@@ -34,8 +34,9 @@ from desk.importing.columns import parse_map
 from desk.importing.parallel import prepared_rows, use_reader_process, worker_setup
 from desk.importing.readers import FORMATS, FileInfo, FileUnreadable, inspect, records
 from desk.importing.rows import CaseRow, RowError, RowReader
-from desk.importing.upsert import Upserter
+from desk.importing.upsert import ChunkResult, Upserter
 from desk.importing.values import Categories
+from desk.safety import sheet_csv_writer
 from desk.workflow import Actor, Role
 
 __all__ = [
@@ -195,7 +196,7 @@ def import_files(
     started = time.perf_counter()
     now = (now or utc_now()).replace(microsecond=0)
     overrides = check_options(options)
-    _check_permission(database, actor)
+    _check_permission(database, actor, paths, now)
     infos = [_inspect(Path(path), options, overrides) for path in paths]
     summary = ImportSummary(dry_run=options.dry_run)
     errors = _ErrorsFile(database, options.errors_path, now)
@@ -215,7 +216,11 @@ def import_files(
     gc.set_threshold(GC_EVERY, *collecting[1:])
     try:
         upserter = Upserter(
-            database, now=now, strict_units=options.strict_units, on_reject=_no_reject
+            database,
+            now=now,
+            strict_units=options.strict_units,
+            on_reject=_no_reject,
+            actor_nip=actor.nip if actor else None,
         )
         for info in infos:
             summary.files.append(
@@ -284,15 +289,42 @@ def check_options(options: ImportOptions) -> dict[str, str]:
         raise BadImportOptions(t(key, value=value)) from error
 
 
-def _check_permission(database: sqlite_utils.Database, actor: Actor | None) -> None:
-    """Once a database has officers, only an admin imports; before that, the system does."""
+def _check_permission(
+    database: sqlite_utils.Database,
+    actor: Actor | None,
+    paths: Sequence[Path],
+    now: datetime,
+) -> None:
+    """Once a database has officers, only an admin imports; before that, the system does.
+
+    An import writes over any unit's cases (their text, status, reporter): it is the
+    coordinating admin's act, as verifying and disposing are (docs/security.md). A refusal is
+    audited (`import_refused`) before it is raised.
+    """
     has_officers = database.execute("SELECT 1 FROM officers LIMIT 1").fetchone() is not None
     if not has_officers:
         return
     if actor is None:
-        raise ActionRefused(t("import.refused.nobody"))
-    if actor.role is not Role.ADMIN:
-        raise ActionRefused(t("import.refused.role", nip=actor.nip, role=role_label(actor.role)))
+        reason = "nobody"
+        message = t("import.refused.nobody")
+    elif actor.role is not Role.ADMIN:
+        reason = "role"
+        message = t("import.refused.role", nip=actor.nip, role=role_label(actor.role))
+    else:
+        return
+    with write_transaction(database):
+        audit.append(
+            database,
+            at=to_text(now),
+            actor_nip=actor.nip if actor else None,
+            action="import_refused",
+            detail={
+                "reason": reason,
+                "role": actor.role.value if actor else None,
+                "files": [Path(path).name for path in paths],
+            },
+        )
+    raise ActionRefused(message)
 
 
 def _inspect(path: Path, options: ImportOptions, overrides: dict[str, str]) -> FileInfo:
@@ -363,7 +395,13 @@ def _import_file(
             chunk[:] = [case_row for case_row in chunk if case_row.key not in earlier]
         seen.end_chunk()
         written = len(chunk)
-        outcome = upserter.write(chunk)
+
+        def audit_chunk(done: ChunkResult) -> None:
+            _audit_chunk(database, info, len(chunks) + 1, chunk, done, len(pending), actor, now)
+
+        outcome = upserter.write(chunk, audit=audit_chunk if chunk else None)
+        if chunk:
+            chunks.append(len(chunk))
         if bulk is None and written:
             decide_bulk(outcome.inserted / written)
         result.inserted += outcome.inserted
@@ -375,6 +413,7 @@ def _import_file(
             pending.clear()
 
     bulk: list[str] | None = None  # the indexes dropped for a bulk load, once decided
+    chunks: list[int] = []  # the rows of each chunk written (and audited) so far
 
     def decide_bulk(new_share: float) -> None:
         """After the first chunk: bulk load the rest when it brings many new cases, more than
@@ -423,7 +462,9 @@ def _import_file(
                 flush()
             if bulk:
                 bulk_load.restore_indexes(database, force=True)
-            _audit(database, info, result, upserter.units_created[units_before:], actor, now)
+            _audit(
+                database, info, result, upserter.units_created[units_before:], actor, now, chunks
+            )
     except BaseException as stop:
         # Skipping, the chunks written are kept: their indexes are built now. Aborting, the
         # file's transaction is rolled back, the dropped indexes with it.
@@ -435,6 +476,7 @@ def _import_file(
         result.inserted = result.updated = result.unchanged = 0
         upserter.units.reload()  # the file's new units were rolled back with it
         del upserter.units_created[units_before:]
+        _audit_aborted(database, info, result, actor, now)
     errors.write(pending)
     if progress is not None:
         progress(name, result.rows, result.rows)
@@ -506,6 +548,66 @@ class _nothing:
         return None
 
 
+def _audit_chunk(
+    database: sqlite_utils.Database,
+    info: FileInfo,
+    number: int,
+    rows: list[CaseRow],
+    done: ChunkResult,
+    rejected: int,
+    actor: Actor | None,
+    now: datetime,
+) -> None:
+    """The audit entry of one chunk, appended inside the chunk's transaction (`Upserter.write`):
+    an import killed half-way has an entry for every chunk it committed, and none for the rest.
+    It names the cases the chunk changed: an import may write over any unit's case."""
+    audit.append(
+        database,
+        at=to_text(now),
+        actor_nip=actor.nip if actor else None,
+        action="import_chunk",
+        detail={
+            "file": info.path.name,
+            "sha256": info.sha256,
+            "chunk": number,
+            "rows": [min(row.row for row in rows), max(row.row for row in rows)],
+            "inserted": done.inserted,
+            "updated": done.updated,
+            "unchanged": done.unchanged,
+            "rejected": rejected,
+            "updated_cases": done.updated_cases,
+            "events_imported": done.events_imported,
+            "units_created": done.units_created,
+        },
+    )
+
+
+def _audit_aborted(
+    database: sqlite_utils.Database,
+    info: FileInfo,
+    result: FileSummary,
+    actor: Actor | None,
+    now: datetime,
+) -> None:
+    """--on-error abort rolled a file back: what was attempted, and why it stopped."""
+    if database.conn.in_transaction:
+        return  # a dry run: everything it did is rolled back anyway
+    with write_transaction(database):
+        audit.append(
+            database,
+            at=to_text(now),
+            actor_nip=actor.nip if actor else None,
+            action="import_aborted",
+            detail={
+                "file": info.path.name,
+                "sha256": info.sha256,
+                "format": info.format,
+                "rows": result.rows,
+                "reason": result.aborted,
+            },
+        )
+
+
 def _audit(
     database: sqlite_utils.Database,
     info: FileInfo,
@@ -513,8 +615,10 @@ def _audit(
     units_created: list[str],
     actor: Actor | None,
     now: datetime,
+    chunks: list[int],
 ) -> None:
-    """One audit entry per imported file: its name, sha256 and what happened to its rows."""
+    """One audit entry per imported file, once it is complete: its name, sha256 and what
+    happened to its rows (each chunk has its own entry too)."""
     with write_transaction(database):
         audit.append(
             database,
@@ -532,6 +636,7 @@ def _audit(
                 "unchanged": result.unchanged,
                 "rejected": result.rejected,
                 "units_created": units_created,
+                "chunks": len(chunks),
             },
         )
 
@@ -559,7 +664,9 @@ class _ErrorsFile:
             return
         if self._writer is None:
             self._handle = self.path.open("w", encoding="utf-8-sig", newline="")
-            self._writer = csv.writer(self._handle)
+            # The one neutralising writer (desk.safety): values from the file are written as
+            # text, never as formulas, and their control characters as visible pictures.
+            self._writer = sheet_csv_writer(self._handle)
             self._writer.writerow(
                 [t(f"import.csv.{name}") for name in ("file", "row", "column", "value", "reason")]
             )
@@ -567,16 +674,9 @@ class _ErrorsFile:
             self.count += 1
             if len(self.first) < SHOWN_ERRORS:
                 self.first.append(row)
-            self._writer.writerow(
-                [row.file, row.row, row.column, _neutralise(row.value), row.reason]
-            )
+            self._writer.writerow([row.file, row.row, row.column, row.value, row.reason])
         rows.clear()
 
     def close(self) -> None:
         if self._handle is not None:
             self._handle.close()
-
-
-def _neutralise(value: str) -> str:
-    """A value opened in a spreadsheet must not run as a formula (the export does the same)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -368,8 +368,11 @@ def _json_records(info: FileInfo) -> Iterator[Record]:
     try:
         with info.path.open(encoding=info.encoding, errors=_errors(info)) as handle:
             data = json.load(handle)
-    except json.JSONDecodeError as error:
-        raise _unreadable("import.file.json", info.path, reason=error) from error
+    # ValueError: JSONDecodeError, and a number of more than 4,300 digits; RecursionError: arrays
+    # nested thousands deep. A hostile file is an unreadable file, never a traceback.
+    except (ValueError, RecursionError) as error:
+        reason = error if isinstance(error, ValueError) else "nested too deep"
+        raise _unreadable("import.file.json", info.path, reason=reason) from error
     if not isinstance(data, list):
         raise _unreadable("import.file.json_array", info.path)
     for number, item in enumerate(data, start=1):
@@ -385,7 +388,8 @@ def _jsonl_records(info: FileInfo) -> Iterator[Record]:
                 continue
             try:
                 item = json.loads(line)
-            except json.JSONDecodeError as error:
-                yield Record(number, {"\x00bad_json": str(error)})
+            except (ValueError, RecursionError) as error:  # as in _json_records
+                reason = str(error) if isinstance(error, ValueError) else "nested too deep"
+                yield Record(number, {"\x00bad_json": reason})
                 continue
             yield Record(number, item if isinstance(item, dict) else {"\x00not_an_object": item})

@@ -51,6 +51,11 @@ STATUSES = (
 REPORTER = ("name", "nik", "phone", "email", "address")
 TITLE_FROM_BODY = 100  # characters of the body's first line used when a row has no title
 MAX_TEXT = 1_000_000  # a cell longer than this is a broken file, not a complaint
+MAX_KEY = 200  # a tracking number or local id longer than this is no key
+MAX_KIND = 40  # an event kind longer than this is no kind of ours
+MAX_VERSION = 2**62  # a version SQLite stores as an integer, with room to count on
+MAX_HOLD_HK = 1_000
+NUMBERED = frozenset({"tracking_no", "complaint_id", "duplicate_of"})  # may be JSON numbers
 
 
 class RowError(Exception):
@@ -327,59 +332,100 @@ class RowReader:
     # -- a desk-case/1 record -------------------------------------------------------------------
 
     def _case_record(self, row: int, record: dict[str, Any]) -> CaseRow:
-        def bad(column: str, value: object, reason: str) -> RowError:
-            return RowError(column, value, t("import.row.case_format", reason=reason))
+        """A desk-case/1 record, every value checked for its type and range: a hostile file
+        gives row errors, never a value the database would refuse (which would stop a chunk)."""
 
-        key = str(record.get("tracking_no") or record.get("local_id") or "").strip()
-        if not key:
-            raise RowError("tracking_no", "", t("import.row.no_key"))
-        for name in ("title", "body", "received_at", "status", "local_id"):
-            if not isinstance(record.get(name), str) or not record[name]:
-                raise bad(name, record.get(name), f"{name} missing")
-        if record["status"] not in STATUSES:
-            raise RowError(
-                "status", record["status"], t("import.row.status", value=record["status"])
-            )
-        try:
-            received = to_text(parse_instant(record["received_at"], "UTC"))
-        except BadValue as error:
-            raise RowError("received_at", record["received_at"], str(error)) from error
-        fields: dict[str, Any] = {
-            "tracking_no": record.get("tracking_no") or None,
-            "complaint_id": record.get("complaint_id"),
-            "title": record["title"],
-            "body": record["body"],
-            "classification": record.get("classification") or "pengaduan",
-            "category": record.get("category"),
-            "subcategory": record.get("subcategory"),
-            "channel": record.get("channel") or "web",
-            "location": record.get("location"),
-            "incident_date": record.get("incident_date"),
-            "anonymous": int(bool(record.get("anonymous"))),
-            "confidential": int(bool(record.get("confidential"))),
-            "rating": record.get("rating"),
-            "status": record["status"],
-            "received_at": received,
-        }
-        if fields["classification"] not in ("pengaduan", "aspirasi", "permintaan_informasi"):
+        def bad(column: str, value: object, reason: str) -> RowError:
+            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            return RowError(column, shown[:80], t("import.row.case_format", reason=reason))
+
+        def text(name: str, *, required: bool = False, source: dict[str, Any] = record) -> Any:
+            value = source.get(name)
+            if isinstance(value, int) and not isinstance(value, bool) and name in NUMBERED:
+                value = str(value)  # a tracking number or complaint id written as a number
+            if value is None or value == "":
+                if required:
+                    raise bad(name, value, f"{name} missing")
+                return None
+            if not isinstance(value, str):
+                raise bad(name, value, f"{name} is not text")
+            if len(value) > MAX_TEXT:
+                raise RowError(name, value[:40], t("import.row.too_long"))
+            return value
+
+        def instant(name: str, value: Any) -> str | None:
+            if value is None:
+                return None
+            if not isinstance(value, str):
+                raise bad(name, value, f"{name} is not a date")
+            try:
+                return to_text(parse_instant(value, "UTC"))
+            except BadValue as error:
+                raise RowError(name, value[:80], str(error)) from error
+
+        def choice(name: str, allowed: tuple[str, ...], source: dict[str, Any] = record) -> Any:
+            value = source.get(name)
+            if value is not None and value not in allowed:
+                raise bad(name, value, f"unknown {name}")
+            return value
+
+        def count(name: str, low: int, high: int) -> int | None:
+            value = record.get(name)
+            if value is None:
+                return None
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise bad(name, value, f"{name} must be a whole number {low}-{high}")
+            return value
+
+        tracking = text("tracking_no")
+        local_id = text("local_id", required=True)
+        if len(local_id) > MAX_KEY or (tracking is not None and len(tracking) > MAX_KEY):
+            raise bad("tracking_no", tracking or local_id, "key too long")
+        key = (tracking or local_id).strip()
+        title = text("title", required=True)
+        body = text("body", required=True)
+        received_text = text("received_at", required=True)
+        status = record.get("status")
+        if status not in STATUSES:
+            raise RowError("status", str(status)[:80], t("import.row.status", value=status))
+        received = instant("received_at", received_text)
+        classification = text("classification") or "pengaduan"
+        if classification not in ("pengaduan", "aspirasi", "permintaan_informasi"):
             raise RowError(
                 "classification",
-                fields["classification"],
-                t("import.row.classification", value=fields["classification"]),
+                classification,
+                t("import.row.classification", value=classification),
             )
-        if fields["rating"] is not None and fields["rating"] not in (1, 2, 3, 4, 5):
-            raise RowError(
-                "rating", fields["rating"], t("import.row.rating", value=fields["rating"])
-            )
+        rating = record.get("rating")
+        if rating is not None and (isinstance(rating, bool) or rating not in (1, 2, 3, 4, 5)):
+            raise RowError("rating", str(rating)[:80], t("import.row.rating", value=rating))
+        fields: dict[str, Any] = {
+            "tracking_no": tracking,
+            "complaint_id": text("complaint_id"),
+            "title": title,
+            "body": body,
+            "classification": classification,
+            "category": text("category"),
+            "subcategory": text("subcategory"),
+            "channel": text("channel") or "web",
+            "location": text("location"),
+            "incident_date": text("incident_date"),
+            "anonymous": int(bool(record.get("anonymous"))),
+            "confidential": int(bool(record.get("confidential"))),
+            "rating": rating,
+            "status": status,
+            "received_at": received,
+        }
         reporter: dict[str, str] = {}
         masked = 0
         person = record.get("reporter")
+        if person is not None and not isinstance(person, dict):
+            raise bad("reporter", person, "reporter is not an object")
         if isinstance(person, dict):
             for name in REPORTER:
-                value = person.get(name)
+                value = text(name, source=person)
                 if not value:
                     continue
-                value = str(value)
                 if person.get("masked") or is_masked(value):
                     masked += 1  # an export without --include-personal: never stored
                     continue
@@ -391,22 +437,40 @@ class RowReader:
                 reporter[name] = value
         events = record.get("events") or []
         if not isinstance(events, list):
-            raise bad("events", "", "events is not a list")
+            raise bad("events", events, "events is not a list")
         checked: list[dict[str, Any]] = []
         for event in events:
             if not isinstance(event, dict) or not all(
                 isinstance(event.get(name), str) and event.get(name)
                 for name in ("at", "kind", "actor_kind", "visibility")
             ):
-                raise bad("events", json.dumps(event, ensure_ascii=False)[:80], "event incomplete")
+                raise bad("events", event, "event incomplete")
             if event["actor_kind"] not in ("officer", "reporter", "system", "import"):
                 raise bad("events", event["actor_kind"], "unknown actor_kind")
             if event["visibility"] not in ("public", "internal"):
                 raise bad("events", event["visibility"], "unknown visibility")
-            checked.append(event)
+            if len(event["kind"]) > MAX_KIND:
+                raise bad("events", event["kind"], "unknown kind")
+            data = event.get("data")
+            if data is not None and not isinstance(data, dict):
+                raise bad("events", data, "event data is not an object")
+            checked.append(
+                {
+                    "at": instant("events.at", event["at"]),
+                    "kind": event["kind"],
+                    "actor_kind": event["actor_kind"],
+                    "actor_nip": text("actor_nip", source=event),
+                    "visibility": event["visibility"],
+                    "from_status": choice("from_status", STATUSES, event),
+                    "to_status": choice("to_status", STATUSES, event),
+                    "unit_code": text("unit_code", source=event),
+                    "body": text("body", source=event),
+                    "data": data or None,
+                }
+            )
         files = record.get("attachments") or []
         if not isinstance(files, list):
-            raise bad("attachments", "", "attachments is not a list")
+            raise bad("attachments", files, "attachments is not a list")
         attachments: list[dict[str, Any]] = []
         for entry in files:
             meta = check_meta(
@@ -415,10 +479,10 @@ class RowReader:
                 else None
             )
             if meta is None:
-                shown = json.dumps(entry, ensure_ascii=False)[:80]
-                raise bad("attachments", shown, "attachment incomplete")
+                raise bad("attachments", entry, "attachment incomplete")
             attachments.append(meta)
-        unit_code = record.get("unit_code")
+        unit_code = text("unit_code")
+        unit_name = text("unit_name")
         extra = record.get("extra") if isinstance(record.get("extra"), dict) else None
         return CaseRow(
             row=row,
@@ -426,22 +490,22 @@ class RowReader:
             fields=fields,
             reporter=reporter,
             extra=extra or None,
-            unit_text=str(unit_code) if unit_code else None,
+            unit_text=unit_code,
             masked=masked,
-            local_id=record["local_id"],
-            unit_name=record.get("unit_name"),
+            local_id=local_id,
+            unit_name=unit_name,
             full={
-                "local_id": record["local_id"],
-                "unit_name": record.get("unit_name"),
-                "updated_at": record.get("updated_at"),
-                "version": record.get("version"),
-                "due_at": record.get("due_at"),
-                "due_kind": record.get("due_kind"),
-                "auto_at": record.get("auto_at"),
-                "auto_kind": record.get("auto_kind"),
-                "hold_remaining_hk": record.get("hold_remaining_hk"),
-                "assignee_nip": record.get("assignee_nip"),
-                "duplicate_of": record.get("duplicate_of"),
+                "local_id": local_id,
+                "unit_name": unit_name,
+                "updated_at": instant("updated_at", record.get("updated_at")),
+                "version": count("version", 1, MAX_VERSION),
+                "due_at": instant("due_at", record.get("due_at")),
+                "due_kind": choice("due_kind", ("verifikasi", "tindak_lanjut")),
+                "auto_at": instant("auto_at", record.get("auto_at")),
+                "auto_kind": choice("auto_kind", ("tutup_otomatis", "arsip_otomatis")),
+                "hold_remaining_hk": count("hold_remaining_hk", 0, MAX_HOLD_HK),
+                "assignee_nip": text("assignee_nip"),
+                "duplicate_of": text("duplicate_of"),
             },
             events=checked,
             attachments=attachments,

@@ -5,6 +5,12 @@ few new cases the three `cases_search_*` triggers are dropped inside the transac
 search rows are inserted directly with the stems computed here, then the triggers are created
 again before the commit (as desk/seed.py does), so a killed import never leaves a database
 without them. Updates run with the triggers in place, before they are dropped.
+
+Whatever an import writes is the importing admin's act: every event it adds has `actor_kind`
+'import' and the admin's NIP. A desk-case/1 record's timeline is history someone else wrote, so
+it cannot put words in an officer's mouth: each of its events becomes an internal
+`import_event` that keeps what the file claimed (`imported_timeline`; docs/import.md, "Imported
+timelines"). Each chunk's audit entry is written in the chunk's own transaction.
 """
 
 from __future__ import annotations
@@ -64,16 +70,24 @@ COMPARED = (
 # Which of them a desk-case/1 record also carries for its clocks.
 CLOCK_COLUMNS = ("due_at", "due_kind", "auto_at", "auto_kind", "hold_remaining_hk")
 PUBLIC_KINDS = frozenset({"received"})
+# A file's event, whoever it names, is stored as this kind (internal, by the importing admin).
+IMPORT_EVENT = "import_event"
+# Events only an import writes: a file's event of one of these kinds, itself written by an
+# import, is kept as it is (internal, re-attributed to this import's admin).
+IMPORT_KINDS = frozenset({"import_status", "import_update", IMPORT_EVENT})
+# What an imported event's `data` keeps of the file's claim.
+CLAIMED = ("kind", "actor_kind", "actor_nip", "visibility", "from_status", "to_status", "unit_code")
 # The timeline of spreadsheet rows just inserted (ids ?1..?2), made by SQLite from the case rows
 # rather than bound value by value from Python (a third of the cost of writing an event):
 # "received", then for a later status one `import_status` event, as `_new_row` describes them.
-# ?3 holds a "1" per case whose file said when its status began (`start_known`).
+# ?3 holds a "1" per case whose file said when its status began (`start_known`); ?4 is the
+# importing admin's NIP.
 INSERT_SPREADSHEET_EVENTS = """
 INSERT INTO events (case_id, at, actor_kind, actor_nip, kind, visibility, from_status, to_status,
                     unit_code, body, data)
 SELECT c.id,
        CASE step WHEN 0 THEN c.received_at ELSE c.updated_at END,
-       'import', NULL,
+       'import', ?4,
        CASE step WHEN 0 THEN 'received' ELSE 'import_status' END,
        CASE step WHEN 0 THEN 'public' ELSE 'internal' END,
        CASE step WHEN 0 THEN NULL ELSE 'baru' END,
@@ -91,6 +105,13 @@ ORDER BY c.id, step
 """
 
 
+def _loads(data: str | None) -> Any:
+    try:
+        return json.loads(data) if data else None
+    except ValueError:
+        return None
+
+
 def _json(data: Any) -> str | None:
     return (
         json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
@@ -105,6 +126,66 @@ class ChunkResult:
     updated: int = 0
     unchanged: int = 0
     rejected: list[tuple[CaseRow, RowError]] = field(default_factory=list)
+    updated_cases: list[str] = field(default_factory=list)  # their tracking numbers (or local ids)
+    events_imported: int = 0  # events of desk-case/1 records stored as `import_event`s
+    units_created: list[str] = field(default_factory=list)
+
+
+def event_key(
+    at: str, kind: str, actor_kind: str, body: str | None, data: object
+) -> tuple[str, str, str, str]:
+    """What makes two timeline events the same one, across databases and imports.
+
+    An `import_event` stands for the event its file claimed: it is the same as that event
+    (stored here by the officer who did it, or imported before), so importing a file twice,
+    or an export into the database it came from, adds nothing.
+    """
+    if kind == IMPORT_EVENT and isinstance(data, dict):
+        claimed = data.get("claimed")
+        if isinstance(claimed, dict):
+            kind = str(claimed.get("kind") or kind)
+            actor_kind = str(claimed.get("actor_kind") or actor_kind)
+    return (at, kind, actor_kind, body or "")
+
+
+def imported_timeline(events: list[dict[str, Any]], actor_nip: str | None) -> list[dict[str, Any]]:
+    """The events of a desk-case/1 record as this import may store them.
+
+    Every event is attributed to the import (`actor_kind` 'import', the importing admin's NIP)
+    and is internal. The import's own public "received" event (no text) stays what it is. An
+    event an import wrote (`IMPORT_KINDS`) keeps its kind and data. Any other event (a
+    verification, a follow-up "by" an officer, a reporter's reply, an automatic close) becomes
+    an `import_event` at the time the file gives, with its text, and in `data` what the file
+    claimed (`claimed`: kind, actor, visibility, statuses, unit; `data`: its details). It is
+    never public, never names an officer as its actor, and never moves a clock or a figure
+    (those count only verify, dispose, follow_up... events: schema_v6.sql).
+    """
+    stored: list[dict[str, Any]] = []
+    for event in events:
+        kind, actor_kind = event["kind"], event["actor_kind"]
+        if actor_kind == "import" and kind == "received" and not event.get("body"):
+            stored.append({**event, "actor_nip": actor_nip, "visibility": "public", "data": None})
+        elif actor_kind == "import" and kind in IMPORT_KINDS:
+            stored.append({**event, "actor_nip": actor_nip, "visibility": "internal"})
+        else:
+            data: dict[str, Any] = {"claimed": {name: event.get(name) for name in CLAIMED}}
+            if event.get("data"):
+                data["data"] = event["data"]
+            stored.append(
+                {
+                    "at": event["at"],
+                    "actor_kind": "import",
+                    "actor_nip": actor_nip,
+                    "kind": IMPORT_EVENT,
+                    "visibility": "internal",
+                    "from_status": None,
+                    "to_status": None,
+                    "unit_code": None,
+                    "body": event.get("body"),
+                    "data": data,
+                }
+            )
+    return stored
 
 
 class Upserter:
@@ -117,8 +198,10 @@ class Upserter:
         now: datetime,
         strict_units: bool,
         on_reject: Callable[[CaseRow, RowError], None],
+        actor_nip: str | None = None,
     ) -> None:
         self.database = database
+        self.actor_nip = actor_nip  # the importing admin: every event written is theirs
         self.now = now
         self.now_text = to_text(now)
         self.strict_units = strict_units
@@ -129,14 +212,21 @@ class Upserter:
         self.clock_trigger = clock_trigger(database)
         self.officers = {nip for (nip,) in database.execute("SELECT nip FROM officers")}
         self.units_created: list[str] = []
+        self._result = ChunkResult()  # the chunk being written
         self._status_texts: dict[tuple[str, bool], str | None] = {}
         # Local ids: ULIDs made here, seeded from the OS (python-ulid's are slower per row).
         self._random = random.Random(int.from_bytes(os.urandom(16), "big")).getrandbits
 
     # -- one chunk ------------------------------------------------------------------------------
 
-    def write(self, rows: list[CaseRow]) -> ChunkResult:
+    def write(
+        self, rows: list[CaseRow], *, audit: Callable[[ChunkResult], None] | None = None
+    ) -> ChunkResult:
+        """Write one chunk in one transaction; `audit` appends its audit entry in that same
+        transaction, so a chunk is never committed without it (nor it without the chunk)."""
         result = ChunkResult()
+        units_before = len(self.units_created)
+        self._result = result
         with write_transaction(self.database):
             accepted = self._resolve_units(rows)
             existing = self._existing(accepted)
@@ -154,11 +244,15 @@ class Upserter:
                     new.append((row, unit))
                 elif self._update(row, unit, found):
                     result.updated += 1
+                    result.updated_cases.append(found["tracking_no"] or found["local_id"])
                 else:
                     result.unchanged += 1
             if new:
                 self._insert(new)
             result.inserted = len(new)
+            result.units_created = self.units_created[units_before:]
+            if audit is not None:
+                audit(result)
         return result
 
     def _resolve_units(self, rows: list[CaseRow]) -> list[tuple[CaseRow, str | None]]:
@@ -254,7 +348,8 @@ class Upserter:
         conn.executemany(INSERT_REPORTER, reporters)
         if spreadsheet:
             conn.execute(
-                INSERT_SPREADSHEET_EVENTS, [first, first + len(rows) - 1, "".join(start_known)]
+                INSERT_SPREADSHEET_EVENTS,
+                [first, first + len(rows) - 1, "".join(start_known), self.actor_nip],
             )
         else:
             conn.executemany(INSERT_EVENT, events)
@@ -288,11 +383,12 @@ class Upserter:
         updated = received if status == "baru" else max(start_text, received)
         events: list[tuple[Any, ...]] = []
         if timeline:
-            received_event = (case_id, received, "import", None, "received", "public", None, "baru")
+            nip = self.actor_nip
+            received_event = (case_id, received, "import", nip, "received", "public", None, "baru")
             events.append((*received_event, None, None, None))
             if status != "baru":
                 data = self._status_data(status, row.status_at is not None)
-                status_event = (case_id, updated, "import", None, "import_status", "internal")
+                status_event = (case_id, updated, "import", nip, "import_status", "internal")
                 events.append((*status_event, "baru", status, unit, None, data))
         case = (
             case_id,
@@ -342,23 +438,23 @@ class Upserter:
         fields = row.fields
         full = row.full
         assert full is not None
-        events = [self._event(case_id, event) for event in row.events]
-        if not events:
-            events.append(
-                (
-                    case_id,
-                    fields["received_at"],
-                    "import",
-                    None,
-                    "received",
-                    "public",
-                    None,
-                    "baru",
-                    None,
-                    None,
-                    None,
-                )
-            )
+        received = {
+            "at": fields["received_at"],
+            "actor_kind": "import",
+            "kind": "received",
+            "visibility": "public",
+            "to_status": "baru",
+        }
+        timeline = imported_timeline([received], self.actor_nip)
+        have = {event_key(fields["received_at"], "received", "import", None, None)}
+        for event in imported_timeline(row.events, self.actor_nip):
+            key = event_key(event["at"], event["kind"], "import", event["body"], event["data"])
+            if key in have:
+                continue  # the record's own "received" is the one above
+            have.add(key)
+            timeline.append(event)
+            self._result.events_imported += event["kind"] == IMPORT_EVENT
+        events = [self._event(case_id, event) for event in timeline]
         assignee = full.get("assignee_nip")
         case = (
             case_id,
@@ -446,19 +542,26 @@ class Upserter:
         new_events: list[tuple[Any, ...]] = []
         if row.full is not None:
             have = {
-                (at, kind, actor_kind, body or "")
-                for at, kind, actor_kind, body in self.database.execute(
-                    "SELECT at, kind, actor_kind, body FROM events WHERE case_id = ?", [case["id"]]
+                event_key(at, kind, actor_kind, body, _loads(data))
+                for at, kind, actor_kind, body, data in self.database.execute(
+                    "SELECT at, kind, actor_kind, body, data FROM events WHERE case_id = ?",
+                    [case["id"]],
                 )
             }
-            for event in row.events:
-                if (
-                    event["at"],
-                    event["kind"],
-                    event["actor_kind"],
-                    event.get("body") or "",
-                ) not in have:
-                    new_events.append(self._event(case["id"], event))
+            # Compared as the file claims them (an export of this very database adds nothing),
+            # stored as this import may store them.
+            for event, stored in zip(
+                row.events, imported_timeline(row.events, self.actor_nip), strict=True
+            ):
+                if event["kind"] == "received":
+                    continue  # the case was received once, here: its own event says when
+                key = event_key(
+                    event["at"], event["kind"], event["actor_kind"], event["body"], event["data"]
+                )
+                if key not in have:
+                    have.add(key)
+                    new_events.append(self._event(case["id"], stored))
+                    self._result.events_imported += stored["kind"] == IMPORT_EVENT
         attached = (
             restore(self.database, case["id"], row.attachments, at=self.now_text)
             if row.attachments
@@ -506,7 +609,7 @@ class Upserter:
                 case["id"],
                 self.now_text,
                 "import",
-                None,
+                self.actor_nip,
                 "import_update",
                 "internal",
                 case["status"],

@@ -1,0 +1,150 @@
+"""Files with personal data or secrets are readable by their owner alone (issue 15, point 9).
+
+Databases and their -wal/-shm, backups (they hold PIN hashes), before-restore copies, the
+attachment store, exports, the central server's database and files, the office token and the
+PIN key: before, all of them were made with the usual 0644.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from db import open_database
+from desk import attachments
+from desk.central.store import open_central
+from desk.cli.main import app
+from desk.exporting import ExportOptions, export_cases
+from desk.safekeeping import backup, restore
+from tests.conftest import ADMIN, make_office, new_case
+
+runner = CliRunner()
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
+
+
+@pytest.fixture(autouse=True)
+def usual_umask(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A umask that lets others read what a program makes, as on most desktops."""
+    monkeypatch.setenv("DESK_CONFIG", str(tmp_path / "config.json"))
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def private(path: Path) -> bool:
+    return path.exists() and mode(path) & 0o077 == 0
+
+
+def test_a_new_database_and_its_wal_and_shm_are_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "office.db"
+    database = open_database(path)
+    make_office(database)  # a write: the -wal and -shm are there while it is open
+    for name in ("office.db", "office.db-wal", "office.db-shm"):
+        assert private(tmp_path / name), (name, oct(mode(tmp_path / name)))
+    database.conn.close()
+
+
+def test_an_existing_loose_database_is_tightened_and_db_check_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "office.db"
+    make_office(open_database(path))
+    path.chmod(0o644)
+    result = runner.invoke(app, ["--lang", "en", "db", "check", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"note: {path} was open to other users" in result.output
+    assert private(path)
+    path.chmod(0o664)
+    open_database(path).conn.close()  # any opening closes it again
+    assert private(path)
+
+
+def test_backups_and_before_restore_copies_are_owner_only(tmp_path: Path) -> None:
+    database = open_database(tmp_path / "office.db")
+    make_office(database)
+    new_case(database)
+    backup(database, ADMIN, tmp_path / "copy.db")
+    assert private(tmp_path / "copy.db")
+    (tmp_path / "old.db").write_bytes(b"")
+    os.chmod(tmp_path / "old.db", 0o644)
+    backup(database, ADMIN, tmp_path / "old.db", force=True)  # replaced by an owner-only file
+    assert private(tmp_path / "old.db")
+    restore(database, ADMIN, tmp_path / "copy.db", keep_copy=tmp_path / "before.db")
+    assert private(tmp_path / "before.db")
+
+
+def test_the_attachment_store_is_closed_to_others(tmp_path: Path) -> None:
+    database = open_database(tmp_path / "office.db")
+    make_office(database)
+    case = new_case(database)
+    photo = tmp_path / "surat.pdf"
+    photo.write_bytes(PDF)
+    attachments.attach(database, ADMIN, case["id"], photo)
+    root = tmp_path / "office.db.files"
+    assert mode(root) == 0o700
+    stored = [path for path in root.rglob("*") if path.is_file()]
+    assert stored and all(private(path) for path in stored)
+    assert all(mode(path) == 0o700 for path in root.rglob("*") if path.is_dir())
+    root.chmod(0o755)  # made by an older desk, or by hand
+    attachments.store_root(database)
+    assert mode(root) == 0o700
+
+
+def test_exports_are_owner_only_except_public_ones(tmp_path: Path) -> None:
+    database = open_database(tmp_path / "office.db")
+    make_office(database)
+    new_case(database)
+    export_cases(database, tmp_path / "masked.csv", ExportOptions(), actor=ADMIN)
+    export_cases(
+        database, tmp_path / "personal.jsonl", ExportOptions(include_personal=True), actor=ADMIN
+    )
+    export_cases(database, tmp_path / "public.csv", ExportOptions(public=True), actor=ADMIN)
+    # Masked exports still carry complaint texts, which name people, and Rahasia cases.
+    assert private(tmp_path / "masked.csv") and private(tmp_path / "personal.jsonl")
+    assert mode(tmp_path / "public.csv") == 0o644  # made to be published
+
+
+def test_the_central_database_and_its_files_are_owner_only(tmp_path: Path) -> None:
+    central = open_central(tmp_path / "central.db")
+    assert private(tmp_path / "central.db")
+    attachments.store_root(central)
+    assert mode(tmp_path / "central.db.files") == 0o700
+    central.conn.close()
+
+
+def test_office_add_writes_the_token_to_a_new_owner_only_file(tmp_path: Path) -> None:
+    central = open_central(tmp_path / "central.db")
+    make_office(central)
+    central.conn.close()
+    token_file = tmp_path / "pupr.token"
+    base = ["--lang", "en", "central", "office", "add"]
+    db = ["--db", str(tmp_path / "central.db")]
+    added = runner.invoke(
+        app, [*base, "pupr", "--unit", "PUPR", *db, "--token-file", str(token_file)]
+    )
+    assert added.exit_code == 0, added.output
+    assert private(token_file)
+    token = token_file.read_text().strip()
+    assert len(token) >= 40 and token not in added.output  # in the file, not on the screen
+    assert "desk remote set URL --token-file" in added.output
+    # An existing file is never overwritten (nor read): and then no office is registered.
+    token_file.write_text("mine\n")
+    again = runner.invoke(
+        app, [*base, "dinkes", "--unit", "DINKES", *db, "--token-file", str(token_file)]
+    )
+    assert again.exit_code == 1 and "already exists" in again.output
+    assert token_file.read_text() == "mine\n"
+    listed = runner.invoke(app, ["central", "office", "list", *db])
+    assert "dinkes" not in listed.output and "pupr" in listed.output
+    # Printing stays for pipes.
+    printed = runner.invoke(app, [*base, "setda", "--unit", "SETDA", *db])
+    assert printed.exit_code == 0 and len(printed.stdout.strip()) >= 40
