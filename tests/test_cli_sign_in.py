@@ -279,16 +279,13 @@ def test_an_as_that_is_no_nip_is_an_option_error(office: Path, value: str) -> No
 
 
 def test_remote_set_signs_in_like_every_command(office: Path, tmp_path: Path) -> None:
-    """`desk remote set` repoints sync: an admin signs in for it (wired by the lead in
-    desk/cli/sync_cmd.py; see the report of issue 15)."""
+    """`desk remote set` repoints sync: an admin signs in for it."""
     token = tmp_path / "office.token"
     token.write_text("t" * 43, encoding="utf-8")
     arguments = ["remote", "set", "http://127.0.0.1:9", "--token-file", str(token)]
     result = runner.invoke(
         app, [*arguments, "--db", str(office), "--as", ADMIN.nip], env={}, input=""
     )
-    if result.exit_code == 2 and "--as" in result.output:
-        pytest.xfail("desk remote set takes no --as yet (desk/cli/sync_cmd.py)")
     refused(result, NO_PIN)
 
 

@@ -18,15 +18,19 @@ from rich.table import Table
 
 from desk import attachment_texts as _att_texts  # noqa: F401  (registers the texts)
 from desk.cli.common import (
+    AsOption,
     DbOption,
+    bad_option,
+    chosen_officer,
     console,
     database_path_for,
     error_console,
     open_for_command,
     plain,
+    sign_in_officer,
 )
-from desk.errors import DeskError
-from desk.i18n import t
+from desk.errors import ActionRefused, DeskError
+from desk.i18n import role_label, t
 from desk.sync import texts as _texts  # noqa: F401  (registers the sync texts)
 from desk.sync.conflicts import (
     Rejection,
@@ -41,6 +45,7 @@ from desk.sync.files import MODES, Mode
 from desk.sync.remote import (
     Remote,
     check_url,
+    exposed_plain_http,
     has_token,
     load_remote,
     read_token_file,
@@ -50,6 +55,7 @@ from desk.sync.remote import (
 )
 from desk.sync.run import Direction, Progress, SyncReport, check_remote, run_sync, size_text
 from desk.sync.texts import draft_label, field_label, field_value, op_label
+from desk.workflow import Role
 
 remote_app = typer.Typer(
     help="The central server this desk syncs with.", no_args_is_help=True, rich_markup_mode=None
@@ -79,11 +85,35 @@ def remote_set(
             "line, where other users could see it.",
         ),
     ],
+    allow_http: Annotated[
+        bool,
+        typer.Option(
+            "--allow-http",
+            help="Accept plain http:// to a host beyond this machine and private networks "
+            "(the token and every complaint would cross the network in clear).",
+        ),
+    ] = False,
     db: DbOption = None,
+    as_nip: AsOption = None,
 ) -> None:
-    """Set the central server and store the office token (owner-only file beside the database)."""
-    token = read_token_file(token_file)
+    """Set the central server and store the office token (owner-only file beside the database).
+
+    Repointing sync decides where the office's complaints go: an admin signs in for it (a new,
+    empty desk excepted, which has no officers yet), and it is written in the audit log.
+    """
+    # A new desk starts here: its database is created, and its first sync fills it.
+    database = open_for_command(ctx, db, must_exist=False)
+    db_path = database_path_for(ctx, db)
+    actor = sign_in_officer(database, db_path, chosen_officer(ctx, as_nip), empty_database_ok=True)
+    if actor is not None and actor.role is not Role.ADMIN:
+        _audit_remote(database, actor, "remote_set_refused", {"url": url[:200]})
+        raise ActionRefused(t("sync.remote_admin_only", role=role_label(actor.role.value)))
     url = check_url(url)
+    if exposed_plain_http(url):
+        if not allow_http:
+            raise bad_option(t("sync.plain_http_refused", url=url))
+        error_console.print(plain(t("sync.plain_http_warning", url=url)), soft_wrap=True)
+    token = read_token_file(token_file)
     # Check the token now when the server can be reached: a typo is found at the desk, not at
     # the first sync in the field. Offline, it is stored anyway and checked by that sync.
     try:
@@ -91,15 +121,31 @@ def remote_set(
     except TokenRefused as error:
         error_console.print(f"desk: {error}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    # A new desk starts here: its database is created, and its first sync fills it.
-    database = open_for_command(ctx, db, must_exist=False)
-    path = save_remote(database, database_path_for(ctx, db), url, token)
+    previous = remote_url(database)
+    path = save_remote(database, db_path, url, token)
+    detail = {"url": url, "previous": previous, "verified": hello is not None}
+    _audit_remote(database, actor, "remote_set", detail)
     console.print(plain(t("sync.remote_saved", url=remote_url(database), path=path)))
     if hello is None:
         console.print(plain(t("sync.remote_unchecked")))
     else:
         units = ", ".join(str(u) for u in hello.get("units") or [])
         console.print(plain(t("sync.remote_office", office=hello.get("office"), units=units)))
+
+
+def _audit_remote(database: Any, actor: Any, action: str, detail: dict[str, Any]) -> None:
+    """Who repointed sync (or tried to), from where to where; never the token."""
+    from db import audit, write_transaction
+    from db.timefmt import to_text, utc_now
+
+    with write_transaction(database):
+        audit.append(
+            database,
+            at=to_text(utc_now()),
+            actor_nip=actor.nip if actor is not None else None,
+            action=action,
+            detail=detail,
+        )
 
 
 @remote_app.command("show")

@@ -5,6 +5,22 @@ from __future__ import annotations
 from desk.i18n import CATALOG, action_label, extend, status_label, t
 
 TEXTS: dict[str, tuple[str, str]] = {
+    "sync.remote_admin_only": (
+        "Hanya admin yang boleh mengganti server pusat (Anda: {role}).",
+        "Only an admin may change the central server (you are: {role}).",
+    ),
+    "sync.plain_http_refused": (
+        "{url} memakai http:// tanpa enkripsi ke alamat di luar jaringan lokal: token kantor dan "
+        "setiap pengaduan akan terbaca di jalan. Pakai https://, atau --allow-http bila memang "
+        "sengaja.",
+        "{url} is plain http:// to an address beyond local networks: the office token and every "
+        "complaint could be read on the way. Use https://, or --allow-http if you really mean it.",
+    ),
+    "sync.plain_http_warning": (
+        "Peringatan: {url} tanpa enkripsi (http://); token dan pengaduan dapat terbaca di jalan.",
+        "Warning: {url} is not encrypted (http://); the token and complaints can be read on the "
+        "way.",
+    ),
     "sync.no_remote": (
         "Belum ada server pusat untuk basis data ini: jalankan 'desk remote set URL "
         "--token-file PATH'.",
