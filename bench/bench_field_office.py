@@ -74,16 +74,17 @@ def officers(database: Any, unit: str) -> list[Actor]:
 
 
 def act(database: Any, actor: Actor, rng: random.Random, when: Any) -> str | None:
-    """One action a petugas would take on a working case of the unit; its kind, or None."""
-    row = database.execute(
-        "SELECT id, status FROM cases WHERE unit_code = ? AND status IN (?, ?, ?) "
-        "ORDER BY random() LIMIT 1",
-        [actor.unit_code, *WORKING],
+    """One action a petugas would take on a case of the unit; its kind, or None if refused.
+
+    Mostly notes and follow-ups, some assignments, few closes (a closed case takes only notes,
+    so closes would soon leave nothing else to do)."""
+    case_id, status = database.execute(
+        "SELECT id, status FROM cases WHERE unit_code = ? ORDER BY random() LIMIT 1",
+        [actor.unit_code],
     ).fetchone()
-    if row is None:
-        return None
-    case_id, status = row
-    choices = [Action.NOTE, Action.NOTE, Action.FOLLOW_UP, Action.ASSIGN]
+    choices = [Action.NOTE] * 4
+    if status in WORKING:
+        choices += [Action.FOLLOW_UP] * 3 + [Action.ASSIGN] * 2
     if status in ("diproses", "ditanggapi"):
         choices.append(Action.CLOSE)
     action = rng.choice(choices)
@@ -144,9 +145,11 @@ def main() -> None:
             worker, leaver = team[0], team[1]
             start = utc_now() - timedelta(days=7)
             done: dict[str, int] = {}
-            for number in range(options.actions):
+            for number in range(options.actions * 5):  # bounded: an action may be refused
+                if sum(done.values()) >= options.actions:
+                    break
                 actor = leaver if number % 25 == 0 else worker
-                when = start + timedelta(minutes=20 * number)
+                when = start + timedelta(minutes=10 * number)
                 kind = act(desk, actor, rng, when)
                 if kind:
                     done[kind] = done.get(kind, 0) + 1

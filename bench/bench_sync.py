@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from db import open_database  # noqa: E402
+from db.timefmt import utc_now  # noqa: E402
 from desk import services  # noqa: E402
 from desk.sync.remote import Remote  # noqa: E402
 from desk.sync.run import run_sync  # noqa: E402
@@ -194,6 +196,25 @@ def main() -> None:
             rows.append(
                 ("idle sync", f"{up + down} B", f"{requests} request(s)", "1 request < 1 KB")
             )
+            # The same, when the periodic convergence check is due (every 6 hours): the
+            # first sync above started its clock; seven hours later it runs.
+            later = utc_now() + timedelta(hours=7)
+            up, down, requests, _ = measure(
+                proxy, lambda: run_sync(desk, remote, clock=lambda: later)
+            )
+            checked = desk.execute(
+                "SELECT value FROM sync_state WHERE key = 'verify_last'"
+            ).fetchone()
+            rows.append(
+                (
+                    "idle sync with the periodic check (every 6 h)",
+                    f"{up + down} B",
+                    f"{requests} requests; check: {json.loads(checked[0]).get('identical')}"
+                    if checked
+                    else f"{requests} requests",
+                    "small; ~4 a day",
+                )
+            )
             for batch in (20, 100):
                 made = triage(desk, batch)
                 up, down, requests, _ = measure(
@@ -255,6 +276,23 @@ def main() -> None:
                         f"{seconds:.1f} s",
                         f"{down / 1024:.0f} KB down, {requests} requests",
                         "timed",
+                    )
+                )
+                # Through a link that also cuts every connection at 60 KB (issue 14).
+                proxy.faults = Faults(**EDGE, cut_connection_after=60_000)
+                cut_desk = fresh_desk(folder, "cut-desk")
+                report: list[Any] = []
+                up, down, requests, seconds = measure(
+                    proxy,
+                    lambda: report.append(run_sync(cut_desk, Remote(proxy.url, token))),
+                )
+                pulled = cut_desk.execute("SELECT count(*) FROM cases").fetchone()[0]
+                rows.append(
+                    (
+                        f"first pull of {pulled:,} cases over EDGE, every connection cut at 60 KB",
+                        f"{seconds:.1f} s, {report[0].outcome}",
+                        f"{down / 1024:.0f} KB down, {requests} requests, {proxy.cuts} cuts",
+                        "completes",
                     )
                 )
     table = Table(title=f"sync ({options.server} server)")
