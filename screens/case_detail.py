@@ -336,7 +336,16 @@ class CaseScreen(Screen[bool]):
             notes = []
             if notice.result != "conflict":
                 notes.append(t("sync.refused_undone") if notice.undone else t("sync.refused_local"))
-            if notice.draft:
+            if notice.draft and notice.actor_nip not in (None, self.source.actor.nip):
+                # The text is the draft of the officer who typed it, not of whoever reads this.
+                notes.append(
+                    t(
+                        "sync.refused_draft_of",
+                        draft=draft_label(notice.draft),
+                        nip=notice.actor_nip,
+                    )
+                )
+            elif notice.draft:
                 notes.append(t("sync.refused_draft", draft=draft_label(notice.draft)))
                 how = draft_how(notice.draft)
                 if how:

@@ -795,3 +795,22 @@ async def test_a_refused_note_comes_back_in_the_note_dialog(path: Path) -> None:
     notes = rows(path, "SELECT body FROM events WHERE kind = 'note' ORDER BY id")
     assert notes == [("Pelapor minta ditelepon.",)]  # the refused one was undone, sent again
     assert rows(path, "SELECT count(*) FROM drafts") == [(0,)]
+
+
+async def test_another_officer_is_told_whose_draft_holds_the_refused_text(path: Path) -> None:
+    database = office(path)
+    case = case_in(database, "terverifikasi")
+    database.execute("DELETE FROM outbox")
+    services.perform(
+        database, PETUGAS_PUPR, Action.NOTE, case["id"], text="Pelapor minta ditelepon.", now=NOW
+    )
+    refuse_the_outbox(database)
+    database.conn.close()
+    app = DeskTestApp(path, ADMIN, case["id"])
+    async with app.run_test(size=(120, 40)):
+        await settle(app)
+        text = screen_text(app.screen)
+        # Not "your text": the admin reading it is told it is the petugas's draft, and is not
+        # promised that `n` brings it back (it would not: drafts are each officer's own).
+        assert f"milik petugas {PETUGAS_PUPR.nip}" in " ".join(text.split())
+        assert "teks Anda" not in text and "tekan n" not in text

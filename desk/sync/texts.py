@@ -193,6 +193,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "teks Anda disimpan sebagai draf {draft}",
         "your text is kept as a {draft} draft",
     ),
+    "sync.refused_draft_of": (
+        "teksnya disimpan sebagai draf {draft} milik petugas {nip}",
+        "the text is kept as a {draft} draft of officer {nip}",
+    ),
     "sync.refused_hint": (
         "Tindakan yang ditolak pusat: 'desk sync rejected'; teksnya ada di draf kasusnya.",
         "Actions the central system refused: 'desk sync rejected'; their text is in the case's "
