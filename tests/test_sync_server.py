@@ -25,6 +25,7 @@ from desk.sync.conflicts import list_conflicts, resolve
 from desk.sync.remote import Remote, save_remote
 from desk.sync.run import SyncReport, run_sync
 from desk.sync.transport import RetryPolicy
+from desk.sync.verify import verify_remote
 from desk.workflow import Action, Actor, Role
 from tests.sync_proxy import Faults, SyncProxy
 
@@ -152,6 +153,14 @@ def sync(database: sqlite_utils.Database, url: str, token: str, **options: Any) 
     return run_sync(database, Remote(url, token), **options)
 
 
+def assert_identical(database: sqlite_utils.Database, url: str, token: str) -> None:
+    """After a scenario: `desk sync verify` finds the desk equal to the central system for its
+    office (cases, versions, statuses, event ids), nothing left to repair."""
+    result = verify_remote(database, Remote(url, token), policy=FAST)
+    assert result.identical, [d.as_dict() for d in result.remaining]
+    assert not result.pending
+
+
 # -- lost acknowledgements, cuts, kills --------------------------------------------------------
 
 
@@ -171,6 +180,7 @@ def test_every_first_response_dropped_gives_zero_duplicates_centrally(
         f"SELECT count(*) FROM applied_ops WHERE op_id IN ({', '.join('?' * 25)})", op_ids
     )
     assert applied[0][0] == 25
+    assert_identical(desk, central.url, central.tokens["prov"])
 
 
 def test_a_cut_in_the_middle_of_a_pull_refetches_at_most_one_page(
@@ -189,6 +199,7 @@ def test_a_cut_in_the_middle_of_a_pull_refetches_at_most_one_page(
     assert resumed.outcome == "ok", resumed.error
     assert resumed.changes_pulled == 30  # the other 30: nothing applied before is fetched again
     assert desk.execute("SELECT count(*) FROM cases").fetchone()[0] == 60
+    assert_identical(desk, central.url, token)
 
 
 def test_a_client_killed_mid_push_keeps_its_outbox_and_applies_each_op_once(
@@ -224,6 +235,7 @@ def test_a_client_killed_mid_push_keeps_its_outbox_and_applies_each_op_once(
     report = sync(desk, central.url, central.tokens["prov"])
     assert report.outcome == "ok", report.error
     assert report.ops_duplicate == 20
+    assert_identical(desk, central.url, central.tokens["prov"])
     assert states(desk) == {"done": 20}
     assert set(central.times_applied(op_ids).values()) == {1}
 
@@ -250,6 +262,7 @@ def test_portal_pages_gateway_errors_resets_and_cut_bodies_are_retried(
     assert report.retries == 1 and report.ops_duplicate == 5
     assert states(desk) == {"done": 10}
     assert set(central.times_applied(op_ids + more).values()) == {1}
+    assert_identical(desk, central.url, central.tokens["prov"])
 
 
 def test_429_waits_as_long_as_retry_after_says(tmp_path: Path) -> None:
@@ -372,6 +385,8 @@ def test_two_desks_merge_what_does_not_overlap_and_converge_after_resolving(
         assert event_uids(a, local_id) == event_uids(b, local_id)
     assert case_row(a, second)[:2] == ("terverifikasi", unit_a)
     assert case_row(a, third)[0] == "tunda"
+    assert_identical(a, central.url, token_a)
+    assert_identical(b, central.url, token_b)
 
 
 def test_keep_mine_wins_on_the_server_and_reaches_the_other_desk(
@@ -393,6 +408,8 @@ def test_keep_mine_wins_on_the_server_and_reaches_the_other_desk(
     assert case_row(a, case["local_id"]) == case_row(b, case["local_id"])
     assert case_row(a, case["local_id"])[:2] == ("terverifikasi", unit_b)
     assert event_uids(a, case["local_id"]) == event_uids(b, case["local_id"])
+    assert_identical(a, central.url, central.tokens["prov"])
+    assert_identical(b, central.url, central.tokens["kota"])
 
 
 def test_a_server_restored_from_backup_makes_a_full_pull_that_keeps_unsent_work(
@@ -416,6 +433,7 @@ def test_a_server_restored_from_backup_makes_a_full_pull_that_keeps_unsent_work(
     pushed = sync(desk, central.url, central.tokens["prov"])
     assert pushed.outcome == "ok" and pushed.ops_applied == 1
     assert set(central.times_applied([op_id]).values()) == {1}
+    assert_identical(desk, central.url, central.tokens["prov"])
 
 
 def test_a_case_disposed_out_of_an_offices_scope_stays_on_its_desk(
@@ -446,6 +464,8 @@ def test_a_case_disposed_out_of_an_offices_scope_stays_on_its_desk(
         "SELECT value FROM sync_state WHERE key = ?", [f"gone:{case['local_id']}"]
     ).fetchone()
     assert mark is not None
+    assert_identical(desk, central.url, token)
+    assert_identical(coordinator, central.url, central.tokens["prov"])
 
 
 def test_remote_set_checks_the_token_with_the_server_when_it_can(
