@@ -185,10 +185,6 @@ def test_imports_keep_the_trigger_and_fold_restored_timelines(
     from tests.conftest import ADMIN, NOW
 
     trigger = "SELECT count(*) FROM sqlite_master WHERE name = 'events_clock_insert'"
-    by_number = (
-        "SELECT c.tracking_no, k.verified, k.disposed, k.followed, k.replies, k.pause_starts "
-        "FROM case_clocks AS k JOIN cases AS c ON c.id = k.case_id ORDER BY c.tracking_no"
-    )
     for suffix in ("csv", "jsonl"):
         exported = tmp_path / f"all.{suffix}"
         export_cases(seeded, exported, ExportOptions(include_personal=True), actor=ADMIN, now=NOW)
