@@ -2,6 +2,10 @@
 
 Each entry's hash covers its own fields and the previous entry's hash, so removing, reordering or
 editing an entry (even with the triggers dropped) breaks the chain from that entry on.
+
+The hashes are not keyed: whoever holds the file can cut its tail, or edit an entry and compute
+every hash again, and the chain still verifies. What the central system witnessed (a head it was
+shown at a sync, desk/sync/witness.py) is what such a chain can no longer match: `check_witness`.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import sqlite_utils
 
@@ -78,4 +82,61 @@ def verify(database: sqlite_utils.Database) -> ChainBreak | None:
         if entry_hash(seq, at, actor, action, case_id, detail, prev_hash) != digest:
             return ChainBreak(seq, f"entry {seq} was altered")
         expected_seq, prev = seq + 1, digest
+    return None
+
+
+def head(database: sqlite_utils.Database) -> tuple[int, str]:
+    """The chain's last entry as (seq, hash); (0, GENESIS) for an empty log."""
+    last = database.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    return (int(last[0]), str(last[1])) if last else (0, GENESIS)
+
+
+def hash_at(database: sqlite_utils.Database, seq: int) -> str | None:
+    """The stored hash of entry `seq` (GENESIS for 0); None when the log has no such entry."""
+    if seq == 0:
+        return GENESIS
+    row = database.execute("SELECT hash FROM audit_log WHERE seq = ?", [seq]).fetchone()
+    return str(row[0]) if row else None
+
+
+@dataclass(frozen=True)
+class Witness:
+    """The central system saw this chain hold entry `seq` with `hash`, at `at` (UTC text)."""
+
+    seq: int
+    hash: str
+    at: str
+
+
+@dataclass(frozen=True)
+class WitnessBreak:
+    """The chain no longer holds what was witnessed: entry `seq` is `missing` (the log ends at
+    `last`) or `differs` (the log was rewritten and its hashes computed again)."""
+
+    seq: int
+    at: str
+    kind: Literal["missing", "differs"]
+    last: int
+
+    @property
+    def problem(self) -> str:
+        if self.kind == "missing":
+            return (
+                f"entry {self.seq}, witnessed by the central system at {self.at}, is missing: "
+                f"the log ends at entry {self.last}"
+            )
+        return (
+            f"entry {self.seq} is not the one the central system witnessed at {self.at}: "
+            "the log was rewritten"
+        )
+
+
+def check_witness(database: sqlite_utils.Database, witness: Witness) -> WitnessBreak | None:
+    """Whether the chain still holds the witnessed entry. Together with `verify` this covers
+    every entry up to it: each hash covers the one before."""
+    found = hash_at(database, witness.seq)
+    if found is None:
+        return WitnessBreak(witness.seq, witness.at, "missing", head(database)[0])
+    if found != witness.hash:
+        return WitnessBreak(witness.seq, witness.at, "differs", head(database)[0])
     return None

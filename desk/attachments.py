@@ -10,6 +10,11 @@ by what their containers declare), never from the extension alone: a renamed pro
 `attach` records the attachment, a timeline event, an `attach` op for the central system (its
 metadata: the content travels separately, docs/attachments.md) and an audit entry in one
 transaction. Whoever may add a note to the case may attach a file to it (desk/workflow.py).
+
+Listing and opening a case's files is reading the case: `attachments_for`, `pick` and
+`read_attachment` ask desk/access.py first (a petugas of another unit is refused, audited), and
+`read_attachment` writes the `attachment_read` audit entry before handing the file over.
+`list_attachments` is the store's own listing, for sync and checks, with no officer involved.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from db import audit, write_transaction
 from db.connection import PRIVATE_FOLDER, database_path, private_folder, tighten
 from db.timefmt import to_text, utc_now
 from desk import attachment_texts as _texts  # noqa: F401  (registers the texts)
+from desk.access import readable_case
 from desk.errors import ActionRefused, DeskError, InvalidInput, NotFound
 from desk.i18n import current_language, t
 from desk.services import append_event, append_outbox, case_label, find_case
@@ -512,6 +518,8 @@ def state_of(root: Path | None, sha256: str, size: int, uploading: bool) -> Stat
 
 
 def list_attachments(database: sqlite_utils.Database, case_id: int) -> list[Entry]:
+    """The attachments of a case as the store holds them, with no read rule: for sync and the
+    store's checks. An officer's listing is `attachments_for`."""
     try:
         root: Path | None = store_root(database)
     except DeskError:
@@ -538,10 +546,21 @@ def list_attachments(database: sqlite_utils.Database, case_id: int) -> list[Entr
     ]
 
 
-def pick(database: sqlite_utils.Database, reference: str | int, which: str | None) -> Entry:
-    """One attachment of a case: by position (1, 2, …), name or sha256 prefix; the first if
-    `which` is None."""
-    case = find_case(database, reference)
+def attachments_for(
+    database: sqlite_utils.Database, actor: Actor, reference: str | int
+) -> tuple[dict[str, Any], list[Entry]]:
+    """A case and its attachments, when `actor` may read the case (`ReadRefused`, audited,
+    otherwise)."""
+    case = readable_case(database, actor, reference, purpose="attachments")
+    return case, list_attachments(database, case["id"])
+
+
+def pick(
+    database: sqlite_utils.Database, actor: Actor, reference: str | int, which: str | None
+) -> Entry:
+    """One attachment of a case `actor` may read: by position (1, 2, …), name or sha256
+    prefix; the first if `which` is None."""
+    case = readable_case(database, actor, reference, purpose="attachment")
     entries = list_attachments(database, case["id"])
     if not entries:
         raise NotFound(t("att.open_none"))
@@ -553,6 +572,36 @@ def pick(database: sqlite_utils.Database, reference: str | int, which: str | Non
         if entry.name == which or (len(which) >= 6 and entry.sha256.startswith(which.lower())):
             return entry
     raise NotFound(t("att.not_found", case=case_label(case), which=which))
+
+
+def read_attachment(
+    database: sqlite_utils.Database,
+    actor: Actor,
+    reference: str | int,
+    which: str | None,
+    *,
+    shown: str,
+    now: datetime | None = None,
+) -> tuple[Entry, Path]:
+    """The checked file of one attachment of a case `actor` may read, after its audit entry.
+
+    Reading a file a citizen sent is an officer's act: one `attachment_read` entry per read
+    (who, which case, which file, how it is handed: `shown` "viewer" or "path"), written
+    before the file is handed over. `AttachmentProblem` when the file is missing or altered.
+    """
+    entry = pick(database, actor, reference, which)
+    path = checked_path(entry)
+    case = find_case(database, reference)
+    with write_transaction(database):
+        audit.append(
+            database,
+            at=to_text(now or utc_now()),
+            actor_nip=actor.nip,
+            action="attachment_read",
+            case_id=int(case["id"]),
+            detail={"name": entry.name, "sha256": entry.sha256, "as": shown},
+        )
+    return entry, path
 
 
 def checked_path(entry: Entry) -> Path:

@@ -1,9 +1,12 @@
 """One case as an officer may see it: text, clocks, reporter, timeline, attachments, duplicates.
 
 `load_case_view` reads everything the case screen shows in one go, off the UI thread, and
-applies the privacy rules on the way out: the screen never sees personal data the officer's
-role may not see, so it cannot show it by mistake. Text is returned as stored; the interface
-passes it through `printable` when it draws it.
+applies the read rules on the way out (desk/access.py): a case the officer may not read is
+refused before anything of it is read, the screen never sees personal data the officer's role
+may not see, and possible duplicates are only cases the officer may read, so it cannot show
+them by mistake. Text is returned as stored; the interface passes it through `printable` when
+it draws it. (`mask`, `mask_email`, `reporter_view` and `ReporterView` live in desk/access.py
+and are re-exported here.)
 """
 
 from __future__ import annotations
@@ -18,12 +21,19 @@ import sqlite_utils
 
 from db.stemming import stem_words
 from db.timefmt import from_text
+from desk.access import (
+    ReporterView,
+    mask,
+    mask_email,
+    readable_case,
+    readable_condition,
+    reporter_view,
+)
 from desk.calendar import zone_abbreviation
 from desk.clocks import calendar_for, office_time_zone, unit_time_zone
 from desk.i18n import action_label, clock_text, current_language, status_label, t
-from desk.inbox import initials
 from desk.services import case_label, find_case
-from desk.workflow import Action, Actor, Role, allowed_actions
+from desk.workflow import Action, Actor, allowed_actions
 
 __all__ = [
     "AttachmentView",
@@ -90,24 +100,6 @@ class ClockView:
     def remaining(self) -> str:
         """ "sisa 2 HK", "batas hari ini", "lewat 3 HK"."""
         return clock_text(self.days_left)
-
-
-@dataclass(frozen=True)
-class ReporterView:
-    """What the officer may see of the reporter.
-
-    `name` is always something to show ("Anonim", "Pelapor", initials or the name); the other
-    fields are None where the role may not see them. `full_name` is the name as given, only when
-    this officer may see it.
-    """
-
-    name: str
-    full_name: str | None = None
-    nik: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    address: str | None = None
-    withheld: bool = False  # the identity is hidden from this officer (anonymous, or pimpinan)
 
 
 @dataclass(frozen=True)
@@ -231,69 +223,16 @@ def event_label(kind: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Privacy
-
-
-def mask(value: str | None, keep_start: int = 4, keep_end: int = 4) -> str | None:
-    """ "6471010101900003" → "6471********0003"; too short to keep anything: all stars."""
-    if not value or not value.strip():
-        return None
-    value = value.strip()
-    if len(value) <= keep_start + keep_end:
-        return "*" * len(value)
-    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
-
-
-def mask_email(value: str | None) -> str | None:
-    """ "andi@example.id" → "a***@example.id"."""
-    if not value or not value.strip():
-        return None
-    local, at, domain = value.strip().partition("@")
-    return f"{local[:1]}***{at}{domain}" if at else mask(value, 1, 0)
-
-
-def reporter_view(actor: Actor, reporter: dict[str, Any] | None, anonymous: bool) -> ReporterView:
-    """What `actor` may see of the reporter of a case.
-
-    - admin: everything, unmasked (an admin verifies identities), even on an anonymous case;
-    - petugas: "Anonim" and no contact on an anonymous case; else the name with NIK, phone and
-      e-mail masked and no address;
-    - pimpinan: no personal data at all, only "Anonim", initials or "Pelapor".
-    """
-    reporter = reporter or {}
-    name = (reporter.get("name") or "").strip() or None
-    if actor.role is Role.ADMIN:
-        return ReporterView(
-            name=name or (t("case.anonymous") if anonymous else t("case.reporter")),
-            full_name=name,
-            nik=reporter.get("nik") or None,
-            phone=reporter.get("phone") or None,
-            email=reporter.get("email") or None,
-            address=reporter.get("address") or None,
-        )
-    if anonymous:
-        return ReporterView(name=t("case.anonymous"), withheld=True)
-    if actor.role is Role.PIMPINAN:
-        shown = initials(name) if name else ""
-        return ReporterView(name=shown or t("case.reporter"), withheld=True)
-    return ReporterView(
-        name=name or t("case.reporter"),
-        full_name=name,
-        nik=mask(reporter.get("nik")),
-        phone=mask(reporter.get("phone")),
-        email=mask_email(reporter.get("email")),
-    )
-
-
-# ---------------------------------------------------------------------------------------------
 # Reading
 
 
 def load_case_view(
     database: sqlite_utils.Database, actor: Actor, case_id: int | str, now: datetime
 ) -> CaseView:
-    """The case `case_id` (row id, tracking number or local id) as `actor` may see it at `now`."""
-    case = find_case(database, case_id)
+    """The case `case_id` (row id, tracking number or local id) as `actor` may see it at `now`.
+
+    `ReadRefused` (audited) when `actor` may not read it (desk/access.py)."""
+    case = readable_case(database, actor, case_id, purpose="show")
     unit = case["unit_code"]
     office_tz = office_time_zone(database)
     unit_tz = unit_time_zone(database, unit)
@@ -332,7 +271,7 @@ def load_case_view(
                 [case["id"]],
             )
         ],
-        duplicates=possible_duplicates(database, case, reporter_row),
+        duplicates=possible_duplicates(database, case, reporter_row, reader=actor),
         allowed=allowed,
         units=_units(database) if {Action.VERIFY, Action.DISPOSE} & set(allowed) else [],
         assignees=_assignees(database, unit) if Action.ASSIGN in allowed else [],
@@ -487,13 +426,18 @@ def possible_duplicates(
     case: dict[str, Any],
     reporter: dict[str, Any] | None,
     limit: int = DUPLICATE_LIMIT,
+    *,
+    reader: Actor,
 ) -> list[DuplicateView]:
     """Other cases that may be this complaint again: the same reporter first, then similar text.
 
     Similar text: cases sharing the title's most distinctive words, best match first (bm25,
     title words counting more), keeping those that share at least two of them (one, when the
-    title has only one distinctive word).
+    title has only one distinctive word). Only cases `reader` may read (desk/access.py): the
+    same NIK in another unit's case would tell a petugas of this one what else the reporter
+    complained about, and a title of another unit's Rahasia case is not theirs to see.
     """
+    readable, readable_params = readable_condition(reader, "c")
     found: dict[int, str] = {}
     reporter = reporter or {}
     for column in ("nik", "phone"):
@@ -501,9 +445,10 @@ def possible_duplicates(
         if not value:
             continue
         for (other,) in database.execute(
-            f"SELECT case_id FROM reporters WHERE {column} = ? AND case_id != ? "
-            "ORDER BY case_id DESC LIMIT ?",
-            [value, case["id"], limit],
+            f"SELECT r.case_id FROM reporters AS r JOIN cases AS c ON c.id = r.case_id "
+            f"WHERE r.{column} = ? AND r.case_id != ? AND {readable} "
+            "ORDER BY r.case_id DESC LIMIT ?",
+            [value, case["id"], *readable_params, limit],
         ).fetchall():
             found.setdefault(int(other), "reporter")
     if len(found) < limit:
@@ -520,7 +465,9 @@ def possible_duplicates(
             ]
             needed = min(2, len(terms))
             wanted = set(terms)
-            texts = _case_rows(database, [c for c in candidates if c not in found])
+            texts = _case_rows(
+                database, [c for c in candidates if c not in found], (readable, readable_params)
+            )
             for candidate in candidates:
                 row = texts.get(candidate)
                 if row is None or len(found) >= limit:
@@ -528,7 +475,7 @@ def possible_duplicates(
                 shared = wanted & set(stem_words(f"{row['title']} {row['body']}"))
                 if len(shared) >= needed:
                     found[candidate] = "text"
-    rows = _case_rows(database, list(found))
+    rows = _case_rows(database, list(found), (readable, readable_params))
     return [
         DuplicateView(
             case_id=other,
@@ -542,15 +489,19 @@ def possible_duplicates(
     ]
 
 
-def _case_rows(database: sqlite_utils.Database, ids: list[int]) -> dict[int, dict[str, Any]]:
+def _case_rows(
+    database: sqlite_utils.Database, ids: list[int], readable: tuple[str, list[Any]]
+) -> dict[int, dict[str, Any]]:
+    """The rows of `ids` that satisfy `readable` (a condition on `cases AS c`, its parameters)."""
     if not ids:
         return {}
     placeholders = ", ".join("?" for _ in ids)
+    condition, params = readable
     return {
         int(row["id"]): row
         for row in database.query(
-            "SELECT id, local_id, tracking_no, status, title, body FROM cases "
-            f"WHERE id IN ({placeholders})",
-            ids,
+            "SELECT c.id, c.local_id, c.tracking_no, c.provisional_no, c.status, c.title, c.body "
+            f"FROM cases AS c WHERE c.id IN ({placeholders}) AND {condition}",
+            [*ids, *params],
         )
     }

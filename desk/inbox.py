@@ -3,6 +3,10 @@
 An `InboxSource` is created on the UI thread and used from worker threads: each thread gets its
 own SQLite connection (a connection must not be used by two threads at once), and every row comes
 back with its clock already worked out, so drawing a row never touches the database.
+
+Everything it reads is what its actor may read (desk/access.py): every page, count, position
+and marking goes through `_filters`, which narrows the view and search to `readable_filters`,
+and the reporter of each row is named as `list_reporter` allows.
 """
 
 from __future__ import annotations
@@ -17,12 +21,15 @@ from typing import Any
 import sqlite_utils
 
 from db import open_database
-from db.inbox import CaseFilter, PageKey, count_cases, fetch_page, key_of
+from db.inbox import ORDERS, CaseFilter, PageKey, count_cases, fetch_page, key_of
 from db.timefmt import from_text, utc_now
+from desk.access import initials, list_reporter, readable_filters
 from desk.calendar import WorkingCalendar
 from desk.clocks import calendar_for, unit_time_zone
 from desk.views import VIEWS, view_filter, with_search
-from desk.workflow import Actor, Role
+from desk.workflow import Actor
+
+__all__ = ["InboxSource", "Query", "initials"]
 
 POOL_SIZE = 4  # idle connections kept for the next workers
 POOL_CACHE_KB = 8_000
@@ -37,11 +44,6 @@ class _Lease:
 
     def __del__(self) -> None:
         self.source._give_back(self.database)
-
-
-def initials(name: str) -> str:
-    """ "Andi Wijaya" → "A. W.": enough to tell reporters apart, not to identify them."""
-    return " ".join(f"{part[0]}." for part in name.split() if part[:1].isalnum())
 
 
 @dataclass(frozen=True)
@@ -91,9 +93,17 @@ class InboxSource:
                 return
         database.conn.close()
 
-    def case_filter(self, query: Query, now: datetime | None = None) -> CaseFilter:
+    def _query_filter(self, query: Query, now: datetime | None = None) -> CaseFilter:
+        """The view narrowed by the search: what the query asks, before what the actor may read
+        narrows it (`_filters`)."""
         base = view_filter(query.view, self.actor, now or self.clock())
         return with_search(base, query.search) if query.search else base
+
+    def _filters(
+        self, database: sqlite_utils.Database, case_filter: CaseFilter
+    ) -> list[CaseFilter]:
+        """`case_filter` as filters on the cases this actor may read (their results add up)."""
+        return readable_filters(database, self.actor, case_filter)
 
     def page(
         self,
@@ -107,36 +117,52 @@ class InboxSource:
         """A page of rows, each with `days_left` (None when no deadline runs)."""
         now = self.clock()
         database = self.database()
-        rows = fetch_page(
-            database,
-            self.case_filter(query, now),
-            query.order,
-            after=after,
-            before=before,
-            from_end=from_end,
-            limit=limit,
-        )
-        hide_names = self.actor.role is Role.PIMPINAN  # heads see no personal data
+        filters = self._filters(database, self._query_filter(query, now))
+        rows: list[dict[str, Any]] = []
+        for case_filter in filters:
+            rows += fetch_page(
+                database,
+                case_filter,
+                query.order,
+                after=after,
+                before=before,
+                from_end=from_end,
+                limit=limit,
+            )
+        if len(filters) > 1:  # pages of disjoint filters, each in order: merge them
+            column, ascending = ORDERS[query.order]
+            rows.sort(key=lambda row: (str(row[column]), int(row["id"])), reverse=not ascending)
+            backwards = before is not None or from_end
+            rows = rows[-limit:] if backwards else rows[:limit]
         for row in rows:
-            if hide_names and row.get("reporter_name"):
-                row["reporter_name"] = initials(row["reporter_name"])
+            row["reporter_name"] = list_reporter(
+                self.actor, row.get("reporter_name"), row["anonymous"]
+            )
             row["days_left"] = self._days_left(database, row, now)
             row["key"] = key_of(row, query.order)
         return rows
 
     def count(self, query: Query) -> int:
-        return count_cases(self.database(), self.case_filter(query))
+        database = self.database()
+        return sum(
+            count_cases(database, case_filter)
+            for case_filter in self._filters(database, self._query_filter(query))
+        )
 
     def case_ids(self, query: Query, limit: int) -> list[dict[str, Any]]:
         """Up to `limit` rows (id, number, unit) of the query, for marking a whole view."""
-        where, params = self.case_filter(query).where()
-        return list(
-            self.database().query(
+        database = self.database()
+        rows: list[dict[str, Any]] = []
+        for case_filter in self._filters(database, self._query_filter(query)):
+            where, params = case_filter.where()
+            rows += database.query(
                 f"SELECT c.id, c.tracking_no, c.unit_code, c.status FROM cases AS c WHERE {where} "
                 "LIMIT ?",
-                [*params, limit],
+                [*params, limit - len(rows)],
             )
-        )
+            if len(rows) >= limit:
+                break
+        return rows
 
     def units(self) -> list[tuple[str, str]]:
         return [
@@ -162,27 +188,28 @@ class InboxSource:
         now = self.clock()
         database = self.database()
         return {
-            view.code: count_cases(database, view_filter(view.code, self.actor, now))
+            view.code: sum(
+                count_cases(database, case_filter)
+                for case_filter in self._filters(database, view_filter(view.code, self.actor, now))
+            )
             for view in VIEWS
         }
 
     def position(self, query: Query, key: PageKey) -> int:
         """How many rows come before `key` in `query`'s order (to show "row 1,234 of ...")."""
-        from db.inbox import ORDERS
-
         column, ascending = ORDERS[query.order]
-        where, params = self.case_filter(query).where()
         operator = "<" if ascending else ">"
-        row = (
-            self.database()
-            .execute(
+        database = self.database()
+        before = 0
+        for case_filter in self._filters(database, self._query_filter(query)):
+            where, params = case_filter.where()
+            row = database.execute(
                 f"SELECT count(*) FROM cases AS c WHERE {where} AND (c.{column}, c.id) {operator} "
                 "(?, ?)",
                 [*params, key.sort_value, key.case_id],
-            )
-            .fetchone()
-        )
-        return int(row[0])
+            ).fetchone()
+            before += int(row[0])
+        return before
 
     def _days_left(
         self, database: sqlite_utils.Database, row: dict[str, Any], now: datetime

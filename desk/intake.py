@@ -26,6 +26,7 @@ import sqlite_utils
 from db import write_transaction
 from db.stemming import stem_words
 from db.timefmt import utc_now
+from desk.access import readable_condition
 from desk.case_view import distinctive_terms, similar_text_expression
 from desk.clocks import office_time_zone
 from desk.errors import ActionRefused, InvalidInput
@@ -648,14 +649,19 @@ class DuplicateHint:
 
 
 def duplicate_hints(
-    database: sqlite_utils.Database, draft: IntakeDraft, limit: int = DUPLICATE_LIMIT
+    database: sqlite_utils.Database,
+    actor: Actor,
+    draft: IntakeDraft,
+    limit: int = DUPLICATE_LIMIT,
 ) -> list[DuplicateHint]:
     """Cases that may be this complaint again: the same NIK or phone first, then similar text.
 
     Works on a draft as typed (a half-typed NIK is simply not looked up). Similar text: the
     title's and the text's most distinctive words, as the case screen finds duplicates
     (desk.case_view), keeping cases that share at least two of them. Indexed lookups only:
-    fast enough to run on every pause in typing.
+    fast enough to run on every pause in typing. Only cases `actor` may read (desk/access.py):
+    a NIK typed at the counter must not tell a petugas what the person complained about to
+    other units.
     """
     found: dict[int, list[str]] = {}
     nik = re.sub(r"[\s.\-]", "", draft.nik)
@@ -689,7 +695,7 @@ def duplicate_hints(
                 [expression, limit * 4],
             ).fetchall()
         ]
-        rows = _rows(database, candidates)
+        rows = _rows(database, candidates, actor)
         for candidate in candidates:
             row = rows.get(candidate)
             if row is None:
@@ -697,7 +703,7 @@ def duplicate_hints(
             shared = wanted & set(stem_words(f"{row['title']} {row['body']}"))
             if len(shared) >= needed:
                 found.setdefault(candidate, []).append("text")
-    rows = _rows(database, list(found))
+    rows = _rows(database, list(found), actor)
     hints = [
         DuplicateHint(
             case_id=case_id,
@@ -714,16 +720,20 @@ def duplicate_hints(
     return hints[:limit]
 
 
-def _rows(database: sqlite_utils.Database, ids: list[int]) -> dict[int, dict[str, Any]]:
+def _rows(
+    database: sqlite_utils.Database, ids: list[int], actor: Actor
+) -> dict[int, dict[str, Any]]:
+    """The rows of `ids` that `actor` may read."""
     if not ids:
         return {}
     marks = ", ".join("?" for _ in ids)
+    readable, params = readable_condition(actor, "c")
     return {
         int(row["id"]): row
         for row in database.query(
-            "SELECT id, local_id, tracking_no, provisional_no, status, title, body FROM cases "
-            f"WHERE id IN ({marks})",
-            ids,
+            "SELECT c.id, c.local_id, c.tracking_no, c.provisional_no, c.status, c.title, c.body "
+            f"FROM cases AS c WHERE c.id IN ({marks}) AND {readable}",
+            [*ids, *params],
         )
     }
 

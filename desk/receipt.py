@@ -4,20 +4,26 @@ Plain text of at most 80 columns, to print on any printer or show on screen, in 
 language: the number (a provisional one marked as such), when it was received in the office's
 time zone, what happens next with the legal limits, and the office. `receipt_pdf` writes the
 same lines as a minimal PDF (Courier, A4) by hand: no PDF library needed.
+
+A receipt names the reporter, so it is read like the case itself (desk/access.py): only by an
+officer who may read the case (a petugas of another unit is refused, and the refusal audited),
+with the reporter's name as that officer may see it.
 """
 
 from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
+from typing import Any
 
 import sqlite_utils
 
+from desk.access import readable_case, reporter_view
 from desk.case_view import format_moment
 from desk.clocks import unit_time_zone
 from desk.i18n import CATALOG, classification_label, extend, t
 from desk.safety import printable
-from desk.services import find_case
+from desk.workflow import Actor
 
 __all__ = ["WIDTH", "Receipt", "load_receipt", "receipt_for", "receipt_pdf", "receipt_text"]
 
@@ -109,9 +115,10 @@ class Receipt:
     office: str | None
 
 
-def load_receipt(database: sqlite_utils.Database, reference: str | int) -> Receipt:
-    """The receipt of a case (any number it answers to); `NotFound` when there is none."""
-    case = find_case(database, reference)
+def load_receipt(database: sqlite_utils.Database, actor: Actor, reference: str | int) -> Receipt:
+    """The receipt of a case (any number it answers to) as `actor` may read it; `NotFound` when
+    there is none, `ReadRefused` (audited) when `actor` may not read the case."""
+    case = readable_case(database, actor, reference, purpose="receipt")
     received = database.execute(
         "SELECT e.actor_nip, o.name, o.unit_code, u.name FROM events AS e "
         "LEFT JOIN officers AS o ON o.nip = e.actor_nip "
@@ -121,9 +128,9 @@ def load_receipt(database: sqlite_utils.Database, reference: str | int) -> Recei
     ).fetchone()
     officer_unit = received[2] if received else None
     tz = unit_time_zone(database, officer_unit)
-    reporter = database.execute(
-        "SELECT name FROM reporters WHERE case_id = ?", [case["id"]]
-    ).fetchone()
+    reporter = next(
+        database.query("SELECT name FROM reporters WHERE case_id = ?", [case["id"]]), None
+    )
     category = " / ".join(part for part in (case["category"], case["subcategory"]) if part)
     tracking = case.get("tracking_no")
     return Receipt(
@@ -138,12 +145,20 @@ def load_receipt(database: sqlite_utils.Database, reference: str | int) -> Recei
         title=str(case["title"]),
         classification=classification_label(case["classification"]),
         category=category,
-        reporter=None if case["anonymous"] or not reporter else reporter[0],
+        reporter=_reporter(actor, reporter, bool(case["anonymous"])),
         anonymous=bool(case["anonymous"]),
         confidential=bool(case["confidential"]),
         officer=received[1] if received else None,
         office=received[3] if received else None,
     )
+
+
+def _reporter(actor: Actor, reporter: dict[str, Any] | None, anonymous: bool) -> str | None:
+    """The reporter's name as `actor` may see it; None when anonymous or not recorded (the
+    receipt says "Anonim" for an anonymous case whoever prints it: it is the citizen's)."""
+    if anonymous or reporter is None or not (reporter.get("name") or "").strip():
+        return None
+    return reporter_view(actor, reporter, anonymous=False).name
 
 
 def _channel(code: str) -> str:
@@ -274,6 +289,6 @@ def receipt_pdf(text: str) -> bytes:
     return bytes(out)
 
 
-def receipt_for(database: sqlite_utils.Database, reference: str | int) -> str:
-    """The receipt text of a case (a shortcut for the CLI and the TUI)."""
-    return receipt_text(load_receipt(database, reference))
+def receipt_for(database: sqlite_utils.Database, actor: Actor, reference: str | int) -> str:
+    """The receipt text of a case as `actor` may read it (a shortcut for the CLI and the TUI)."""
+    return receipt_text(load_receipt(database, actor, reference))

@@ -38,7 +38,10 @@ def printable(text: str, *, keep_newlines: bool = True) -> str:
     "control picture" (␇ for BEL); a bidi control becomes "�"; tabs become spaces.
     """
     text = _ESCAPE_SEQUENCE.sub("␛", text)
-    text = text.replace("\t", "    ").replace("\r\n", "\n")
+    # The Unicode line and paragraph separators break lines too (for Python's splitlines and
+    # some terminals): they are line feeds here, kept or folded like any other.
+    text = text.replace("\t", "    ").replace("\r\n", "\n").replace("\u2028", "\n")
+    text = text.replace("\u2029", "\n")
     if not keep_newlines:
         text = text.replace("\n", " ")
 

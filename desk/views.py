@@ -1,6 +1,9 @@
 """The inbox views: named, fixed filters that follow the officer's role and unit.
 
 A petugas sees their unit's share of the work views; an admin and a pimpinan see the office's.
+What an officer may read at all (a petugas: their unit's cases and counter intakes) narrows
+every view and search further: `InboxSource` applies desk/access.py's `readable_filters` to
+whatever filter comes from here.
 """
 
 from __future__ import annotations

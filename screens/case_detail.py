@@ -33,9 +33,9 @@ from desk.attachments import (
     AttachmentProblem,
     Entry,
     attach,
-    checked_path,
+    attachments_for,
     human_size,
-    list_attachments,
+    read_attachment,
 )
 from desk.case_view import CaseView, EventView, format_moment, load_case_view
 from desk.drafts import NOTE, REASON, REPORTER_REPLY, discard_draft, load_draft
@@ -220,8 +220,9 @@ class CaseScreen(Screen[bool]):
     def load(self) -> None:
         """Read the case again and show it."""
         database = self.source.database()
+        # Both read through desk/access.py: another unit's case is refused, and says why.
         view = load_case_view(database, self.source.actor, self.case_id, self.source.clock())
-        files = list_attachments(database, self.case_id)
+        _case, files = attachments_for(database, self.source.actor, self.case_id)
         notices = list_notices(database, self.case_id)
         drafts = {}
         for kind in DIALOG_DRAFTS:
@@ -476,9 +477,19 @@ class CaseScreen(Screen[bool]):
 
     @work(thread=True, group="attachment-open", exit_on_error=False)
     def _open_file(self, entry: Entry) -> None:
-        """Check the file's hash, then hand it to the system's viewer (off the UI thread)."""
+        """Check the file's hash, then hand it to the system's viewer (off the UI thread).
+
+        Through the same service as `desk case open-attachment`: the read rule, then the
+        `attachment_read` audit entry, before the file is handed over."""
         try:
-            path = checked_path(entry)
+            entry, path = read_attachment(
+                self.source.database(),
+                self.source.actor,
+                self.case_id,
+                entry.sha256,
+                shown="viewer",
+                now=self.source.clock(),
+            )
         except AttachmentProblem as problem:
             self.app.call_from_thread(
                 self.notify, str(problem), severity="error", markup=False, timeout=10

@@ -43,6 +43,7 @@ from desk.intake import (
 )
 from desk.receipt import receipt_for, receipt_pdf
 from desk.safety import printable
+from desk.workflow import Actor
 from widgets.bindings import localize_bindings
 from widgets.dialogs import ConfirmDialog, FilterPicker
 from widgets.key_footer import KeyFooter
@@ -117,11 +118,11 @@ BINDING_LABELS = {
 RECEIPT_FOLDER = "tanda-terima"  # beside the database
 
 
-def save_receipt_files(db_path: Path, database: Any, number: str) -> list[Path]:
+def save_receipt_files(db_path: Path, database: Any, actor: Actor, number: str) -> list[Path]:
     """Write the receipt as text and PDF into `tanda-terima/` beside the database."""
+    text = receipt_for(database, actor, number)  # refused before any folder is made
     folder = db_path.parent / RECEIPT_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    text = receipt_for(database, number)
     name = "".join(ch if ch.isalnum() or ch == "-" else "_" for ch in number)
     paths = [folder / f"{name}.txt", folder / f"{name}.pdf"]
     paths[0].write_text(text, encoding="utf-8")
@@ -178,7 +179,7 @@ def _save_receipt(
 
     def run() -> None:
         try:
-            paths = save_receipt_files(db_path, source.database(), number)
+            paths = save_receipt_files(db_path, source.database(), source.actor, number)
         except (OSError, DeskError) as error:
             node.app.call_from_thread(
                 node.app.notify, describe(error), severity="error", markup=False, timeout=10
@@ -229,7 +230,7 @@ class IntakeDoneDialog(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="receipt-load", exit_on_error=False)
     def _load_receipt(self) -> None:
-        text = receipt_for(self.source.database(), self.recorded.provisional_no)
+        text = receipt_for(self.source.database(), self.source.actor, self.recorded.provisional_no)
         self.app.call_from_thread(
             self.app.push_screen,
             ReceiptDialog(self.source, self.db_path, self.recorded.provisional_no, text),
@@ -491,7 +492,7 @@ class IntakeScreen(Screen[int | None]):
 
     @work(thread=True, exclusive=True, group="intake-dups", exit_on_error=False)
     def find_duplicates(self, draft: IntakeDraft) -> None:
-        hints = duplicate_hints(self.source.database(), draft)
+        hints = duplicate_hints(self.source.database(), self.source.actor, draft)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_hints, hints)
 

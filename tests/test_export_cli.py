@@ -178,7 +178,7 @@ def test_an_admin_may_include_personal_data(office: Path, tmp_path: Path) -> Non
 
 def test_public_csv_holds_no_personal_data(office: Path, tmp_path: Path) -> None:
     target = tmp_path / "publik.csv"
-    result = run(office, "-o", str(target), "--public", actor=PETUGAS_PUPR)
+    result = run(office, "-o", str(target), "--public", actor=PIMPINAN)  # every unit's
     assert result.exit_code == 0, result.output
     text = target.read_text(encoding="utf-8-sig")
     assert SECRET["nik"] not in text and PLAIN["phone"] not in text and "6471" not in text
@@ -200,11 +200,11 @@ def test_an_unwritable_path_is_one_line_and_leaves_nothing(office: Path, tmp_pat
 
 
 def test_the_export_is_audited_with_the_officer(office: Path, tmp_path: Path) -> None:
-    result = run(office, "-o", str(tmp_path / "kasus.json"), actor=PETUGAS_PUPR)
+    result = run(office, "-o", str(tmp_path / "kasus.json"), actor=PIMPINAN)  # every unit's
     assert result.exit_code == 0, result.output
     database = open_database(office)
     nip, detail = database.execute(
         "SELECT actor_nip, detail FROM audit_log WHERE action = 'export'"
     ).fetchone()
-    assert nip == PETUGAS_PUPR.nip
+    assert nip == PIMPINAN.nip
     assert json.loads(detail)["cases"] == 5

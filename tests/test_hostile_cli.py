@@ -327,3 +327,9 @@ def test_hostile_export_options_are_clean_answers(office: Path, option: str, val
     written = office.parent / "kasus.csv"
     if result.exit_code == 0 and written.exists():
         assert not RAW_ESCAPE.search(written.read_text("utf-8-sig"))
+
+
+def test_a_unicode_line_separator_in_an_option_stays_on_one_line(office: Path) -> None:
+    """Found by the property test above: `--as '0\u20280'` printed a refusal split in two."""
+    result = runner.invoke(app, ["case", "list", "--db", str(office), "--as", "0\u20280"])
+    clean(result, {2})

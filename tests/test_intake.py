@@ -311,17 +311,17 @@ def test_create_case_without_an_officer_queues_nothing(database: sqlite_utils.Da
 def test_duplicates_by_nik_phone_and_text(database: sqlite_utils.Database) -> None:
     new_case(database)  # #8112829, NIK 6471010101900003, phone 081234567890, "Jalan rusak…"
     other = record_intake(database, ADMIN, GOOD, NOW)
-    by_nik = duplicate_hints(database, IntakeDraft(nik="6471 0101 0190 0003"))
+    by_nik = duplicate_hints(database, ADMIN, IntakeDraft(nik="6471 0101 0190 0003"))
     assert [(h.label, h.reasons) for h in by_nik] == [("#8112829", ("nik",))]
-    by_phone = duplicate_hints(database, IntakeDraft(phone="+62 812-3456-7890"))
+    by_phone = duplicate_hints(database, ADMIN, IntakeDraft(phone="+62 812-3456-7890"))
     assert [h.label for h in by_phone] == ["#8112829"]  # stored as 08…, typed as +62…
-    by_new_phone = duplicate_hints(database, IntakeDraft(phone="081355550101"))
+    by_new_phone = duplicate_hints(database, ADMIN, IntakeDraft(phone="081355550101"))
     assert [h.label for h in by_new_phone] == [other.provisional_no]
     by_text = duplicate_hints(
-        database, IntakeDraft(title="Lampu jalan padam lagi", text="di Jl. Pahlawan")
+        database, ADMIN, IntakeDraft(title="Lampu jalan padam lagi", text="di Jl. Pahlawan")
     )
     assert [(h.label, h.reasons) for h in by_text] == [(other.provisional_no, ("text",))]
-    assert duplicate_hints(database, IntakeDraft(nik="6471", phone="08", title="")) == []
+    assert duplicate_hints(database, ADMIN, IntakeDraft(nik="6471", phone="08", title="")) == []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -334,7 +334,7 @@ def test_the_receipt_fits_80_columns_and_says_what_happens_next(
 ) -> None:
     set_language(lang)
     recorded = record_intake(database, ADMIN, GOOD, NOW)
-    text = receipt_text(load_receipt(database, recorded.provisional_no))
+    text = receipt_text(load_receipt(database, ADMIN, recorded.provisional_no))
     assert max(len(line) for line in text.splitlines()) <= WIDTH
     assert "L-SETDA-0001" in text
     assert ("SEMENTARA" if lang == "id" else "PROVISIONAL") in text
@@ -348,14 +348,14 @@ def test_the_receipt_fits_80_columns_and_says_what_happens_next(
 def test_the_receipt_of_a_synced_case_shows_both_numbers(database: sqlite_utils.Database) -> None:
     recorded = record_intake(database, ADMIN, GOOD, NOW)
     _set_tracking(database, recorded.case["local_id"], "9000001")
-    text = receipt_text(load_receipt(database, "#9000001"))
+    text = receipt_text(load_receipt(database, ADMIN, "#9000001"))
     assert "#9000001" in text and "L-SETDA-0001" in text and "SEMENTARA" not in text
 
 
 def test_hostile_text_on_the_receipt_is_inert(database: sqlite_utils.Database) -> None:
     draft = IntakeDraft(**{**GOOD.__dict__, "title": "Judul \x1b[2J [bold]x[/bold] \u202eabc"})
     recorded = record_intake(database, ADMIN, draft, NOW)
-    text = receipt_text(load_receipt(database, recorded.provisional_no))
+    text = receipt_text(load_receipt(database, ADMIN, recorded.provisional_no))
     assert "\x1b" not in text and "\u202e" not in text and "[bold]x[/bold]" in text
 
 

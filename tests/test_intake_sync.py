@@ -134,7 +134,7 @@ def test_a_desk_made_case_gets_its_tracking_number_and_keeps_one_received_event(
         ids = desk.execute(f"SELECT c.id FROM cases AS c WHERE {where}", params).fetchall()
         assert ids == [(case["id"],)]
     # The receipt now carries the real number, and the provisional one beside it.
-    text = receipt_for(desk, recorded.provisional_no)
+    text = receipt_for(desk, desk_admin(desk), recorded.provisional_no)
     assert f"#{tracking_no}" in text and recorded.provisional_no in text
 
 

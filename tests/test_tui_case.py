@@ -205,7 +205,7 @@ def test_duplicates_by_text_and_by_reporter(path: Path) -> None:
         reporter={"name": "Orang Ketiga"},
         now=NOW,
     )
-    found = possible_duplicates(database, first, REPORTER)
+    found = possible_duplicates(database, first, REPORTER, reader=ADMIN)
     assert [(d.case_id, d.reason) for d in found] == [
         (same_reporter["id"], "reporter"),
         (similar["id"], "text"),
@@ -222,7 +222,7 @@ def test_a_title_of_fts_syntax_is_only_words(path: Path) -> None:
         {"title": 'NEAR( "x" OR * -jalan: AND', "body": "isi"},
         now=NOW,
     )
-    assert possible_duplicates(database, case, None) == []
+    assert possible_duplicates(database, case, None, reader=ADMIN) == []
 
 
 def test_the_view_has_clocks_timeline_and_allowed_actions(path: Path) -> None:

@@ -18,6 +18,7 @@ import json
 import logging
 import math
 import os
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -37,9 +38,10 @@ from db.timefmt import to_text, utc_now
 from desk.attachments import media_type_of, settle, stored_path
 from desk.automatic import apply_automatic_transitions
 from desk.central import feed, files, stream
-from desk.central.apply import BadOp, apply_op, validate_op
+from desk.central.apply import BadOp, apply_op, names, validate_op
 from desk.central.digest import digest_endpoint
 from desk.central.store import Office, authenticate, epoch, fill_event_uids, open_central
+from desk.central.witness import witness_endpoint, witnessed
 from desk.i18n import t
 from desk.sync.codec import BadEncoding, TooLarge, inflate
 
@@ -141,7 +143,8 @@ class Central:
 def error_response(error: HttpError) -> Response:
     body = {"type": "desk-sync/error", "code": error.code, "message": error.message}
     return Response(
-        _dumps(body),
+        # ASCII escapes: an error body is written whatever its message holds.
+        json.dumps(body, separators=(",", ":")).encode("ascii"),
         status_code=error.status,
         media_type="application/json",
         headers={"X-Desk-Encodings": ENCODINGS, **error.headers},
@@ -185,8 +188,8 @@ def zstd_level(size: int) -> int:
 
 async def read_body(request: Request, options: Options) -> Any:
     """The request's JSON, decompressed within the limits (413 beyond them, 400 when bad)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > options.max_wire_body:
+    declared = number(request.headers.get("content-length", ""), longest=30)
+    if declared is not None and declared > options.max_wire_body:
         raise HttpError(413, "too_large", f"body over {options.max_wire_body} bytes")
     chunks = bytearray()
     async for chunk in request.stream():
@@ -195,10 +198,96 @@ async def read_body(request: Request, options: Options) -> Any:
             raise HttpError(413, "too_large", f"body over {options.max_wire_body} bytes")
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     data = decompress(bytes(chunks), encoding, options.max_body)
+    return parse_json(data)
+
+
+# What a body may hold (docs/sync-protocol.md, "Transport"): the protocol's deepest body is 5
+# levels, its numbers are versions, sizes and offsets (64-bit), its text is Unicode.
+MAX_NESTING = 32
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+class _Refused(Exception):
+    """A JSON value the protocol never holds (raised from the decoder's hook)."""
+
+
+def _parse_constant(name: str) -> Any:
+    raise _Refused(f"{name}, which JSON does not have")
+
+
+def parse_json(data: bytes) -> Any:
+    """A request body as JSON the protocol can hold, else a 400 naming what is wrong: UTF-8
+    only, no NaN/Infinity, integers within 64 bits, at most `MAX_NESTING` levels, no lone
+    surrogates (`"\\ud800"` decodes to a string that cannot be stored or sent back).
+
+    Each was a 500: the decoder's RecursionError, int()'s ValueError past 4,300 digits,
+    SQLite's OverflowError past 64 bits, UTF-8's UnicodeEncodeError on a surrogate."""
     try:
-        return json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise HttpError(400, "bad_json", f"the body is not UTF-8 (byte {error.start})") from None
+    try:
+        value = json.loads(text, parse_constant=_parse_constant)
+    except RecursionError:
+        raise HttpError(
+            400, "bad_json", f"the body nests deeper than {MAX_NESTING} levels"
+        ) from None
+    except _Refused as error:
+        raise HttpError(400, "bad_json", f"the body holds {error}") from None
+    except json.JSONDecodeError as error:
         raise HttpError(400, "bad_json", f"the body is not JSON: {error}") from None
+    except ValueError:  # int() refuses more than 4,300 digits
+        raise HttpError(400, "bad_json", "the body holds a number beyond 64 bits") from None
+    _check_tree(value)
+    return value
+
+
+def _check_tree(value: Any) -> None:
+    """Nesting, text and numbers of a decoded body, without recursion (a 400 naming the place).
+
+    Checked here rather than in the decoder's hooks: a hook is a Python call per number, five
+    times the cost of this walk on a body of numbers."""
+    stack: list[tuple[Any, str, int]] = [([value], "", 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        items = node.items() if type(node) is dict else enumerate(node)
+        for key, item in items:
+            if type(key) is str and not key.isascii() and _SURROGATE.search(key):
+                raise HttpError(
+                    400, "bad_json", f"a key at {path or 'the top'} holds a lone surrogate"
+                )
+            kind = type(item)
+            if kind is str:
+                if not item.isascii() and _SURROGATE.search(item):
+                    where = _place(path, key, depth)
+                    raise HttpError(400, "bad_json", f"the text at {where} holds a lone surrogate")
+            elif kind is int:
+                if not INT_MIN <= item <= INT_MAX:
+                    where = _place(path, key, depth)
+                    raise HttpError(400, "bad_json", f"the number at {where} is beyond 64 bits")
+            elif kind is float:
+                if not math.isfinite(item):
+                    where = _place(path, key, depth)
+                    raise HttpError(400, "bad_json", f"the number at {where} is out of range")
+            elif kind is dict or kind is list:
+                if depth >= MAX_NESTING:
+                    raise HttpError(
+                        400, "bad_json", f"the body nests deeper than {MAX_NESTING} levels"
+                    )
+                stack.append((item, _place(path, key, depth) if depth else "", depth + 1))
+
+
+def _place(path: str, key: object, depth: int) -> str:
+    """Where a value is, for a message: `ops[0].p.text` (depth 0: the body itself)."""
+    if depth == 0:
+        return "the top"
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    name = str(key)
+    if not (name.isascii() and name.isidentifier() and len(name) <= 40):
+        name = repr(name[:40])
+    return f"{path}.{name}" if path else name
 
 
 def decompress(data: bytes, encoding: str, limit: int) -> bytes:
@@ -210,6 +299,17 @@ def decompress(data: bytes, encoding: str, limit: int) -> bytes:
         raise HttpError(413, "too_large", f"body over {limit} bytes once decompressed") from None
     except BadEncoding as error:
         raise HttpError(400, "bad_encoding", str(error)) from None
+
+
+def number(text: str, longest: int = 18) -> int | None:
+    """A count written in ASCII digits (at most `longest` of them), else None.
+
+    `str.isdigit` alone also accepts "²" and "٣" (int() refuses the first: a 500; takes the
+    second as 3), and int() refuses more than 4,300 digits.
+    """
+    if not text or len(text) > longest or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
 
 
 # Endpoints ---------------------------------------------------------------------------------
@@ -277,14 +377,15 @@ async def changes(request: Request, office: Office) -> Response:
     limit_text = request.query_params.get("limit", str(feed.DEFAULT_LIMIT))
     unknown = set(request.query_params) - {"cursor", "limit", "stream"}
     if unknown:
-        raise HttpError(400, "bad_request", f"unknown parameters: {', '.join(sorted(unknown))}")
-    if not limit_text.isdigit() or not 1 <= int(limit_text[:5]) <= feed.MAX_LIMIT:
+        raise HttpError(400, "bad_request", f"unknown parameters: {names(unknown)}")
+    limit = number(limit_text, longest=9)
+    if limit is None or not 1 <= limit <= feed.MAX_LIMIT:
         raise HttpError(400, "bad_request", f"limit must be 1-{feed.MAX_LIMIT}")
     streamed = request.query_params.get("stream", "0")
     if streamed not in ("0", "1"):
         raise HttpError(400, "bad_request", "stream must be 0 or 1")
     try:
-        page = await central.run(lambda db: feed.changes(db, office, cursor, int(limit_text)))
+        page = await central.run(lambda db: feed.changes(db, office, cursor, limit))
     except feed.CursorGone:
         raise HttpError(
             410, "cursor_gone", "unknown or expired cursor: pull again from the start"
@@ -433,17 +534,17 @@ async def _file_put(
 ) -> Response:
     if offset == size:
         return _file_receipt(request, offset, size)
-    given = request.query_params.get("offset", "")
-    if not given.isdigit() or len(given) > 18:
-        raise HttpError(400, "bad_request", "offset=N is required")
-    if int(given) != offset:
+    given = number(request.query_params.get("offset", ""))
+    if given is None:
+        raise HttpError(400, "bad_request", "offset=N is required (N: bytes the server holds)")
+    if given != offset:
         # The client resumes from what the server acknowledged, never from what it thinks it
         # sent: tell it where that is.
         raise HttpError(
             409, "offset", f"the server holds {offset} bytes", headers=_file_headers(offset, size)
         )
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > central.options.max_wire_body:
+    declared = number(request.headers.get("content-length", ""), longest=30)
+    if declared is not None and declared > central.options.max_wire_body:
         raise HttpError(413, "too_large", f"chunk over {central.options.max_wire_body} bytes")
     part = files.upload_path(root, office.name, sha256)
     part.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -479,16 +580,18 @@ async def _file_put(
     return _file_receipt(request, size, size)
 
 
+_RANGE = re.compile(r"bytes\s*=\s*([0-9]{1,18})-([0-9]{0,18})", re.ASCII)
+
+
 def _file_get(request: Request, root: Any, sha256: str, size: int) -> Response:
     start, end = 0, size - 1
     wanted = request.headers.get("range", "")
     if wanted:
-        unit, _, span = wanted.partition("=")
-        first, _, last = span.partition("-")
-        if unit.strip() != "bytes" or not first.strip().isdigit():
+        match = _RANGE.fullmatch(wanted.strip())
+        if match is None:
             raise HttpError(416, "bad_range", "only 'Range: bytes=N-' or 'bytes=N-M'")
-        start = int(first)
-        end = min(int(last), size - 1) if last.strip().isdigit() else size - 1
+        start = int(match[1])
+        end = min(int(match[2]), size - 1) if match[2] else size - 1
         if start > end:
             raise HttpError(416, "bad_range", f"the file has {size} bytes")
     path = stored_path(root, sha256)
@@ -561,10 +664,11 @@ def create_app(db_path: str | os.PathLike[str], **options: Any) -> Starlette:
     app = Starlette(
         routes=[
             Route("/sync/v1/hello", endpoint(hello), methods=["GET"]),
-            Route("/sync/v1/changes", endpoint(changes), methods=["GET"]),
-            Route("/sync/v1/push", endpoint(push), methods=["POST"]),
+            Route("/sync/v1/changes", endpoint(witnessed(changes)), methods=["GET"]),
+            Route("/sync/v1/push", endpoint(witnessed(push)), methods=["POST"]),
             Route("/sync/v1/cases", endpoint(fetch_cases), methods=["POST"]),
             Route("/sync/v1/digest", endpoint(digest_endpoint), methods=["POST"]),
+            Route("/sync/v1/witness", endpoint(witness_endpoint), methods=["GET"]),
             Route(
                 "/sync/v1/files/{sha256}",
                 endpoint(file_endpoint),

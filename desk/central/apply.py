@@ -2,8 +2,12 @@
 
 For every op (docs/sync-protocol.md, "Push" and "Conflicts"), in its own transaction:
 
-1. Seen before? Same id and same content: the first answer again (`duplicate` when it was
-   applied). Same id, different content: `rejected` 409 `op_reused`.
+1. Seen before? Only the sending office's ops count: an id another office used is `rejected`
+   409 `op_reused` whatever its content, and says nothing of that op. Same id and same
+   content: the first answer again (`duplicate` when it was applied). Same id, different
+   content: `rejected` 409 `op_reused`. Then every value is checked before anything is
+   written (a `create` field by field, times from 2000-01-01 on): a value a desk cannot have
+   sent is `rejected` 422 `invalid` naming the field, never a 500.
 2. The case must exist (404 `unknown_case`) and be in the office's scope (403 `scope`); the
    actor must be an active officer of one of the office's units (403 `scope`/`role`).
 3. The effective base: the version the desk acted on, translated to a server version (below).
@@ -31,8 +35,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlite_utils
@@ -45,6 +51,7 @@ from desk.central.store import Office, in_scope
 from desk.clocks import verification_clock
 from desk.errors import DeskError
 from desk.i18n import t
+from desk.intake import CHANNELS
 from desk.services import (
     CASE_FIELDS,
     REPORTER_FIELDS,
@@ -61,6 +68,31 @@ APPENDING = frozenset({Action.NOTE, Action.FOLLOW_UP, Action.REPORTER_REPLY})
 PAYLOAD_KEYS = frozenset({"status", "unit", "assignee", "duplicate_of", "reason", "text"})
 FIRST_TRACKING_NO = 9_000_001  # numbers the central server gives cases created at a desk
 DEFAULT_FILE_LIMITS = FileLimits()
+MAX_VERSION = 2**63 - 1  # what SQLite stores: a larger `v` was an OverflowError, a 500
+MAX_KEY = 64  # characters of an op's id, case, kind, officer and time
+# No op or case of this system is older: a time before it is a desk clock gone wrong (a flat
+# CMOS battery gives 1970) or a hostile value, never an officer's real act.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+# A case received more than this after the server's clock is impossible, not a clock skew.
+FUTURE_SLACK = timedelta(days=1)
+CLASSIFICATIONS = ("pengaduan", "aspirasi", "permintaan_informasi")  # the cases table's CHECK
+# What a `create` payload may hold beside the case fields, and which of them are text.
+CREATE_EXTRA = frozenset({"format", "local_id", "reporter", "received_at", "provisional_no"})
+CREATE_TEXT = (
+    "complaint_id",
+    "category",
+    "subcategory",
+    "location",
+    "incident_date",
+    "classification",
+    "channel",
+    "tracking_no",
+    "format",
+    "local_id",
+    "received_at",
+    "provisional_no",
+)
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class BadOp(ValueError):
@@ -73,18 +105,33 @@ def validate_op(op: object) -> dict[str, Any]:
         raise BadOp("an op is not an object")
     unknown = set(op) - {"id", "c", "k", "v", "p", "a", "t"}
     if unknown:
-        raise BadOp(f"unknown op keys: {', '.join(sorted(unknown))}")
+        raise BadOp(f"unknown op keys: {names(unknown)}")
     for key in ("id", "c", "k"):
-        if not isinstance(op.get(key), str) or not op[key] or len(op[key]) > 64:
-            raise BadOp(f"op key {key!r} must be a non-empty string")
-    if not isinstance(op.get("v"), int) or isinstance(op["v"], bool) or op["v"] < 0:
-        raise BadOp(f"op {op['id']}: 'v' must be a version number")
+        if not isinstance(op.get(key), str) or not op[key] or len(op[key]) > MAX_KEY:
+            raise BadOp(f"op key {key!r} must be a string of 1-{MAX_KEY} characters")
+    version = op.get("v")
+    if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version <= MAX_VERSION:
+        raise BadOp(f"op {op['id']}: 'v' must be a version number (0 to 2^63-1)")
     if not isinstance(op.get("p", {}), dict):
         raise BadOp(f"op {op['id']}: 'p' must be an object")
     for key in ("a", "t"):
-        if key in op and op[key] is not None and not isinstance(op[key], str):
-            raise BadOp(f"op {op['id']}: {key!r} must be a string")
+        value = op.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > MAX_KEY):
+            raise BadOp(f"op {op['id']}: {key!r} must be a string of at most {MAX_KEY} characters")
     return op
+
+
+def names(keys: Iterable[object], most: int = 5) -> str:
+    """Names taken from a request, for a message: at most `most`, each cut to 40 characters."""
+    shown = sorted(repr(str(key)[:40]) for key in keys)
+    more = f" (+{len(shown) - most})" if len(shown) > most else ""
+    return ", ".join(shown[:most]) + more
+
+
+def _shown(value: object) -> str:
+    """A value from a request, for a message: its repr, cut to 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "\u2026"
 
 
 def content_hash(op: dict[str, Any]) -> str:
@@ -112,12 +159,16 @@ def apply_op(
     digest = content_hash(op)
     with write_transaction(database):
         seen = database.execute(
-            "SELECT content_sha256, result FROM applied_ops WHERE op_id = ?", [op["id"]]
+            "SELECT office, content_sha256, result FROM applied_ops WHERE op_id = ?", [op["id"]]
         ).fetchone()
         if seen is not None:
-            if seen[0] != digest:
+            if seen[0] != office.name:
+                # Another office's op id: the same refusal whatever the content, and nothing
+                # recorded, so that no office learns what another's op was or what it gave.
+                return _rejected(op, 409, "op_reused", t("central.op.id_taken", op=op["id"]))
+            if seen[1] != digest:
                 return _rejected(op, 409, "op_reused", t("central.op.reused", op=op["id"]))
-            first: dict[str, Any] = json.loads(seen[1])
+            first: dict[str, Any] = json.loads(seen[2])
             if first.get("r") == "applied":
                 first["r"] = "duplicate"
             return first
@@ -166,11 +217,16 @@ def _judge(
         return actor_or_refusal, base
     actor = actor_or_refusal
     at = _op_time(op, now)
-    if at is None:
-        return _rejected(op, 422, "invalid", t("central.op.time", value=op.get("t"))), base
+    if isinstance(at, str):
+        return _rejected(op, 422, "invalid", at), base
     if op["k"] == "create":
-        return _create(database, office, actor, op, at), None
+        return _create(database, office, actor, op, at, now), None
     if op["k"] == "attach":
+        # The metadata are text and a size: an object or a list where `check_meta` looks a
+        # value up was a TypeError, a 500 (desk/attachments.py).
+        nested = sorted(k for k, v in (op.get("p") or {}).items() if isinstance(v, dict | list))
+        if nested:
+            return _rejected(op, 422, "invalid", t("central.op.not_scalar", key=nested[0])), base
         return attach_op(database, office, actor, op, at, limits), base
     try:
         action = Action(op["k"])
@@ -178,9 +234,11 @@ def _judge(
         return _rejected(op, 422, "invalid", t("central.op.kind", kind=op["k"])), base
     payload: dict[str, Any] = op.get("p") or {}
     unknown = set(payload) - PAYLOAD_KEYS
-    if unknown or not all(isinstance(v, str) for v in payload.values()):
-        keys = ", ".join(sorted(unknown)) or "?"
-        return _rejected(op, 422, "invalid", t("central.op.payload", keys=keys)), base
+    if unknown:
+        return _rejected(op, 422, "invalid", t("central.op.payload", keys=names(unknown))), base
+    not_text = sorted(key for key, value in payload.items() if not isinstance(value, str))
+    if not_text:
+        return _rejected(op, 422, "invalid", t("central.op.not_text", key=not_text[0])), base
     row = database.execute("SELECT id FROM cases WHERE local_id = ?", [op["c"]]).fetchone()
     if row is None:
         return _rejected(op, 404, "unknown_case", t("central.op.unknown_case", ref=op["c"])), base
@@ -283,18 +341,32 @@ def _actor(
     return Actor(nip=row[0], name=row[1], role=Role(row[2]), unit_code=row[3])
 
 
-def _op_time(op: dict[str, Any], now: datetime) -> datetime | None:
-    """When the officer acted (the op's `t`), never later than the server's clock."""
+def _op_time(op: dict[str, Any], now: datetime) -> datetime | str:
+    """When the officer acted (the op's `t`), never later than the server's clock (a desk
+    clock running fast is clamped); the reason for a refusal when `t` is no possible time."""
     text = op.get("t")
     if not text:
         return now
+    at = instant(text)
+    if at is None:
+        return t("central.op.time", value=_shown(text))
+    if at < EARLIEST:
+        return t(
+            "central.op.too_old", key="t", value=_shown(text), earliest=EARLIEST.date().isoformat()
+        )
+    return min(at, now)
+
+
+def instant(text: object) -> datetime | None:
+    """An ISO 8601 time with its zone, in UTC; None for anything else, and for a time that
+    leaves the calendar once in UTC (year 1 at +14:00 was an OverflowError, a 500)."""
+    if not isinstance(text, str) or len(text) > MAX_KEY:
+        return None
     try:
         at = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        return at.astimezone(UTC) if at.tzinfo is not None else None
+    except (ValueError, OverflowError):
         return None
-    if at.tzinfo is None:
-        return None
-    return min(at.astimezone(UTC), now)
 
 
 def effective_base(
@@ -450,36 +522,24 @@ def _create(
     actor: Actor,
     op: dict[str, Any],
     at: datetime,
+    now: datetime,
 ) -> dict[str, Any]:
-    """Record a case made at a desk: status baru, its local id, a new tracking number."""
+    """Record a case made at a desk: status baru, its local id, a new tracking number.
+
+    Everything is checked before anything is written, and the number is taken in the same
+    savepoint as the case: a refused `create` uses up no tracking number.
+    """
     if actor.role is Role.PIMPINAN:
         return _rejected(op, 403, "role", t("central.op.create_role"))
-    payload = dict(op.get("p") or {})
-    reporter = payload.pop("reporter", None)
-    received = payload.pop("received_at", None)
-    provisional = payload.pop("provisional_no", None)
-    unknown = set(payload) - set(CASE_FIELDS) - {"format", "local_id"}
-    if (
-        unknown
-        or not isinstance(payload.get("title"), str)
-        or not isinstance(payload.get("body"), str)
-        or not (reporter is None or isinstance(reporter, dict))
-        or payload.get("local_id", op["c"]) != op["c"]
-        or not (provisional is None or (isinstance(provisional, str) and len(provisional) <= 40))
-    ):
-        keys = ", ".join(sorted(unknown)) or "title, body"
-        return _rejected(op, 422, "invalid", t("central.op.payload", keys=keys))
+    checked = _create_fields(op, at, now)
+    if isinstance(checked, str):
+        return _rejected(op, 422, "invalid", checked)
+    payload, reporter, received_at = checked
     if database.execute("SELECT 1 FROM cases WHERE local_id = ?", [op["c"]]).fetchone():
         return _rejected(op, 422, "invalid", t("central.op.exists", ref=op["c"]))
-    received_at = at
-    if isinstance(received, str):
-        parsed = _op_time({"t": received}, at)
-        received_at = parsed or at
-    tracking_no = _next_tracking_no(database)
     values = {
         **{name: payload.get(name) for name in CASE_FIELDS},
         "local_id": op["c"],
-        "tracking_no": tracking_no,
         "status": Status.BARU.value,
         "received_at": to_text(received_at),
         "updated_at": to_text(at),
@@ -491,6 +551,7 @@ def _create(
     values["confidential"] = int(bool(payload.get("confidential")))
     values["classification"] = payload.get("classification") or "pengaduan"
     values["channel"] = payload.get("channel") or "loket"
+    provisional = payload.get("provisional_no")
     # The number on the citizen's receipt (docs/intake.md). Desks make them independently, so
     # one another case already holds is not stored rather than refusing the case.
     if (
@@ -501,7 +562,9 @@ def _create(
     ):
         values["provisional_no"] = provisional
     try:
-        with write_transaction(database):
+        with write_transaction(database):  # a savepoint: a refusal gives the number back
+            tracking_no = _next_tracking_no(database)
+            values["tracking_no"] = tracking_no
             cursor = database.execute(
                 f"INSERT INTO cases ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
                 list(values.values()),
@@ -538,3 +601,83 @@ def _create(
     except sqlite3.IntegrityError as error:  # a CHECK (bad classification...) refuses the row
         return _rejected(op, 422, "invalid", str(error))
     return {"id": op["id"], "r": "applied", "v": 1, "tracking": tracking_no}
+
+
+def _create_fields(
+    op: dict[str, Any], at: datetime, now: datetime
+) -> tuple[dict[str, Any], dict[str, Any] | None, datetime] | str:
+    """The payload of a `create` checked field by field (the case fields, the reporter, when
+    it was received); the reason for a refusal when any of it is not what a desk sends."""
+    payload: dict[str, Any] = op.get("p") or {}
+    unknown = set(payload) - set(CASE_FIELDS) - CREATE_EXTRA
+    if unknown:
+        return t("central.op.payload", keys=names(unknown))
+    for name in ("title", "body"):
+        if not isinstance(payload.get(name), str):
+            return t("central.op.not_text", key=name)
+        if not payload[name].strip():
+            return t("central.op.required", key=name)
+    for name in CREATE_TEXT:
+        if payload.get(name) is not None and not isinstance(payload[name], str):
+            return t("central.op.not_text", key=name)
+    for name in ("anonymous", "confidential"):
+        if payload.get(name) is not None and not isinstance(payload[name], bool):
+            return t("central.op.not_flag", key=name)
+    rating = payload.get("rating")
+    if rating is not None and (
+        not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5
+    ):
+        return t("central.op.rating", value=_shown(rating))
+    if payload.get("local_id", op["c"]) != op["c"]:
+        return t("central.op.local_id", value=_shown(payload["local_id"]), ref=op["c"])
+    if len(payload.get("provisional_no") or "") > 40:
+        return t("central.op.too_long", key="provisional_no", limit=40)
+    classification = payload.get("classification") or "pengaduan"
+    if classification not in CLASSIFICATIONS:
+        return t(
+            "central.op.classification",
+            value=_shown(classification),
+            choices=", ".join(CLASSIFICATIONS),
+        )
+    channel = payload.get("channel") or "loket"
+    if channel not in CHANNELS:
+        return t("central.op.channel", value=_shown(channel), choices=", ".join(CHANNELS))
+    reporter = payload.get("reporter")
+    if reporter is not None:
+        if not isinstance(reporter, dict):
+            return t("central.op.not_object", key="reporter")
+        extra = set(reporter) - set(REPORTER_FIELDS)
+        if extra:
+            return t("central.op.payload", keys=names(f"reporter.{key}" for key in extra))
+        for name, value in reporter.items():
+            if value is not None and not isinstance(value, str):
+                return t("central.op.not_text", key=f"reporter.{name}")
+    received_at = at
+    if payload.get("received_at") is not None:
+        text = payload["received_at"]
+        received = instant(text)
+        if received is None:
+            return t("central.op.date", key="received_at", value=_shown(text))
+        if received < EARLIEST:
+            return t(
+                "central.op.too_old",
+                key="received_at",
+                value=_shown(text),
+                earliest=EARLIEST.date().isoformat(),
+            )
+        if received > now + FUTURE_SLACK:
+            return t("central.op.future", key="received_at", value=_shown(text))
+        received_at = min(received, at)  # a desk clock a little fast: clamped, as `t`
+    day = payload.get("incident_date")
+    if day:
+        try:
+            incident = date.fromisoformat(day) if _DAY.fullmatch(day) else None
+        except ValueError:
+            incident = None
+        if incident is None or incident.year < 1900:
+            return t("central.op.date", key="incident_date", value=_shown(day))
+        # The desk refuses a day after the office's own; a day ahead of UTC is the most a
+        # time zone of this country can make of it.
+        if incident > received_at.date() + timedelta(days=1):
+            return t("central.op.future", key="incident_date", value=_shown(day))
+    return payload, reporter, received_at

@@ -177,7 +177,8 @@ def _prefixes(value: object, name: str, longest: int) -> tuple[str, ...]:
             or len(prefix) > longest
             or any(c not in "0123456789abcdef" for c in prefix)
         ):
-            raise BadDigestRequest(f"'{name}' holds {prefix!r}: not a lower-case hex prefix")
+            shown = repr(prefix)[:40]  # a value from the request: a few characters of it
+            raise BadDigestRequest(f"'{name}' holds {shown}: not a lower-case hex prefix")
     if len(set(value)) != len(value):
         raise BadDigestRequest(f"the same prefix twice in '{name}'")
     return tuple(value)
@@ -189,7 +190,8 @@ def parse_query(body: object) -> DigestQuery:
         raise BadDigestRequest("the body must be a JSON object")
     unknown = set(body) - {"buckets", "depth", "cases", "skip"}
     if unknown:
-        raise BadDigestRequest(f"unknown keys: {', '.join(sorted(map(str, unknown)))}")
+        shown = sorted(repr(str(key)[:40]) for key in unknown)
+        raise BadDigestRequest(f"unknown keys: {', '.join(shown[:5])}")
     depth = body.get("depth", 0)
     if not isinstance(depth, int) or isinstance(depth, bool) or not 0 <= depth <= MAX_DEPTH:
         raise BadDigestRequest(f"'depth' must be 0-{MAX_DEPTH}")

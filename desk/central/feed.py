@@ -55,12 +55,18 @@ def parse_cursor(database: sqlite_utils.Database, cursor: str) -> tuple[int, int
     current, _, position = cursor.partition(".")
     seq_text, _, base_text = position.partition(".")
     base_text = base_text or seq_text
-    if current != epoch(database) or not seq_text.isdigit() or not base_text.isdigit():
+    # Positions are ASCII digits, 18 at most: `isdigit` alone takes "²" (which int() refuses)
+    # and thousands of digits (which int() refuses too), and either was a 500.
+    if current != epoch(database) or not _position(seq_text) or not _position(base_text):
         raise CursorGone(cursor)
     seq, base = int(seq_text), int(base_text)
-    if seq > last_seq(database) or base > seq or len(seq_text) > 18 or len(base_text) > 18:
+    if seq > last_seq(database) or base > seq:
         raise CursorGone(cursor)
     return seq, base
+
+
+def _position(text: str) -> bool:
+    return 0 < len(text) <= 18 and text.isascii() and text.isdigit()
 
 
 def last_seq(database: sqlite_utils.Database) -> int:

@@ -126,3 +126,35 @@ CREATE TABLE IF NOT EXISTS attachment_claims (
 );
 CREATE INDEX IF NOT EXISTS attachment_claims_by_office ON attachment_claims(office, sha256);
 CREATE INDEX IF NOT EXISTS attachment_claims_by_sha ON attachment_claims(sha256);
+
+-- The audit witness (issue 15, desk/central/witness.py): the head of each office's audit chain
+-- as the server last witnessed it (the latest is enough: an entry's hash covers the previous
+-- one, so the head commits to every entry before it). `since`: when this record started (the
+-- first report, or the first after an alarm was resolved).
+CREATE TABLE IF NOT EXISTS audit_witness (
+    office TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    witnessed_at TEXT NOT NULL,
+    since TEXT NOT NULL
+);
+
+-- A desk whose chain no longer holds what was witnessed: cut (`truncated`) or rewritten. One row
+-- per divergence (`times` counts the syncs that reported it again), resolved by the central
+-- admin with a note (`desk central audit resolve`).
+CREATE TABLE IF NOT EXISTS audit_alarms (
+    id INTEGER PRIMARY KEY,
+    office TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('truncated', 'rewritten')),
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    witnessed_at TEXT NOT NULL,
+    reported_seq INTEGER NOT NULL,
+    reported_hash TEXT NOT NULL,
+    first_at TEXT NOT NULL,
+    last_at TEXT NOT NULL,
+    times INTEGER NOT NULL DEFAULT 1,
+    resolved_at TEXT,
+    resolution TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_alarms_open ON audit_alarms(office) WHERE resolved_at IS NULL;

@@ -88,7 +88,63 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Pimpinan tidak mencatat pengaduan baru.",
         "A pimpinan does not record new complaints.",
     ),
-    "central.op.time": ("Waktu operasi tidak sah: {value}.", "Invalid operation time: {value}."),
+    "central.op.time": (
+        "Waktu operasi tidak sah: {value} (harus waktu ISO 8601 dengan zona, mis. "
+        "2026-11-29T03:10:00Z).",
+        "Invalid operation time: {value} (an ISO 8601 time with its zone is expected, e.g. "
+        "2026-11-29T03:10:00Z).",
+    ),
+    # Malformed input (issue 15): each refusal names the field and what is wrong with it.
+    "central.op.id_taken": (
+        "Id operasi {op} tidak bisa dipakai kantor ini: buat operasi dengan id baru.",
+        "Operation id {op} cannot be used by this office: make the operation with a new id.",
+    ),
+    "central.op.not_text": ("Isian {key} harus berupa teks.", "The field {key} must be text."),
+    "central.op.not_flag": (
+        "Isian {key} harus true atau false.",
+        "The field {key} must be true or false.",
+    ),
+    "central.op.not_object": (
+        "Isian {key} harus berupa objek.",
+        "The field {key} must be an object.",
+    ),
+    "central.op.not_scalar": (
+        "Isian {key} harus berupa teks atau angka, bukan objek atau daftar.",
+        "The field {key} must be text or a number, not an object or a list.",
+    ),
+    "central.op.required": ("Isian {key} wajib diisi.", "The field {key} is required."),
+    "central.op.too_long": (
+        "Isian {key} lebih dari {limit} karakter.",
+        "The field {key} is longer than {limit} characters.",
+    ),
+    "central.op.rating": (
+        "Penilaian harus bilangan bulat 1-5, bukan {value}.",
+        "The rating must be a whole number 1-5, not {value}.",
+    ),
+    "central.op.local_id": (
+        "local_id {value} tidak sama dengan kasus operasi ({ref}).",
+        "local_id {value} is not the op's case ({ref}).",
+    ),
+    "central.op.classification": (
+        "Klasifikasi tidak dikenal: {value} (pilihan: {choices}).",
+        "Unknown classification: {value} (one of {choices}).",
+    ),
+    "central.op.channel": (
+        "Kanal tidak dikenal: {value} (pilihan: {choices}).",
+        "Unknown channel: {value} (one of {choices}).",
+    ),
+    "central.op.date": (
+        "Tanggal {key} tidak sah: {value} (tanggal itu tidak ada atau bukan format ISO 8601).",
+        "Invalid date in {key}: {value} (no such date, or not ISO 8601).",
+    ),
+    "central.op.future": (
+        "Tanggal {key} ada di masa depan: {value}.",
+        "The date in {key} is in the future: {value}.",
+    ),
+    "central.op.too_old": (
+        "Tanggal {key} sebelum {earliest}: {value}. Periksa tanggal komputer meja kerja.",
+        "The date in {key} is before {earliest}: {value}. Check the desk computer's date.",
+    ),
     "central.file.too_large": (
         "Lampiran {size} byte melebihi batas server {limit} byte per berkas.",
         "The attachment of {size} bytes is over the server's limit of {limit} bytes a file.",

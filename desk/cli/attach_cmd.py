@@ -1,6 +1,8 @@
 """`desk case attach`, `desk case attachments`, `desk case open-attachment`.
 
-All three sign the officer in (`open_session`: PIN, lockout); opening a file is audited.
+All three sign the officer in (`open_session`: PIN, lockout); listing and opening read the case
+as desk/access.py allows (a petugas of another unit is refused, audited); opening a file is
+audited (`desk.attachments.read_attachment`, as the case screen does).
 
 Each file is attached in its own transaction (desk/attachments.py): one refused file (too large,
 not an accepted type, already attached) is reported and the others still go; the exit status is
@@ -17,23 +19,19 @@ import typer
 from rich import box
 from rich.table import Table
 
-from db import audit, write_transaction
-from db.timefmt import to_text, utc_now
 from desk.attachments import (
     AttachmentProblem,
-    Entry,
     attach,
-    checked_path,
+    attachments_for,
     human_size,
-    list_attachments,
-    pick,
+    read_attachment,
 )
 from desk.cli.case_cmd import JsonOption, NumberArgument, open_session
 from desk.cli.case_cmd import app as case_app
-from desk.cli.common import AsOption, DbOption, Session, console, error_console, plain
+from desk.cli.common import AsOption, DbOption, console, error_console, plain
 from desk.errors import DeskError
 from desk.i18n import t
-from desk.services import case_label, find_case
+from desk.services import case_label
 from desk.viewer import open_with_viewer
 
 
@@ -102,9 +100,8 @@ def attachments_command(
     as_json: JsonOption = False,
 ) -> None:
     """List a case's attachments: name, size, type and whether the file is on this desk."""
-    database = open_session(ctx, db, as_nip).database
-    case = find_case(database, number)
-    entries = list_attachments(database, case["id"])
+    session = open_session(ctx, db, as_nip)
+    case, entries = attachments_for(session.database, session.actor, number)
     if as_json:
         typer.echo(json.dumps([e.as_dict() for e in entries], ensure_ascii=False))
         return
@@ -143,32 +140,21 @@ def open_attachment_command(
     Reading a file a citizen sent is an officer's act: signed in, and audited
     (`attachment_read`) before the file is handed over."""
     session = open_session(ctx, db, as_nip)
-    database = session.database
-    entry = pick(database, number, which)
     try:
-        path = checked_path(entry)
+        _entry, path = read_attachment(
+            session.database,
+            session.actor,
+            number,
+            which,
+            shown="path" if print_path else "viewer",
+        )
     except AttachmentProblem as error:
         raise DeskError(str(error)) from None
-    _audit_read(session, number, entry, shown="path" if print_path else "viewer")
     if print_path or not open_with_viewer(path):
         if not print_path:
             console.print(plain(t("att.no_viewer", path=path)), soft_wrap=True)
         else:
             typer.echo(str(path))
-
-
-def _audit_read(session: Session, number: str, entry: Entry, *, shown: str) -> None:
-    """One audit entry per attachment read: who, which case, which file, how it was handed."""
-    case = find_case(session.database, number)
-    with write_transaction(session.database):
-        audit.append(
-            session.database,
-            at=to_text(utc_now()),
-            actor_nip=session.actor.nip,
-            action="attachment_read",
-            case_id=int(case["id"]),
-            detail={"name": entry.name, "sha256": entry.sha256, "as": shown},
-        )
 
 
 # `desk case attach` is registered by desk/cli/main.py; the two reading commands ride along with

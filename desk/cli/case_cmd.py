@@ -24,8 +24,8 @@ from rich.text import Text
 
 from db.inbox import ORDERS, key_of
 from db.timefmt import from_text, utc_now
+from desk.access import readable_case, reporter_view
 from desk.calendar import zone_abbreviation
-from desk.case_view import reporter_view
 from desk.cli.common import AsOption, DbOption, console
 from desk.cli.common import Session as Session  # re-exported: see "who is working" below
 from desk.cli.common import open_session as open_session
@@ -40,7 +40,7 @@ from desk.i18n import (
     t,
 )
 from desk.i18n import count_text as _number
-from desk.inbox import InboxSource, Query, initials
+from desk.inbox import InboxSource, Query
 from desk.safety import printable
 from desk.search_query import parse_query
 from desk.services import case_label, find_case, perform
@@ -227,15 +227,6 @@ def local_moment(instant: str, tz: str) -> str:
     return f"{weekday} {moment:%d/%m/%Y %H:%M} {zone_abbreviation(tz)}"
 
 
-def reporter_name(actor: Actor, name: str | None, anonymous: object) -> str:
-    """The reporter as a list shows them: "Anonim", initials for a pimpinan, else the name."""
-    if anonymous:
-        return _t("anonymous")
-    if not name:
-        return ""
-    return initials(name) if actor.role is Role.PIMPINAN else name
-
-
 def reporter_identity(
     actor: Actor, reporter: dict[str, Any] | None, anonymous: object
 ) -> dict[str, str | None] | None:
@@ -325,10 +316,14 @@ def list_cases(
     search = parse_query(query, office_tz=office_tz) if query and query.strip() else None
     inbox = InboxSource(session.path, session.actor)
     inbox_query = Query(view_code, search, chosen_order)
-    start = key_of(find_case(session.database, after), chosen_order) if after else None
+    start = None
+    if after:  # a case to continue after is read like any other (desk/access.py)
+        start = key_of(
+            readable_case(session.database, session.actor, after, purpose="list"), chosen_order
+        )
     rows = inbox.page(inbox_query, after=start, limit=limit)
-    for row in rows:
-        row["reporter"] = reporter_name(session.actor, row["reporter_name"], row["anonymous"])
+    for row in rows:  # the page named the reporter as the actor may see them (desk/access.py)
+        row["reporter"] = _t("anonymous") if row["anonymous"] else row["reporter_name"] or ""
     if as_json:
         print_json([_row_json(row) for row in rows])
         return
@@ -435,8 +430,9 @@ class CaseDetail:
 
 
 def read_detail(database: sqlite_utils.Database, actor: Actor, reference: str) -> CaseDetail:
-    """The case `reference` as `actor` may see it now."""
-    case = find_case(database, reference)
+    """The case `reference` as `actor` may see it now (`ReadRefused`, audited, when they may not
+    read it: desk/access.py)."""
+    case = readable_case(database, actor, reference, purpose="show")
     unit = case["unit_code"]
     unit_row = database.execute("SELECT name FROM units WHERE code = ?", [unit]).fetchone()
     reporter_row = next(

@@ -41,6 +41,46 @@ extend(
             "Office {name} registered (units: {units}). Its token is in {path}, readable by you "
             "alone (0600). Take it to the desk, then: desk remote set URL --token-file {path}",
         ),
+        "central.audit.none": (
+            "Tidak ada alarm saksi audit terbuka.",
+            "No open audit witness alarms.",
+        ),
+        "central.audit.col.id": ("#", "#"),
+        "central.audit.col.office": ("Kantor", "Office"),
+        "central.audit.col.kind": ("Rantai", "Chain"),
+        "central.audit.col.witnessed": ("Disaksikan (UTC)", "Witnessed (UTC)"),
+        "central.audit.col.reported": ("Dilaporkan", "Reported"),
+        "central.audit.col.seen": ("Pertama / terakhir", "First / last"),
+        "central.audit.col.state": ("Status", "State"),
+        "central.audit.kind.truncated": ("dipotong", "truncated"),
+        "central.audit.kind.rewritten": ("ditulis ulang", "rewritten"),
+        "central.audit.witnessed": ("entri {seq}, {at}", "entry {seq}, {at}"),
+        "central.audit.reported": ("kepala {seq}, {times}×", "head {seq}, {times}×"),
+        "central.audit.open": ("TERBUKA", "OPEN"),
+        "central.audit.resolved": ("selesai {at}: {note}", "resolved {at}: {note}"),
+        "central.audit.title": (
+            "Alarm saksi audit: rantai audit meja yang tidak lagi memuat yang disaksikan pusat",
+            "Audit witness alarms: desks whose audit chain no longer holds what was witnessed",
+        ),
+        "central.audit.unknown": (
+            "Tidak ada alarm terbuka #{id}.",
+            "There is no open alarm #{id}.",
+        ),
+        "central.audit.no_note": (
+            "Tulis apa yang ditemukan: --note TEKS.",
+            "Say what was found: --note TEXT.",
+        ),
+        "central.audit.resolved_done": (
+            "Alarm #{id} ({office}) ditutup. Saksi kantor {office} dimulai lagi dari kepala "
+            "rantai yang dilaporkan pada sinkron berikutnya.",
+            "Alarm #{id} ({office}) resolved. The witness of office {office} starts again from "
+            "the head its next sync reports.",
+        ),
+        "central.audit.resolved_kept": (
+            "Alarm #{id} ({office}) ditutup; kantor ini masih punya alarm terbuka lain.",
+            "Alarm #{id} ({office}) resolved; this office still has other open alarms.",
+        ),
+        "central.office.col.audit": ("Alarm audit", "Audit alarms"),
     }
 )
 
@@ -49,6 +89,11 @@ app = typer.Typer(
 )
 office_app = typer.Typer(help="The offices (one desk, one token each).", no_args_is_help=True)
 app.add_typer(office_app, name="office")
+audit_app = typer.Typer(
+    help="The audit witness: desks whose audit chain does not hold what was witnessed.",
+    no_args_is_help=True,
+)
+app.add_typer(audit_app, name="audit")
 
 # The central database is never the desk's own: no default, so that one cannot be turned into
 # the other by a forgotten option.
@@ -191,12 +236,16 @@ def office_list(db: CentralDb) -> None:
     """List the offices, their units and whether their token is revoked (never the token)."""
     from desk.central.store import list_offices
 
-    offices = list_offices(_open(db))
+    database = _open(db)
+    offices = list_offices(database)
     if not offices:
         console.print(t("central.office.none"), markup=False)
         return
+    from desk.central.witness import open_alarm_counts
+
+    alarmed = open_alarm_counts(database)
     table = Table(show_edge=False)
-    for key in ("name", "units", "coordinator", "state"):
+    for key in ("name", "units", "coordinator", "state", "audit"):
         table.add_column(t(f"central.office.col.{key}"))
     for office in offices:
         table.add_row(
@@ -206,8 +255,84 @@ def office_list(db: CentralDb) -> None:
             t("central.office.revoked_at", at=office.revoked_at)
             if office.revoked_at
             else t("central.office.active"),
+            str(alarmed[office.name]) if office.name in alarmed else "-",
         )
     console.print(table)
+
+
+@audit_app.command("alarms")
+def audit_alarms(
+    db: CentralDb,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Resolved alarms too, not only open ones.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Desks whose audit chain was cut or rewritten after the central system witnessed it
+    (docs/security.md, "The audit witness"); exit 1 while any alarm is open."""
+    import json
+
+    from desk.central.witness import alarms
+
+    found = alarms(_open(db), include_resolved=everything)
+    if as_json:
+        typer.echo(json.dumps([alarm.as_dict() for alarm in found], ensure_ascii=False))
+    elif not found:
+        console.print(t("central.audit.none"), markup=False)
+    else:
+        table = Table(title=t("central.audit.title"), title_justify="left", show_edge=False)
+        for key in ("id", "office", "kind", "witnessed", "reported", "seen", "state"):
+            table.add_column(t(f"central.audit.col.{key}"), overflow="fold")
+        for alarm in found:
+            table.add_row(
+                str(alarm.id),
+                plain(alarm.office),
+                t(f"central.audit.kind.{alarm.kind}"),
+                t("central.audit.witnessed", seq=alarm.seq, at=_minute(alarm.witnessed_at)),
+                t("central.audit.reported", seq=alarm.reported_seq, times=alarm.times),
+                f"{_minute(alarm.first_at)} / {_minute(alarm.last_at)}",
+                plain(
+                    t(
+                        "central.audit.resolved",
+                        at=_minute(alarm.resolved_at),
+                        note=alarm.resolution,
+                    )
+                )
+                if alarm.resolved_at
+                else t("central.audit.open"),
+            )
+        console.print(table)
+    if any(alarm.resolved_at is None for alarm in found):
+        raise typer.Exit(1)
+
+
+def _minute(at: str) -> str:
+    """A stored UTC instant to the minute: 2026-11-10 01:00 (the table says UTC)."""
+    return at[:16].replace("T", " ")
+
+
+@audit_app.command("resolve")
+def audit_resolve(
+    alarm_id: Annotated[int, typer.Argument(help="The alarm's number (# in 'audit alarms').")],
+    db: CentralDb,
+    note: Annotated[
+        str, typer.Option("--note", help="What the investigation found (kept with the alarm).")
+    ] = "",
+) -> None:
+    """Close an alarm after investigating it. When the office has no other open alarm, its
+    witness starts again from the head its next sync reports (audited centrally)."""
+    from db.timefmt import utc_now
+    from desk.central.witness import UnknownAlarm, alarms, resolve_alarm
+
+    if not note.strip():
+        raise DeskError(t("central.audit.no_note"))
+    database = _open(db)
+    try:
+        office = resolve_alarm(database, alarm_id, note.strip()[:500], utc_now())
+    except UnknownAlarm:
+        raise DeskError(t("central.audit.unknown", id=alarm_id)) from None
+    key = "resolved_kept" if alarms(database, office=office) else "resolved_done"
+    console.print(t(f"central.audit.{key}", id=alarm_id, office=office), markup=False)
 
 
 @office_app.command("revoke")

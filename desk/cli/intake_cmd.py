@@ -147,7 +147,7 @@ def new_case(
     draft = IntakeDraft.from_mapping(values)
     session = open_session(ctx, db, as_nip)
     check_may_record(session.actor)
-    hints = duplicate_hints(session.database, draft)
+    hints = duplicate_hints(session.database, session.actor, draft)
     try:
         recorded = record_intake(session.database, session.actor, draft)
     except IntakeInvalid as error:
@@ -299,7 +299,7 @@ def receipt(
         raise _invalid(t("intake.cli.pdf_needs_file"))
     session = open_session(ctx, db, as_nip)
     check_may_record(session.actor)
-    text = receipt_for(session.database, number)
+    text = receipt_for(session.database, session.actor, number)
     if output is None:
         typer.echo(text, nl=False)
         return

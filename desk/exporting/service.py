@@ -87,7 +87,7 @@ def export_cases(
     if reading:
         conn.execute("BEGIN")  # a long export reads one consistent moment of the database
     try:
-        selection = select_cases(database, options, office_tz)
+        selection = select_cases(database, options, office_tz, actor)
         total = count(database, selection)
         temp = _temporary_beside(target)
         try:

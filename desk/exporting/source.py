@@ -21,13 +21,14 @@ from db.case_columns import CASE_COLUMNS as STORED_COLUMNS
 from db.inbox import CaseFilter
 from db.stemming import match_expression
 from db.timefmt import to_text
+from desk.access import readable_condition
 from desk.errors import InvalidInput
 from desk.exporting import texts as _texts  # noqa: F401  (registers the texts)
 from desk.exporting.options import ExportOptions, shown
 from desk.exporting.privacy import Privacy, reporter_for
 from desk.i18n import t
 from desk.search_query import parse_query
-from desk.workflow import Role, Status
+from desk.workflow import Actor, Role, Status
 
 BATCH = 500
 
@@ -66,12 +67,13 @@ class Selection:
 
 
 def select_cases(
-    database: sqlite_utils.Database, options: ExportOptions, office_tz: str
+    database: sqlite_utils.Database, options: ExportOptions, office_tz: str, actor: Actor
 ) -> Selection:
     """The filter `options` ask for; `InvalidInput` (a `QueryError` for --query) when unreadable.
 
     The query is read exactly as the inbox's search box reads it; the other options are added
-    as further conditions, so every filter narrows (AND), a status in both included.
+    as further conditions, so every filter narrows (AND), a status in both included. Only the
+    cases `actor` may read are exported (desk/access.py: a petugas, their unit's).
     """
     query = (options.query or "").strip()
     case_filter = parse_query(query, office_tz=office_tz) if query else CaseFilter()
@@ -98,6 +100,8 @@ def select_cases(
         description["until"] = options.until.isoformat()
     if options.public:
         extra.append(("c.confidential = 0", ()))
+    readable, readable_params = readable_condition(actor, "c")
+    extra.append((readable, tuple(readable_params)))
     case_filter = replace(case_filter, extra=case_filter.extra + tuple(extra))
     return Selection(case_filter, description)
 

@@ -22,7 +22,7 @@ from db.timefmt import to_text, utc_now
 from desk.errors import DeskError
 from desk.i18n import count_text, decimal_text, t
 from desk.sync import progress_texts as _progress_texts  # noqa: F401  (registers the texts)
-from desk.sync import state
+from desk.sync import state, witness
 from desk.sync.errors import SyncError, TokenRefused
 from desk.sync.files import FILE_CHUNK, FileResult, Mode, transfer_files
 from desk.sync.pull import DEFAULT_LIMIT, PullProgress, PullResult, pull
@@ -201,6 +201,7 @@ def run_sync(
         rand=rand,
         on_wait=waiting,
     )
+    witness.ride(database, transport, clock)  # the audit head rides on the first request
     unexpected: BaseException | None = None
     pushed, pulled, moved = PushResult(), PullResult(), FileResult()
     refreshed = RefreshResult()
