@@ -274,19 +274,25 @@ class Transport:
             # more than a triage edit costs.
             extra["Content-Encoding"] = self.request_encoding
         response = self._send(method, path, params, extra, content)
+        raw = self._read_whole(response)
+        self._remember_encodings(response)
+        return self._judge(response, raw, expect)
+
+    def _read_whole(self, response: httpx.Response) -> bytes:
+        """The raw body, counted as it arrives (a cut body cost its bytes too); link trouble
+        while reading it is `_Retry`."""
         chunks: list[bytes] = []
         try:
             for chunk in response.iter_raw():
                 chunks.append(chunk)
-                self.counters.bytes_down += len(chunk)  # a cut body cost its bytes too
+                self.counters.bytes_down += len(chunk)
         except httpx.TimeoutException as error:
             raise _Retry(f"timeout ({type(error).__name__})", timeout=True) from None
         except httpx.TransportError as error:
             raise _Retry(f"cut body ({type(error).__name__})") from None
         finally:
             response.close()
-        self._remember_encodings(response)
-        return self._judge(response, b"".join(chunks), expect)
+        return b"".join(chunks)
 
     def stream_lines(
         self,
@@ -309,19 +315,9 @@ class Transport:
         response = self._send(method, path, params, dict(headers or {}), None)
         status = response.status_code
         if not 200 <= status < 300 or status == 204:
-            chunks = []
-            try:
-                for chunk in response.iter_raw():
-                    chunks.append(chunk)
-                    self.counters.bytes_down += len(chunk)
-            except httpx.TimeoutException as error:
-                raise _Retry(f"timeout ({type(error).__name__})", timeout=True) from None
-            except httpx.TransportError as error:
-                raise _Retry(f"cut body ({type(error).__name__})") from None
-            finally:
-                response.close()
+            raw = self._read_whole(response)
             self._remember_encodings(response)
-            return self._judge(response, b"".join(chunks), expect)
+            return self._judge(response, raw, expect)
         self._remember_encodings(response)
         try:
             decoder = LineDecoder(response.headers.get("Content-Encoding", ""))
