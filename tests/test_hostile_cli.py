@@ -333,3 +333,14 @@ def test_a_unicode_line_separator_in_an_option_stays_on_one_line(office: Path) -
     """Found by the property test above: `--as '0\u20280'` printed a refusal split in two."""
     result = runner.invoke(app, ["case", "list", "--db", str(office), "--as", "0\u20280"])
     clean(result, {2})
+
+
+def test_a_value_repeated_in_an_error_never_reaches_the_terminal_raw(office: Path) -> None:
+    """`desk case show $'\\e[2J'` used to print the sequence back in "case not found"."""
+    hostile = "\x1b[2J\x1b]0;PWNED\x07"
+    result = runner.invoke(
+        app, ["case", "show", hostile, "--db", str(office), "--as", ADMIN.nip], env={}
+    )
+    assert result.exit_code == 1, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "␛" in result.output  # shown, inert

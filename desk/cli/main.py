@@ -29,6 +29,7 @@ from desk.cli import (
 from desk.cli.common import Settings, default_database_path, error_console
 from desk.errors import DeskError, describe
 from desk.i18n import LANGUAGES, set_language, t
+from desk.safety import printable
 
 
 class FriendlyGroup(TyperGroup):
@@ -41,7 +42,10 @@ class FriendlyGroup(TyperGroup):
             message = describe(error)
         except sqlite3.Error as error:  # anything storage did not already explain
             message = t("cli.database_error", error=error)
-        error_console.print(f"desk: {message}", markup=False, highlight=False, soft_wrap=True)
+        # A message may repeat what was typed or read (a case number, a file's value): escape
+        # sequences and control characters in it are made inert, never sent to the terminal.
+        shown = printable(message)
+        error_console.print(f"desk: {shown}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1)
 
 
