@@ -16,11 +16,12 @@ import pytest
 from ulid import ULID
 
 from db import open_database
-from desk import attachments
-from desk.central.store import add_office, open_central
+from desk import attachments, services
+from desk.central.store import add_office, fill_event_uids, open_central
 from desk.central.testing import prepare_central, running_server
 from desk.sync.remote import Remote
 from desk.sync.run import run_sync
+from desk.workflow import Action, Actor, Role
 from tests.test_sync_server import FAST
 
 
@@ -60,28 +61,35 @@ def world(tmp_path: Path) -> Iterator[World]:
     path = tmp_path / "central.db"
     prepare_central(path, cases=60)
     database = open_central(path)
+    # Two units with a petugas each, and one fresh case disposed to each: made here rather
+    # than found in the seed, whose history depends on the day it is made.
     units = [
         row[0]
         for row in database.execute(
-            "SELECT unit_code FROM cases c WHERE status IN ('terverifikasi', 'diproses') AND "
-            "EXISTS (SELECT 1 FROM officers o WHERE o.unit_code = c.unit_code AND "
-            "o.role = 'petugas' AND o.active = 1) GROUP BY unit_code ORDER BY count(*) DESC LIMIT 2"
+            "SELECT unit_code FROM officers WHERE role = 'petugas' AND active = 1 "
+            "GROUP BY unit_code ORDER BY unit_code LIMIT 2"
         )
     ]
+    admin_row = database.execute(
+        "SELECT nip, name, unit_code FROM officers WHERE role = 'admin' AND active = 1 LIMIT 1"
+    ).fetchone()
+    admin = Actor(admin_row[0], admin_row[1], Role.ADMIN, admin_row[2])
     tokens, cases, officers = {}, {}, {}
     for name, unit in zip(("pupr", "dinkes"), units, strict=True):
         tokens[name] = add_office(database, name, [unit])
-        row = database.execute(
-            "SELECT local_id, version FROM cases WHERE unit_code = ? AND status IN "
-            "('terverifikasi', 'diproses') ORDER BY id LIMIT 1",
-            [unit],
-        ).fetchone()
-        cases[name] = {"local_id": row[0], "version": row[1]}
+        created = services.create_case(
+            database,
+            {"title": f"Jalan rusak ({unit})", "body": "Lubang besar.", "category": "UMUM"},
+            source="import",
+        )
+        done = services.perform(database, admin, Action.VERIFY, created["id"], unit_code=unit)
+        cases[name] = {"local_id": done.case["local_id"], "version": done.case["version"]}
         officers[name] = database.execute(
             "SELECT nip FROM officers WHERE unit_code = ? AND role = 'petugas' AND active = 1 "
             "ORDER BY nip LIMIT 1",
             [unit],
         ).fetchone()[0]
+    fill_event_uids(database)
     database.conn.close()
     with running_server(path, rate=1000, burst=1000, max_file=1_000_000) as url:
         yield World(url, path, tokens, cases, officers)
