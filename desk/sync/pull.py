@@ -21,7 +21,6 @@ safe because applying never overwrites what an unsent operation changed (`desk.s
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from collections.abc import Callable
@@ -31,7 +30,6 @@ from typing import Any
 import sqlite_utils
 
 from db import write_transaction
-from db.timefmt import to_text, utc_now
 from desk.i18n import t
 from desk.sync import state
 from desk.sync.apply import BadChange, apply_case, upsert_reference
@@ -58,9 +56,7 @@ class PullResult:
     cuts: int = 0  # requests cut off or failed, whose stored part was kept
     not_modified: bool = False
     restarted: bool = False  # a 410 made it start again from an empty cursor
-    limit: int = DEFAULT_LIMIT  # the page size in use at the end
     total: int | None = None  # changes of the whole pull, once the server said
-    bytes_down: int = 0  # bytes received by the pull's requests
     limits: list[int] = field(default_factory=list)  # the page size of each request
 
 
@@ -216,7 +212,6 @@ def pull(
         headers = {"If-None-Match": f'"{run.cursor}"'} if conditional and run.cursor else None
         page = _PageReader(run)
         result.limits.append(size)
-        before = transport.counters.bytes_down
         try:
             reply = transport.stream_lines(
                 "GET",
@@ -231,7 +226,6 @@ def pull(
                 # A body that ended well-formed but short (no compression to tell): a cut.
                 raise Retryable("cut body (no last checkpoint)")
         except CursorGone:
-            result.bytes_down += transport.counters.bytes_down - before
             if result.restarted:
                 raise
             result.restarted = True
@@ -241,7 +235,6 @@ def pull(
                 state.put(database, state.RECONCILE, "1")
             continue
         except Retryable as failure:
-            result.bytes_down += transport.counters.bytes_down - before
             page.store()  # what came up to the last checkpoint is kept
             result.cuts += 1
             run.received = result.changes
@@ -258,7 +251,6 @@ def pull(
                 conditional = False
             transport.pause(failures, failure.reason, failure.wait)
             continue
-        result.bytes_down += transport.counters.bytes_down - before
         if reply.status == 304:
             result.not_modified = True
             return result
@@ -267,7 +259,6 @@ def pull(
         failures = 0
         conditional = False
         size = next_size(size, limit, whole=True, stored=True)
-        result.limit = size
         run.report(force=True)
         if not (page.head or {}).get("has_more"):
             return result
@@ -306,9 +297,7 @@ def store_changes(
         if not isinstance(change, dict):
             raise BadChange("a change that is not an object")
         if "gone" in change:
-            # Out of this office's scope now: keep the copy (and any unsent work on it), marked.
-            mark = {"reason": change.get("reason") or "", "at": to_text(utc_now())}
-            state.put(database, state.GONE_PREFIX + str(change["gone"]), json.dumps(mark))
+            state.mark_gone(database, str(change["gone"]), str(change.get("reason") or ""))
             gone += 1
             continue
         case = change.get("case")
@@ -326,9 +315,6 @@ def store_changes(
             # A value of the wrong type or outside the schema's rules (a list for a title, an
             # unknown status): the changes are refused whole, like any other malformed change.
             raise BadChange(f"case {str(case.get('local_id'))[:40]!r}: {error}") from error
-        # Back in scope after a tombstone: not read-only any more.
-        database.execute(
-            "DELETE FROM sync_state WHERE key = ?", [state.GONE_PREFIX + str(case["local_id"])]
-        )
+        state.clear_gone(database, str(case["local_id"]))  # back in scope after a tombstone
         applied += 1
     return applied, gone

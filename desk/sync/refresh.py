@@ -126,8 +126,7 @@ def _mark_gone(database: sqlite_utils.Database, local_id: str, reason: str) -> N
     ).fetchone()
     if reason == "unknown" and own is not None:
         return
-    mark = {"reason": reason, "at": to_text(utc_now())}
-    state.put(database, state.GONE_PREFIX + local_id, json.dumps(mark))
+    state.mark_gone(database, local_id, reason)
 
 
 def replace_case(
@@ -156,7 +155,5 @@ def replace_case(
     ]
     for event_id, _uid in stale:
         database.execute("DELETE FROM events WHERE id = ?", [event_id])
-    database.execute(
-        "DELETE FROM sync_state WHERE key = ?", [state.GONE_PREFIX + str(case["local_id"])]
-    )
+    state.clear_gone(database, str(case["local_id"]))
     return case_id

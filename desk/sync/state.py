@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlite_utils
+
+from db.timefmt import to_text, utc_now
 
 CURSOR = "cursor"
 ENCODINGS = "server_encodings"
@@ -26,3 +30,15 @@ def put(database: sqlite_utils.Database, key: str, value: str) -> None:
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         [key, value],
     )
+
+
+def mark_gone(database: sqlite_utils.Database, local_id: str, reason: str) -> None:
+    """The case left this office's scope: the desk keeps its copy (and any unsent work on it),
+    read-only. Call inside the transaction that learned it."""
+    mark = {"reason": reason, "at": to_text(utc_now())}
+    put(database, GONE_PREFIX + local_id, json.dumps(mark))
+
+
+def clear_gone(database: sqlite_utils.Database, local_id: str) -> None:
+    """The case is in scope (again): not read-only any more."""
+    database.execute("DELETE FROM sync_state WHERE key = ?", [GONE_PREFIX + local_id])
