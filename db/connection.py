@@ -48,6 +48,20 @@ def create_private(path: str | os.PathLike[str]) -> int:
     return os.open(path, flags, PRIVATE_FILE)
 
 
+def open_private(path: str | os.PathLike[str]) -> int:
+    """Open a file for writing, readable by its owner alone, emptying what it held (a path the
+    user named may already exist: an earlier receipt, an earlier errors file). Returns the
+    descriptor."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(path, flags, PRIVATE_FILE)
+    if os.name != "nt":
+        # An existing file keeps its old mode otherwise; someone else's file we may write to
+        # keeps theirs (chmod refused).
+        with contextlib.suppress(OSError):
+            os.fchmod(descriptor, PRIVATE_FILE)
+    return descriptor
+
+
 def private_folder(path: str | os.PathLike[str]) -> None:
     """Make sure the folder exists and only its owner can enter it (its parents are not
     changed)."""

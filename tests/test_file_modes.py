@@ -148,3 +148,31 @@ def test_office_add_writes_the_token_to_a_new_owner_only_file(tmp_path: Path) ->
     # Printing stays for pipes.
     printed = runner.invoke(app, [*base, "setda", "--unit", "SETDA", *db])
     assert printed.exit_code == 0 and len(printed.stdout.strip()) >= 40
+
+
+def test_import_errors_and_receipts_written_to_a_file_are_owner_only(tmp_path: Path) -> None:
+    """Both hold personal data: the rejected rows hold what the file held (names, NIK), a
+    receipt names the reporter. An existing file at the path is closed to others too."""
+    path = tmp_path / "office.db"
+    database = open_database(path)
+    make_office(database)
+    new_case(database)
+    database.conn.close()
+    errors = tmp_path / "errors.csv"
+    errors.write_text("old\n")
+    os.chmod(errors, 0o644)
+    corpus = Path(__file__).parent / "corpus" / "import" / "broken_rows.csv"
+    imported = runner.invoke(
+        app,
+        ["import", str(corpus), "--db", str(path), "--as", ADMIN.nip, "--errors", str(errors)],
+    )
+    assert imported.exit_code == 1, imported.output
+    assert private(errors), oct(mode(errors))
+    assert "old" not in errors.read_text("utf-8-sig")
+    receipt = tmp_path / "receipt.txt"
+    written = runner.invoke(
+        app,
+        ["case", "receipt", "#8112829", "-o", str(receipt), "--db", str(path), "--as", ADMIN.nip],
+    )
+    assert written.exit_code == 0, written.output
+    assert private(receipt), oct(mode(receipt))

@@ -7,12 +7,14 @@ field on stderr (or `{"errors": {...}}` with --json) and exit status 2; nothing 
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from db.connection import open_private
 from desk.case_view import format_moment
 from desk.cli.case_cmd import JsonOption, _say, app, open_session, print_json
 from desk.cli.common import AsOption, DbOption, bad_option, error_console
@@ -305,7 +307,9 @@ def receipt(
         return
     data = receipt_pdf(text) if kind == "pdf" else text.encode("utf-8")
     try:
-        output.write_bytes(data)
+        # A receipt names the reporter: owner-only, as an export is (docs/security.md).
+        with os.fdopen(open_private(output), "wb") as handle:
+            handle.write(data)
     except OSError as error:
         raise InvalidInput(
             t("intake.cli.file", path=printable(str(output)), reason=error.strerror or error)

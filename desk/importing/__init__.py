@@ -25,7 +25,7 @@ import sqlite_utils
 
 import desk.importing.texts  # noqa: F401  (registers the texts)
 from db import audit, bulk_load, write_transaction
-from db.connection import database_path
+from db.connection import database_path, open_private
 from db.search_index import merge_search_index
 from db.timefmt import to_text, utc_now
 from desk.errors import ActionRefused, DeskError
@@ -663,7 +663,8 @@ class _ErrorsFile:
         if not rows:
             return
         if self._writer is None:
-            self._handle = self.path.open("w", encoding="utf-8-sig", newline="")
+            # The rows hold what the file held (names, NIK): owner-only, as an export is.
+            self._handle = os.fdopen(open_private(self.path), "w", encoding="utf-8-sig", newline="")
             # The one neutralising writer (desk.safety): values from the file are written as
             # text, never as formulas, and their control characters as visible pictures.
             self._writer = sheet_csv_writer(self._handle)
