@@ -344,6 +344,17 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Seeded {cases} cases, {events} events, {units} units and {officers} officers into "
         "{path} in {seconds} s.",
     ),
+    "seed.refused.role": (
+        "Mengisi data contoh ke basis data yang sudah dipakai hanya boleh oleh admin; "
+        "{nip} berperan {role}.",
+        "Only an admin may seed a database that is in use; {nip} is a {role}.",
+    ),
+    "seed.refused.nobody": (
+        "Basis data ini sudah punya petugas: mengisi data contoh ke dalamnya hanya boleh oleh "
+        "admin; sebutkan --as NIP seorang admin (atau pakai --db berkas baru).",
+        "This database already has officers: only an admin may seed it; say --as NIP of an "
+        "admin (or use --db with a new file).",
+    ),
     "cli.holidays.unknown_unit": (
         "{file}: unit {unit} tidak dikenal untuk {day}; lihat 'desk unit list'.",
         "{file}: unknown unit {unit} for {day}; see 'desk unit list'.",

@@ -453,6 +453,10 @@ def sign_in(
     with write_transaction(database):
         row = _officer_row(database, actor.nip)
         if not row["pin_hash"]:
+            # No PIN to check, but who began working and when is still on the record.
+            audit.append(
+                database, at=at, actor_nip=actor.nip, action="login", detail={"pin": False}
+            )
             return
         if row["locked_until"] and from_text(row["locked_until"]) > now:
             audit.append(database, at=at, actor_nip=actor.nip, action="login_locked", detail={})

@@ -70,6 +70,8 @@ from db.search_index import merge_search_index, search_triggers
 from db.timefmt import to_text, utc_now
 from desk.calendar import WITA, WorkingCalendar, calendar_with
 from desk.clocks import FOLLOW_UP_HK, HOLD_LIMIT_HK, REPORTER_WINDOW_HK, VERIFY_HK
+from desk.errors import ActionRefused
+from desk.i18n import role_label, t
 from desk.seed_texts import (
     ARCHIVE_REASONS,
     ASPIRATION_GENERIC,
@@ -114,6 +116,7 @@ from desk.seed_texts import (
     frag,
 )
 from desk.services import PUBLIC_EVENTS
+from desk.workflow import Actor, Role
 
 CHUNK = 20_000  # cases per transaction
 SPAN_DAYS = 548  # cases are received over the ~18 months before `now`
@@ -212,17 +215,45 @@ class SeedSummary:
     seconds: float
 
 
+def check_may_seed(
+    database: sqlite_utils.Database, actor: Actor | None, now: datetime | None = None
+) -> None:
+    """Seeding a working desk's database is the coordinating admin's act, as an import is.
+
+    Seeded cases look like complaints and their timelines name real-looking officers: into a
+    database that already has officers only an admin may add them, and a refusal is audited
+    (`seed_refused`) before it is raised. A new database (no officers yet) has nobody to ask.
+    """
+    if database.execute("SELECT 1 FROM officers LIMIT 1").fetchone() is None:
+        return
+    if actor is not None and actor.role is Role.ADMIN:
+        return
+    with write_transaction(database):
+        audit.append(
+            database,
+            at=to_text(now or utc_now()),
+            actor_nip=actor.nip if actor else None,
+            action="seed_refused",
+            detail={"role": actor.role.value if actor else None},
+        )
+    if actor is None:
+        raise ActionRefused(t("seed.refused.nobody"))
+    raise ActionRefused(t("seed.refused.role", nip=actor.nip, role=role_label(actor.role)))
+
+
 def seed_database(
     database: sqlite_utils.Database,
     cases: int,
     *,
     seed: int = 1,
+    actor_nip: str | None = None,
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
 ) -> SeedSummary:
     """Add `cases` seeded cases (and any missing units and officers) to `database`.
 
+    `actor_nip`: the admin who asked for it (`check_may_seed`), for the audit entry.
     `now` (default: the current time) is the moment the history leads up to; received dates lie
     in the ~18 months before it. `progress(done, total)` is called after every chunk. Cases added
     to a database that already has some get the next ids and tracking numbers. `workers` is the
@@ -291,7 +322,7 @@ def seed_database(
             audit.append(
                 database,
                 at=to_text(now),
-                actor_nip=None,
+                actor_nip=actor_nip,
                 action="seed",
                 detail={
                     "cases": cases,
@@ -703,10 +734,10 @@ class _Clock:
         self.offset = _utc_offset(tz, now)
         if self.offset != _utc_offset(tz, now - 2 * 366 * DAY):
             raise ValueError(f"time zone {tz} changes its offset; desk seeds Indonesian zones only")
-        self.cache: dict[int, int] = {}
+        self.cache: dict[tuple[int, int], int] = {}
 
     def deadline(self, start: int, hk: int) -> int:
-        key = ((start + self.offset) // DAY) * 64 + hk
+        key = ((start + self.offset) // DAY, hk)  # hk < 0: a held case resumed as late
         found = self.cache.get(key)
         if found is None:
             moment = datetime.fromtimestamp(start, UTC)
@@ -714,7 +745,7 @@ class _Clock:
         return found
 
     def remaining(self, due: int, at: int) -> int:
-        return self.calendar.remaining_at(
+        return self.calendar.frozen_at(
             datetime.fromtimestamp(due, UTC), datetime.fromtimestamp(at, UTC), self.tz
         )
 

@@ -108,6 +108,7 @@ COMMANDS = [
     ),
     Command("export", lambda folder: ["export", "-o", str(folder / "kasus.csv")]),
     Command("audit show", lambda folder: ["audit", "show"]),
+    Command("seed", lambda folder: ["seed", "--cases", "3"]),
     Command("db backup", lambda folder: ["db", "backup", str(folder / "cadangan.db")]),
     Command(
         "officer set-pin",
@@ -318,3 +319,29 @@ def test_the_desk_itself_signs_in_the_same_way(
     picker = runner.invoke(app, ["--db", str(office)], input="")
     assert picker.exit_code == 0, picker.output
     assert opened[-1] is None
+
+
+def test_only_an_admin_seeds_a_database_in_use_and_a_refusal_is_audited(office: Path) -> None:
+    """Seeded cases look like complaints with timelines by real-looking officers: a petugas
+    may not add them to the office's database."""
+    result = invoke(
+        office,
+        Command("seed", lambda folder: ["seed", "--cases", "3"]),
+        pin=None,
+        as_nip=PETUGAS_PUPR.nip,
+    )
+    refused(result, "hanya boleh oleh admin")
+    database = open_database(office)
+    try:
+        assert database.execute("SELECT count(*) FROM cases").fetchone()[0] == 2
+        last = database.execute(
+            "SELECT actor_nip, action FROM audit_log ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        assert tuple(last) == (PETUGAS_PUPR.nip, "seed_refused")
+    finally:
+        database.conn.close()
+    seeded = invoke(
+        office, Command("seed", lambda folder: ["seed", "--cases", "3"]), pin=PIN, as_nip=ADMIN.nip
+    )
+    assert seeded.exit_code == 0, seeded.output
+    assert admin_state(office)[2][-1] == "seed"

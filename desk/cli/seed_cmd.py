@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from desk.cli.common import DbOption, console, database_path_for, open_for_command
+from desk.cli.common import (
+    AsOption,
+    DbOption,
+    chosen_officer,
+    console,
+    database_path_for,
+    open_for_command,
+    sign_in_officer,
+)
 from desk.i18n import count_text, decimal_text, t
 
 
@@ -18,11 +26,18 @@ def seed(
     seed_value: Annotated[
         int, typer.Option("--seed", help="Random seed: the same seed gives the same data.")
     ] = 1,
+    as_nip: AsOption = None,
 ) -> None:
-    """Add deterministic, realistic cases (with units and officers) to a database, creating it."""
-    from desk.seed import seed_database
+    """Add deterministic, realistic cases (with units and officers) to a database, creating it.
+
+    A database that already has officers is seeded only by an admin who signs in (--as).
+    """
+    from desk.seed import check_may_seed, seed_database
 
     database = open_for_command(ctx, db, must_exist=False)
+    path = database_path_for(ctx, db)
+    actor = sign_in_officer(database, path, chosen_officer(ctx, as_nip), empty_database_ok=True)
+    check_may_seed(database, actor)
     with Progress(
         TextColumn(t("cli.seed.progress")),
         BarColumn(),
@@ -36,14 +51,20 @@ def seed(
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        summary = seed_database(database, cases, seed=seed_value, progress=advance)
+        summary = seed_database(
+            database,
+            cases,
+            seed=seed_value,
+            progress=advance,
+            actor_nip=actor.nip if actor else None,
+        )
     done = t(
         "cli.seed.done",
         cases=count_text(summary.cases),
         events=count_text(summary.events),
         units=summary.units,
         officers=summary.officers,
-        path=database_path_for(ctx, db),
+        path=path,
         seconds=decimal_text(summary.seconds),
     )
     console.print(done, markup=False)
