@@ -278,6 +278,7 @@ class InboxScreen(Screen[None]):
     def _run_sync(self) -> None:
         from desk.sync.remote import load_remote
         from desk.sync.run import Progress, run_sync
+        from desk.sync.witness import alarm_text
 
         database = self.source.database()
 
@@ -298,6 +299,10 @@ class InboxScreen(Screen[None]):
             message += " " + report.error
         message += _refusal_lines(database, report.log_id)
         severity = {"ok": "information", "partial": "warning"}.get(report.outcome, "error")
+        alarm = alarm_text(database)
+        if alarm:  # the central system holds an alarm about this desk's audit log
+            message += "\n" + alarm
+            severity = "error"
         self.app.call_from_thread(self._sync_done, message, severity)
 
     def _sync_progress(self, note: str) -> None:

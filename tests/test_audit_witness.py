@@ -321,6 +321,11 @@ def test_a_truncated_chain_raises_one_alarm_centrally_and_cases_still_sync(
     _act(world)
     assert world.sync().ops_applied == 1
     assert world.alarms() == [("prov", "truncated", witnessed_seq, 2)]  # one alarm, counted
+    # The officer who syncs reads it, on the terminal and in --json, every time until resolved.
+    shown = runner.invoke(app, ["sync", "--db", str(world.desk_path)])
+    assert "PERINGATAN" in shown.stderr and f"entri {witnessed_seq}" in shown.stderr, shown.output
+    as_json = runner.invoke(app, ["sync", "--json", "--db", str(world.desk_path)])
+    assert json.loads(as_json.stdout)["audit_alarm"]["seq"] == witnessed_seq
 
     listing = runner.invoke(app, ["central", "audit", "alarms", "--db", str(world.central)])
     assert listing.exit_code == 1 and "prov" in listing.output and "dipotong" in listing.output

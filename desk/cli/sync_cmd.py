@@ -55,6 +55,7 @@ from desk.sync.remote import (
 )
 from desk.sync.run import Direction, Progress, SyncReport, check_remote, run_sync, size_text
 from desk.sync.texts import draft_label, field_label, field_value, op_label
+from desk.sync.witness import alarm_text, stored_alarm
 from desk.workflow import Role
 
 remote_app = typer.Typer(
@@ -241,6 +242,7 @@ def _report_json(database: Any, report: SyncReport) -> dict[str, Any]:
             )
     result["refused"] = refused
     result["same"] = [a.as_dict() for a in answers if a.result == "same"]
+    result["audit_alarm"] = stored_alarm(database)
     return result
 
 
@@ -320,6 +322,9 @@ def _print_report(database: Any, report: SyncReport) -> None:
         console.print(plain(files_line), soft_wrap=True)
     for name, reason in report.files_failed:
         error_console.print(plain(t("att.transfer_failed", name=name, reason=reason)))
+    alarm = alarm_text(database)
+    if alarm:  # said after every sync until the central system answers `ok` again
+        error_console.print(plain(alarm), soft_wrap=True)
 
 
 @sync_app.command("log")

@@ -197,6 +197,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "teksnya disimpan sebagai draf {draft} milik petugas {nip}",
         "the text is kept as a {draft} draft of officer {nip}",
     ),
+    "sync.audit_alarm": (
+        "PERINGATAN: server pusat mencatat bahwa log audit meja ini tidak lagi memuat entri "
+        "{seq} yang disaksikannya pada {at} (dihapus atau diubah). Periksa dengan "
+        "'desk audit verify' dan laporkan ke admin pusat.",
+        "WARNING: the central system has recorded that this desk's audit log no longer holds "
+        "entry {seq} it witnessed at {at} (deleted or changed). Check with 'desk audit verify' "
+        "and tell the central admin.",
+    ),
     "sync.refused_hint": (
         "Tindakan yang ditolak pusat: 'desk sync rejected'; teksnya ada di draf kasusnya.",
         "Actions the central system refused: 'desk sync rejected'; their text is in the case's "

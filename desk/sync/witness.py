@@ -40,7 +40,9 @@ from desk.central.witness import (
     parse_receipt,
     report_value,
 )
+from desk.i18n import t
 from desk.sync import state
+from desk.sync import texts as _texts  # noqa: F401  (registers the texts)
 from desk.sync.remote import load_remote
 from desk.sync.transport import RetryPolicy, Timeouts, Transport
 
@@ -116,6 +118,16 @@ def stored_alarm(database: sqlite_utils.Database) -> dict[str, Any] | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
+
+
+def alarm_text(database: sqlite_utils.Database) -> str | None:
+    """What the officer must read after a sync while the central system holds an alarm about
+    this desk's audit chain (`desk sync`, the TUI); None without one."""
+    alarm = stored_alarm(database)
+    if alarm is None:
+        return None
+    at = str(alarm.get("at") or "-").replace("T", " ").replace("Z", " UTC")
+    return t("sync.audit_alarm", seq=alarm.get("seq", "?"), at=at)
 
 
 def report(database: sqlite_utils.Database) -> tuple[Head, Head | None] | None:
