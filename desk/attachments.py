@@ -350,7 +350,7 @@ def check_meta(meta: Any) -> dict[str, Any] | None:
         return None
     if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
         return None
-    if kind not in MEDIA_TYPES:
+    if not isinstance(kind, str) or kind not in MEDIA_TYPES:  # a list or dict cannot be looked up
         return None
     return {"sha256": sha, "name": clean_name(name), "size": size, "media_type": kind}
 

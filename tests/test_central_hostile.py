@@ -268,6 +268,12 @@ def test_a_body_that_is_not_utf8_is_a_400(server: Server) -> None:
         ({"rating": 9}, "1-5"),
         ({"received_at": 1730000000}, "received_at"),
         ({"title": "  "}, "title"),
+        # Longer than the desk's intake form allows: no desk could have sent it.
+        ({"title": "J" * 201}, "title"),
+        ({"body": "J" * 20_001}, "body"),
+        ({"category": "K" * 201}, "category"),
+        ({"reporter": {"name": "R" * 121}}, "reporter.name"),
+        ({"reporter": {"phone": "8" * 201}}, "reporter.phone"),
     ],
 )
 def test_wrong_values_in_a_create_payload_are_refused_per_op(

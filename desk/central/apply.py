@@ -51,7 +51,7 @@ from desk.central.store import Office, in_scope
 from desk.clocks import verification_clock
 from desk.errors import DeskError
 from desk.i18n import t
-from desk.intake import CHANNELS
+from desk.intake import CHANNELS, LIMITS
 from desk.services import (
     CASE_FIELDS,
     REPORTER_FIELDS,
@@ -603,6 +603,14 @@ def _create(
     return {"id": op["id"], "r": "applied", "v": 1, "tracking": tracking_no}
 
 
+# The limits the desk's intake form applies (desk/intake.py LIMITS): a case the desk could not
+# have made is not one the central system keeps either.
+_CREATE_LIMITS = {"title": LIMITS["title"], "body": LIMITS["text"], "location": LIMITS["place"]}
+_REPORTER_LIMITS = {name: LIMITS[name] for name in ("name", "email", "address")}
+# Any other text (category, NIK, phone...): far shorter when valid; the bound keeps rows small.
+_OTHER_TEXT_LIMIT = 200
+
+
 def _create_fields(
     op: dict[str, Any], at: datetime, now: datetime
 ) -> tuple[dict[str, Any], dict[str, Any] | None, datetime] | str:
@@ -620,6 +628,10 @@ def _create_fields(
     for name in CREATE_TEXT:
         if payload.get(name) is not None and not isinstance(payload[name], str):
             return t("central.op.not_text", key=name)
+    for name in ("title", "body", *CREATE_TEXT):
+        limit = _CREATE_LIMITS.get(name, _OTHER_TEXT_LIMIT)
+        if len(payload.get(name) or "") > limit:
+            return t("central.op.too_long", key=name, limit=limit)
     for name in ("anonymous", "confidential"):
         if payload.get(name) is not None and not isinstance(payload[name], bool):
             return t("central.op.not_flag", key=name)
@@ -652,6 +664,9 @@ def _create_fields(
         for name, value in reporter.items():
             if value is not None and not isinstance(value, str):
                 return t("central.op.not_text", key=f"reporter.{name}")
+            limit = _REPORTER_LIMITS.get(name, _OTHER_TEXT_LIMIT)
+            if len(value or "") > limit:
+                return t("central.op.too_long", key=f"reporter.{name}", limit=limit)
     received_at = at
     if payload.get("received_at") is not None:
         text = payload["received_at"]
