@@ -35,8 +35,11 @@ PAGE_COLUMNS = (
 )
 
 
-# Statuses in which a deadline runs for the officers (their cases sort first by deadline).
-CLOCKED_STATUSES = frozenset({"baru", "dikembalikan", "terverifikasi", "ditanggapi"})
+# Statuses in which a deadline runs for the officers (their cases sort first by deadline): the
+# admin's verification in the first two, the unit's follow-up in the others (UNIT_CLOCKED).
+OVERDUE_STATUSES = ("baru", "dikembalikan", "terverifikasi", "ditanggapi")
+UNIT_CLOCKED = ("terverifikasi", "ditanggapi")
+CLOCKED_STATUSES = frozenset(OVERDUE_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,20 @@ class CaseFilter:
             clauses.append(clause)
             params.extend(values)
         return (" AND ".join(clauses) or "1"), params
+
+
+def overdue_filter(now: str, unit_code: str | None = None) -> CaseFilter:
+    """Overdue now: a running officer's deadline earlier than `now` (an instant as stored).
+
+    The one definition behind the inbox's "Lewat batas" and the report's "overdue now"
+    (desk/metrics.py): the office's is every running deadline; a unit's is its own follow-up
+    clock only, not the verification clock of a case it returned (which keeps its unit code).
+    Naming the statuses keeps a stray deadline on a closed or held case (an old import, a bad
+    sync) out of both alike.
+    """
+    if unit_code is None:
+        return CaseFilter(statuses=OVERDUE_STATUSES, due_before=now)
+    return CaseFilter(statuses=UNIT_CLOCKED, unit_code=unit_code, due_before=now)
 
 
 @dataclass(frozen=True)

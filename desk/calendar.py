@@ -231,7 +231,8 @@ class WorkingCalendar:
         """The end (23:59:59 local) of the `hk`th working day after `started_at`, in UTC.
 
         The clock starts on `started_at`'s local date in `tz`, so the same instant can start on
-        different days in a WIB and a WIT unit.
+        different days in a WIB and a WIT unit. A negative `hk` counts back from that day: a
+        paused clock that was already late resumes as late as it was (`frozen_at`).
         """
         zone = _zone(tz)
         last_day = self.add_working_days(_local_date(started_at, zone), hk)
@@ -242,21 +243,32 @@ class WorkingCalendar:
 
         0 means due today; a negative number is how many working days it is overdue, at least 1
         as soon as the deadline has passed (even at night or over a weekend). On a non-working
-        day the count is the one of the next working day, as a clock started then counts from it:
-        a 10 HK clock started on Saturday shows "10 left" over the weekend, not 11.
+        day the count is the one of the next working day, before and after the deadline alike,
+        as a clock started then counts from it: a 10 HK clock started on Saturday shows "10 left"
+        over the weekend, not 11, and a deadline missed on Thursday shows "2 overdue" on Saturday
+        (Friday and Monday), as it will on Monday.
+
+        One rule on both sides of the deadline makes the count a plain difference of positions
+        on the working-day line, so a clock paused with N days left and resumed at any moment
+        with `deadline(resumed_at, N, tz)` reads N again, N negative included (see `frozen_at`).
         """
         zone = _zone(tz)
         deadline_day = _local_date(deadline, zone)
-        today = _local_date(now, zone)
-        if now <= deadline:
-            if not self.is_working_day(today):
-                return self.working_days_between(self.next_working_day(today), deadline_day)
-            return self.working_days_between(today, deadline_day)
-        return -max(1, self.working_days_between(deadline_day, today))
+        today = self.next_working_day(_local_date(now, zone))
+        left = self.working_days_between(today, deadline_day)
+        # Overdue exactly when the instant has passed, as the inbox's overdue view counts it
+        # (`due_at < now`): within the deadline's last second the dates still agree, and a
+        # deadline on a day that is no longer a working day is not overdue before it ends.
+        return min(-1, left) if now > deadline else max(0, left)
 
-    def remaining_at(self, deadline: datetime, now: datetime, tz: str) -> int:
-        """The working days still left when a clock is paused: `days_left`, never below 0."""
-        return max(0, self.days_left(deadline, now, tz))
+    def frozen_at(self, deadline: datetime, now: datetime, tz: str) -> int:
+        """The working days a clock paused at `now` still owes: `days_left`, negative included.
+
+        A pause (tunda) stops the clock; it does not forgive the days already missed. Resumed
+        later, `deadline(resumed_at, frozen, tz)` puts the deadline where it reads the same
+        count again: N working days ahead, 0 (due that day), or |N| working days behind.
+        """
+        return self.days_left(deadline, now, tz)
 
 
 def _local_date(moment: datetime, zone: ZoneInfo) -> date:

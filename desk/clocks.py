@@ -30,6 +30,7 @@ class ClockState:
     due_kind: str | None = None
     auto_at: str | None = None
     auto_kind: str | None = None
+    # Verification HK still owed when the case was held; negative: it was that many days late.
     hold_remaining_hk: int | None = None
 
     def as_columns(self) -> dict[str, object]:
@@ -80,7 +81,15 @@ def clock_after(
     unit_code: str | None,
     now: datetime,
 ) -> ClockState | None:
-    """The clock state after `action`, or None when the action leaves the clocks alone."""
+    """The clock state after `action`, or None when the action leaves the clocks alone.
+
+    Only a hold and its end keep a clock that was running: a hold freezes the verification
+    clock where it stands, late or not, and a resume or the reporter's completion runs it on
+    from there. Every other action that sets a clock starts a fresh legal period, because the
+    law starts one there (a disposition, a reporter's reply, a return or a restore that asks for
+    a new decision) or ends the clock (a follow-up, a close, an archive): docs/workflow.md,
+    "Clocks". The central server applies pushed operations through this same function.
+    """
 
     def deadline(hk: int, unit: str | None) -> str:
         calendar = calendar_for(database, unit)
@@ -91,23 +100,26 @@ def clock_after(
     if action in (Action.VERIFY, Action.DISPOSE, Action.REOPEN):
         return ClockState(deadline(FOLLOW_UP_HK, unit_code), "tindak_lanjut")
     if action is Action.HOLD:
-        remaining = VERIFY_HK
+        owed = VERIFY_HK
         if case.get("due_at"):
-            tz = office_time_zone(database)
-            remaining = calendar_for(database, None).remaining_at(
-                from_text(str(case["due_at"])), now, tz
+            # Negative when the case is already late: a pause stops the count, it does not
+            # forgive the days missed (a case 102 HK late is 102 HK late when it comes back).
+            owed = calendar_for(database, None).frozen_at(
+                from_text(str(case["due_at"])), now, office_time_zone(database)
             )
         return ClockState(
             auto_at=deadline(HOLD_LIMIT_HK, None),
             auto_kind="arsip_otomatis",
-            hold_remaining_hk=remaining,
+            hold_remaining_hk=owed,
         )
-    if new_status is Status.BARU:  # resumed from hold, a reporter's completion, or restored
-        days = case.get("hold_remaining_hk")
-        held_days = int(str(days)) if days is not None and action is not Action.RESTORE else None
-        return ClockState(
-            deadline(VERIFY_HK if held_days is None else held_days, None), "verifikasi"
-        )
+    if action is Action.RESTORE:  # archived: the decision is owed again, from today
+        return ClockState(deadline(VERIFY_HK, None), "verifikasi")
+    if new_status is Status.BARU:  # resumed, or the reporter completed the data: the pause ends
+        held = case.get("hold_remaining_hk")
+        # N working days after today, today itself (0), or |N| working days before it: the
+        # case reads again exactly what it read when it was held.
+        owed = VERIFY_HK if held is None else int(str(held))
+        return ClockState(deadline(owed, None), "verifikasi")
     if action is Action.RETURN:
         return ClockState(deadline(VERIFY_HK, None), "verifikasi")
     if action is Action.FOLLOW_UP:

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
+from db.inbox import OVERDUE_STATUSES, UNIT_CLOCKED
 from db.timefmt import to_text
 from desk import report_texts as _texts  # noqa: F401  (registers the texts)
 from desk.calendar import WorkingCalendar, calendar_with
@@ -63,7 +64,7 @@ DISTRIBUTION_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
 )
 OPEN = ("baru", "tunda", "terverifikasi", "dikembalikan", "diproses", "ditanggapi")
 UNIT_OPEN = ("terverifikasi", "diproses", "ditanggapi")
-UNIT_CLOCK = ("terverifikasi", "ditanggapi")  # statuses in which the unit's 5 HK clock runs
+UNIT_CLOCK = UNIT_CLOCKED  # statuses in which the unit's 5 HK clock runs
 # Timeline kinds that pause the verification clock and that end a pause (for one case's age).
 PAUSE_STARTS = frozenset({"hold", "archive", "auto_archive"})
 PAUSE_ENDS = frozenset({"resume", "reporter_reply", "restore"})
@@ -995,17 +996,20 @@ def _snapshot(
     now_text = to_text(now)
     now_epoch = int(now.timestamp())
     marks = ", ".join("?" for _ in OPEN)
+    # Overdue is db/inbox.py's `overdue_filter`, the inbox's "Lewat batas", status by status:
+    # the office counts every running deadline, a unit only its own follow-up clock.
     for unit_code, status, count, overdue in database.execute(
         f"SELECT unit_code, status, count(*), sum(due_at IS NOT NULL AND due_at < ?) "
         f"FROM cases WHERE status IN ({marks}) GROUP BY unit_code, status",
         [now_text, *OPEN],
     ):
         office.open_now += count
-        office.overdue_now += overdue
+        if status in OVERDUE_STATUSES:
+            office.overdue_now += overdue
         row = rows.get(unit_code)
         if row is not None and status in UNIT_OPEN:
             row.open_now += count
-            if status in UNIT_CLOCK:  # the unit's own deadline, as the inbox's "lewat" shows
+            if status in UNIT_CLOCK:
                 row.overdue_now += overdue
     # The oldest case a unit holds without any follow-up: its age since it was disposed there.
     for code, row in rows.items():

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from db.inbox import CaseFilter
+from db.inbox import CaseFilter, overdue_filter
 from db.timefmt import to_text
 from desk.i18n import current_language
 from desk.workflow import Actor, Role, Status
@@ -40,6 +40,7 @@ VIEWS: tuple[View, ...] = (
     View("selesai", "Selesai", "Closed", order="updated"),
 )
 VIEW_CODES = tuple(view.code for view in VIEWS)
+# The statuses in which a case is the unit's work (docs/views.md).
 WORKING = (Status.TERVERIFIKASI.value, Status.DIPROSES.value, Status.DITANGGAPI.value)
 
 
@@ -51,15 +52,19 @@ def view_by_code(code: str) -> View:
 
 
 def view_filter(code: str, actor: Actor, now: datetime) -> CaseFilter:
-    """The filter of view `code` for `actor` at `now`."""
+    """The filter of view `code` for `actor` at `now`: docs/views.md states each one."""
     own_unit = actor.unit_code if actor.role is Role.PETUGAS else None
     filters = {
         "verifikasi": CaseFilter(statuses=(Status.BARU.value, Status.DIKEMBALIKAN.value)),
         "unit": CaseFilter(statuses=WORKING, unit_code=actor.unit_code),
-        "lewat": CaseFilter(due_before=to_text(now), unit_code=own_unit),
+        # A petugas's overdue work is the unit's own deadline; the office's is every running
+        # one. The same cases the report counts as "overdue now" (db/inbox.py).
+        "lewat": overdue_filter(to_text(now), own_unit),
         "tanggapan": CaseFilter(statuses=(Status.DITANGGAPI.value,), unit_code=own_unit),
         "tunda": CaseFilter(statuses=(Status.TUNDA.value,)),
-        "saya": CaseFilter(assignee_nip=actor.nip),
+        # Open work: an assignee stays on a case that was closed, or returned and then archived
+        # or restored, but it is no longer theirs to do.
+        "saya": CaseFilter(statuses=WORKING, assignee_nip=actor.nip),
         "semua": CaseFilter(),
         "selesai": CaseFilter(statuses=(Status.SELESAI.value,), unit_code=own_unit),
     }

@@ -237,12 +237,13 @@ def test_days_left_is_counted_in_the_units_time_zone() -> None:
     assert calendar.days_left(due_in_jayapura, now, WIT) == 0
 
 
-def test_remaining_at_is_never_negative() -> None:
+def test_a_paused_clock_keeps_the_days_already_missed() -> None:
+    # A hold freezes what the case owes, lateness included (tests/test_clock_lateness.py).
     calendar = national_calendar()
     deadline = calendar.deadline(wita(2026, 11, 10, 9), 3, WITA)  # end of Friday 13th
-    assert calendar.remaining_at(deadline, wita(2026, 11, 10, 15), WITA) == 3
-    assert calendar.remaining_at(deadline, wita(2026, 11, 13, 15), WITA) == 0
-    assert calendar.remaining_at(deadline, wita(2026, 11, 17, 9), WITA) == 0
+    assert calendar.frozen_at(deadline, wita(2026, 11, 10, 15), WITA) == 3
+    assert calendar.frozen_at(deadline, wita(2026, 11, 13, 15), WITA) == 0
+    assert calendar.frozen_at(deadline, wita(2026, 11, 17, 9), WITA) == -2
 
 
 # --- Time zones

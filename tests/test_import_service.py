@@ -868,7 +868,7 @@ def test_an_import_stopped_half_way_has_an_audit_entry_for_each_chunk_it_committ
         ({"version": 2**70}, "version"),
         ({"due_kind": "kapan-kapan"}, "due_kind"),
         ({"updated_at": "kemarin"}, "updated_at"),
-        ({"hold_remaining_hk": -1}, "hold_remaining_hk"),
+        ({"hold_remaining_hk": -1_001}, "hold_remaining_hk"),
         ({"rating": True}, "rating"),
         ({"reporter": "Budi"}, "reporter"),
         ({"reporter": {"name": {"first": "Budi"}}}, "name"),

@@ -54,7 +54,7 @@ MAX_TEXT = 1_000_000  # a cell longer than this is a broken file, not a complain
 MAX_KEY = 200  # a tracking number or local id longer than this is no key
 MAX_KIND = 40  # an event kind longer than this is no kind of ours
 MAX_VERSION = 2**62  # a version SQLite stores as an integer, with room to count on
-MAX_HOLD_HK = 1_000
+MAX_HOLD_HK = 1_000  # either way: a case held when already late owes a negative count
 NUMBERED = frozenset({"tracking_no", "complaint_id", "duplicate_of"})  # may be JSON numbers
 
 
@@ -503,7 +503,7 @@ class RowReader:
                 "due_kind": choice("due_kind", ("verifikasi", "tindak_lanjut")),
                 "auto_at": instant("auto_at", record.get("auto_at")),
                 "auto_kind": choice("auto_kind", ("tutup_otomatis", "arsip_otomatis")),
-                "hold_remaining_hk": count("hold_remaining_hk", 0, MAX_HOLD_HK),
+                "hold_remaining_hk": count("hold_remaining_hk", -MAX_HOLD_HK, MAX_HOLD_HK),
                 "assignee_nip": text("assignee_nip"),
                 "duplicate_of": text("duplicate_of"),
             },
