@@ -123,3 +123,54 @@ def test_a_good_body_inflates_whole_in_pieces() -> None:
         inflater = Inflater(encoding, len(text))
         out = b"".join(inflater.feed(data[i : i + 1000]) for i in range(0, len(data), 1000))
         assert out == text and inflater.ended
+
+
+def _endless(request: httpx.Request) -> httpx.Response:
+    """A server whose answer never ends and is not compressed at all."""
+
+    def body() -> object:
+        block = b"A" * (1024 * 1024)
+        yield b'{"type":"desk-sync/hello","x":"'
+        while True:
+            yield block
+
+    return httpx.Response(200, content=body())  # type: ignore[arg-type]
+
+
+def _transport_to(handler: object) -> Transport:
+    return Transport(
+        Remote("http://central.test", "token"),
+        client=httpx.Client(transport=httpx.MockTransport(handler)),  # type: ignore[arg-type]
+        policy=RetryPolicy(attempts=2, base=0.0, cap=0.0),
+        sleep=lambda seconds: None,
+    )
+
+
+def test_an_endless_plain_answer_is_cut_at_the_bound_with_a_clear_message() -> None:
+    # Only inflating was bounded before: a plain body was kept whole, 6 GB in 20 s and on.
+    transport = _transport_to(_endless)
+    tracemalloc.start()
+    try:
+        with pytest.raises(DeskError, match="lebih besar dari 64 MB"):
+            transport.call("GET", "/sync/v1/hello", expect="desk-sync/hello")
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        transport.close()
+    assert peak < MAX_DECODED + 16 * 1024 * 1024
+
+
+def test_a_download_stops_reading_once_it_has_what_it_asked_for() -> None:
+    transport = _transport_to(_endless)
+    kept: list[bytes] = []
+
+    def sink(data: bytes) -> bool:
+        kept.append(data)
+        return sum(map(len, kept)) < 3 * 1024 * 1024
+
+    try:
+        reply = transport.raw("GET", "/sync/v1/files/x", sink=sink)
+    finally:
+        transport.close()
+    assert reply.status == 200
+    assert sum(map(len, kept)) < 5 * 1024 * 1024

@@ -245,10 +245,12 @@ class _Sink:
     def __init__(self, handle: BinaryIO, room: int) -> None:
         self.handle, self.room, self.received = handle, room, 0
 
-    def __call__(self, data: bytes) -> None:
+    def __call__(self, data: bytes) -> bool:
+        """Keep the bytes; False once all that was asked for is here."""
         data = data[: self.room - self.received]  # never more than asked for
         self.handle.write(data)
         self.received += len(data)
+        return self.received < self.room
 
 
 def _download(

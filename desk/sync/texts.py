@@ -40,6 +40,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Server tidak dapat membaca permintaan ({code}): {message}",
         "The server cannot read the request ({code}): {message}",
     ),
+    "sync.answer_too_large": (
+        "Jawaban server lebih besar dari {limit} MB, dan tidak ada jawaban server desk yang "
+        "sebesar itu: pembacaannya dihentikan. Periksa alamat server ('desk remote show').",
+        "The server's answer is larger than {limit} MB, which no desk server's answer is: "
+        "reading it was stopped. Check the server's address ('desk remote show').",
+    ),
     "sync.link_failed": (
         "Koneksi ke server gagal setelah {attempts} percobaan ({reason}). Yang belum terkirim "
         "tetap di antrean; coba lagi nanti.",

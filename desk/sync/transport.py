@@ -38,6 +38,7 @@ from desk.sync.errors import (
     LinkFailed,
     PayloadTooLarge,
     RequestRejected,
+    SyncError,
     TokenRefused,
 )
 from desk.sync.remote import Remote
@@ -72,6 +73,13 @@ class Timeouts:
     # A batch is sized for about 30 s of airtime at 40 kbit/s; leave room for a slow server.
     read: float = 90.0
     write: float = 90.0
+
+
+def _refuse_oversized(size: int) -> None:
+    """A whole answer is kept in memory until it is decoded: one larger than anything it may
+    inflate to is not a desk server's (or a hostile one's); stop reading it there."""
+    if size > MAX_DECODED:
+        raise SyncError(t("sync.answer_too_large", limit=MAX_DECODED // (1024 * 1024)))
 
 
 @dataclass
@@ -282,10 +290,13 @@ class Transport:
         """The raw body, counted as it arrives (a cut body cost its bytes too); link trouble
         while reading it is `_Retry`."""
         chunks: list[bytes] = []
+        size = 0
         try:
             for chunk in response.iter_raw():
-                chunks.append(chunk)
                 self.counters.bytes_down += len(chunk)
+                size += len(chunk)
+                _refuse_oversized(size)
+                chunks.append(chunk)
         except httpx.TimeoutException as error:
             raise _Retry(f"timeout ({type(error).__name__})", timeout=True) from None
         except httpx.TransportError as error:
@@ -409,12 +420,13 @@ class Transport:
         params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         content: bytes | None = None,
-        sink: Callable[[bytes], None] | None = None,
+        sink: Callable[[bytes], bool | None] | None = None,
     ) -> RawReply:
         """One attempt at a file request; raises `Retryable` for link trouble, 5xx and 429.
 
         `content` goes as it is (images and documents are compressed already). With `sink`, a
-        2xx body is handed over chunk by chunk as it arrives, so a cut keeps what came. Other
+        2xx body is handed over chunk by chunk as it arrives, so a cut keeps what came; a sink
+        that answers False has all it wants and the rest is not read. Other
         bodies are read whole and decoded (error bodies are small JSON). 401 raises
         `TokenRefused`; other 4xx come back for the caller to judge.
         """
@@ -422,12 +434,16 @@ class Transport:
         status = response.status_code
         streaming = sink is not None and 200 <= status < 300
         chunks: list[bytes] = []
+        size = 0
         try:
             for chunk in response.iter_raw():
                 self.counters.bytes_down += len(chunk)
                 if streaming and sink is not None:
-                    sink(chunk)
+                    if sink(chunk) is False:  # it has what it asked for: no endless body
+                        break
                 else:
+                    size += len(chunk)
+                    _refuse_oversized(size)
                     chunks.append(chunk)
         except httpx.TimeoutException as error:
             raise _Retry(f"timeout ({type(error).__name__})", timeout=True) from None
