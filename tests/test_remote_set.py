@@ -127,3 +127,23 @@ def test_a_new_empty_desk_needs_no_officer(tmp_path: Path, token_file: Path) -> 
     result = runner.invoke(app, [*arguments, "--db", str(fresh)])
     assert result.exit_code == 0, result.output
     assert audit_rows(fresh, "remote_set")[0]["nip"] is None
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[::1", "http://127.0.0.1:99999", "http://:8765", "ftp://x"]
+)
+def test_an_address_no_request_could_reach_is_refused_plainly(
+    office: Path, token_file: Path, url: str
+) -> None:
+    result = remote_set(office, url, token_file)
+    assert not result.startswith("0\n") and "Traceback" not in result, result
+    assert "desk:" in result
+    database = open_database(office)
+    assert remote_url(database) is None
+    database.conn.close()
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_a_token_file_that_never_ends_is_refused_without_reading_it_all(office: Path) -> None:
+    result = remote_set(office, "http://127.0.0.1:9", Path("/dev/zero"))
+    assert result.startswith("1\n") and "Traceback" not in result, result

@@ -153,7 +153,7 @@ def verify_command(
             central_error = t("cli.audit.unreachable", reason=error)
     if online and view is None:
         reason = central_error or ""
-        error_console.print(t("cli.audit.online_needed", reason=reason), markup=False)
+        error_console.print(plain(t("cli.audit.online_needed", reason=reason)), soft_wrap=True)
         raise typer.Exit(2)
     if central_error:
         notes.append(central_error)
@@ -227,10 +227,11 @@ def verify_command(
     else:
         if broken is None:
             console.print(t("cli.audit.intact", entries=entries), markup=False)
+        # Notes and problems may quote the server's words: made inert like every such text.
         for note in notes:
-            console.print(note, markup=False, soft_wrap=True)
+            console.print(plain(note), soft_wrap=True)
         for _seq, text in problems:
-            console.print(text, markup=False, soft_wrap=True)
+            console.print(plain(text), soft_wrap=True)
     if problems:
         raise typer.Exit(1)
 

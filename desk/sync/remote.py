@@ -37,12 +37,21 @@ def token_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + TOKEN_SUFFIX)
 
 
+_TOKEN_READ = 4096
+
+
 def read_token_file(path: Path) -> str:
     """The token in a file the office admin received (`-` for standard input)."""
     import sys
 
     try:
-        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+        # A token is 43 characters: read a little more than any token, never a whole stream
+        # (`--token-file /dev/zero` must not fill the memory).
+        if str(path) == "-":
+            text = sys.stdin.read(_TOKEN_READ)
+        else:
+            with path.open(encoding="utf-8") as handle:
+                text = handle.read(_TOKEN_READ)
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         raise SyncError(t("sync.token_file", path=path, reason=reason)) from None
@@ -61,7 +70,10 @@ def exposed_plain_http(url: str) -> bool:
     A name rather than an address counts as exposed unless it is `localhost`: what it resolves
     to can change.
     """
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False  # not an address at all: check_url refuses it
     if parts.scheme != "http":
         return False
     host = (parts.hostname or "").strip("[]").lower()
@@ -75,8 +87,14 @@ def exposed_plain_http(url: str) -> bool:
 
 
 def check_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    """The server's address as it is kept, or `SyncError` for one no request could reach (a
+    broken bracket, a port beyond 65535, no host)."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018  (reading it is the check: ValueError beyond 0-65535)
+    except ValueError:
+        raise SyncError(t("sync.bad_url", url=url)) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SyncError(t("sync.bad_url", url=url))
     return url.strip().rstrip("/")
 
