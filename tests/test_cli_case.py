@@ -466,10 +466,13 @@ def test_expect_version_refuses_a_changed_case(office: Path) -> None:
 
 REFUSALS = [
     # (command, start, actor, extra, a part of the reason)
-    ("verify", "baru", PETUGAS_PUPR, ["--unit", "PUPR"], "memerlukan peran admin"),
+    ("dispose", "terverifikasi", PETUGAS_PUPR, ["--unit", "DINKES"], "memerlukan peran admin"),
     ("reply", "terverifikasi", ADMIN, ["--text", "x"], "petugas unit kasus ini (PUPR)"),
-    ("return", "terverifikasi", PETUGAS_DINKES, ["--reason", "x"], "(PUPR)"),
-    ("close", "ditanggapi", PETUGAS_DINKES, [], "DINKES"),
+    # Another unit's case (or one not yet disposed) is refused as a read: its unit and status
+    # are not told; the attempt is audited (below).
+    ("verify", "baru", PETUGAS_PUPR, ["--unit", "PUPR"], "tidak dapat membaca kasus"),
+    ("return", "terverifikasi", PETUGAS_DINKES, ["--reason", "x"], "tidak dapat membaca kasus"),
+    ("close", "ditanggapi", PETUGAS_DINKES, [], "tidak dapat membaca kasus"),
     ("hold", "terverifikasi", ADMIN, ["--reason", "x"], "hanya dari: Belum Terverifikasi"),
     ("hold", "baru", ADMIN, [], "memerlukan alasan"),
     ("verify", "baru", ADMIN, [], "--unit"),
@@ -485,7 +488,16 @@ def test_refusals_are_one_line_and_write_nothing(
     before = state(office)
     message = one_line_error(run(office, "case", command, number_in(start), *extra, actor=actor))
     assert reason in message
-    assert state(office) == before
+    after = state(office)
+    added = after.pop("audit_log")[len(before.pop("audit_log")) :]
+    assert after == before
+    expected = ["read_refused"] if "tidak dapat membaca" in reason else []
+    assert [row[3] for row in added] == expected
+    if expected:  # neither the case's unit nor its status is told
+        assert (
+            "PUPR" not in message.replace(f"({actor.unit_code})", "") or actor.unit_code == "PUPR"
+        )
+        assert "Terdisposisi" not in message and "Belum Terverifikasi" not in message
 
 
 def test_a_pimpinan_is_refused_every_action(office: Path) -> None:
@@ -533,6 +545,12 @@ def test_text_file_problems_are_one_line_and_write_nothing(office: Path, tmp_pat
     assert "--text-file" in one_line_error(both)
     assert "memerlukan isi teks" in one_line_error(
         run(office, "case", "reply", "1003", "--text", "  ", actor=PETUGAS_PUPR)
+    )
+    # A stream that never ends (or a disk image by mistake) is refused, not read whole.
+    huge = tmp_path / "besar.txt"
+    huge.write_text("a" * 1_000_001, encoding="utf-8")
+    assert "1.000.000 karakter" in one_line_error(
+        run(office, "case", "note", "1003", "--text-file", str(huge), actor=ADMIN)
     )
     assert state(office) == before
 

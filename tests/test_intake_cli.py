@@ -171,3 +171,9 @@ def test_receipt_as_text_and_pdf(office: Path, tmp_path: Path) -> None:
     assert refused.exit_code == 2 and "-o FILE" in refused.stderr
     unknown = run(office, "case", "receipt", "L-SETDA-0099", actor=ADMIN)
     assert unknown.exit_code == 1 and "L-SETDA-0099" in unknown.stderr
+
+
+def test_a_head_prints_a_receipt_with_the_reporter_as_heads_see_them(office: Path) -> None:
+    shown = run(office, "case", "receipt", "#8112829", actor=PIMPINAN)
+    assert shown.exit_code == 0, shown.output
+    assert "8112829" in shown.output

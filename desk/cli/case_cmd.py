@@ -82,6 +82,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Use --text or --text-file, not both.",
     ),
     "text_file": ("Tidak bisa membaca {path}: {reason}.", "Cannot read {path}: {reason}."),
+    "text_file_long": (
+        "lebih dari {limit} karakter, bukan teks sebuah tindakan",
+        "more than {limit} characters, not the text of an action",
+    ),
     "not_utf8": ("bukan teks UTF-8", "not UTF-8 text"),
     "range": ("{first}–{last} dari {total} kasus", "{first}–{last} of {total} cases"),
     "none": ("0 dari {total} kasus", "0 of {total} cases"),
@@ -656,6 +660,18 @@ def _print_event(event: dict[str, Any], office_tz: str) -> None:
 # -- actions ----------------------------------------------------------------------------------
 
 
+# Far above any text an action takes (the services say how long one may be); a bound, so that
+# `--text-file /dev/zero` or a wrong file is refused instead of filling the memory.
+TEXT_FILE_LIMIT = 1_000_000
+
+
+def _bounded(text: str, path: Path) -> str:
+    if len(text) > TEXT_FILE_LIMIT:
+        reason = _t("text_file_long", limit=f"{TEXT_FILE_LIMIT:,}".replace(",", "."))
+        raise InvalidInput(_t("text_file", path=_one_line(path), reason=reason))
+    return text
+
+
 def read_text(text: str | None, text_file: Path | None) -> str | None:
     """The text of `--text`, or of `--text-file` (UTF-8; '-' is standard input)."""
     if text is not None and text_file is not None:
@@ -663,9 +679,10 @@ def read_text(text: str | None, text_file: Path | None) -> str | None:
     if text_file is None:
         return text
     if str(text_file) == "-":
-        return typer.get_text_stream("stdin").read()
+        return _bounded(typer.get_text_stream("stdin").read(TEXT_FILE_LIMIT + 1), text_file)
     try:
-        return text_file.read_text(encoding="utf-8")
+        with text_file.open(encoding="utf-8") as handle:
+            return _bounded(handle.read(TEXT_FILE_LIMIT + 1), text_file)
     except UnicodeDecodeError:
         reason = _t("not_utf8")
     except OSError as error:

@@ -16,7 +16,14 @@ import typer
 
 from db.connection import open_private
 from desk.case_view import format_moment
-from desk.cli.case_cmd import JsonOption, _say, app, open_session, print_json
+from desk.cli.case_cmd import (
+    TEXT_FILE_LIMIT,
+    JsonOption,
+    _say,
+    app,
+    open_session,
+    print_json,
+)
 from desk.cli.common import AsOption, DbOption, bad_option, error_console
 from desk.clocks import office_time_zone
 from desk.errors import InvalidInput
@@ -48,6 +55,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Receipt: desk case receipt {number} -o receipt.txt (or .pdf)",
     ),
     "intake.cli.file": ("Tidak bisa membaca {path}: {reason}.", "Cannot read {path}: {reason}."),
+    "intake.cli.too_long": (
+        "lebih dari {limit} karakter, bukan berkas pengaduan",
+        "more than {limit} characters, not a complaint file",
+    ),
     "intake.cli.file_json": (
         "{path} bukan JSON yang berisi satu objek (baris {line}: {reason}).",
         "{path} is not JSON holding one object (line {line}: {reason}).",
@@ -212,12 +223,16 @@ def read_intake_file(path: Path) -> dict[str, Any]:
     message naming the file and the line."""
     shown = printable(str(path), keep_newlines=False)
     try:
-        raw = path.read_text(encoding="utf-8-sig")
+        with path.open(encoding="utf-8-sig") as handle:
+            raw = handle.read(TEXT_FILE_LIMIT + 1)
     except UnicodeDecodeError:
         raise _invalid(t("intake.cli.file", path=shown, reason="UTF-8?")) from None
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise _invalid(t("intake.cli.file", path=shown, reason=reason)) from None
+    if len(raw) > TEXT_FILE_LIMIT:  # /dev/zero, a wrong file: never read whole
+        reason = t("intake.cli.too_long", limit=TEXT_FILE_LIMIT)
+        raise _invalid(t("intake.cli.file", path=shown, reason=reason))
     if raw.lstrip().startswith("{"):
         try:
             loaded = json.loads(raw)
@@ -300,7 +315,8 @@ def receipt(
     if kind == "pdf" and output is None:
         raise _invalid(t("intake.cli.pdf_needs_file"))
     session = open_session(ctx, db, as_nip)
-    check_may_record(session.actor)
+    # Printing a receipt is reading the case: the read rule decides (desk/access.py), and a
+    # head, who reads every case, gets one with the reporter as heads see them.
     text = receipt_for(session.database, session.actor, number)
     if output is None:
         typer.echo(text, nl=False)
