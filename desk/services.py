@@ -108,7 +108,13 @@ def perform(
     `expected_version`, when given, is the version the officer was looking at: if someone else
     changed the case since, the action is refused rather than applied to a case they have not seen.
     """
+    from desk.access import readable_case  # access reads cases through this module
+
     now = now or utc_now()
+    # A case the officer may not read is refused before anything about it is judged: the
+    # workflow's refusals name its unit and status, which another unit's petugas may not learn
+    # by trying numbers (the attempt is audited as a refused read).
+    readable_case(database, actor, reference, purpose=action.value)
     with write_transaction(database):
         case = find_case(database, reference)
         if expected_version is not None and case["version"] != expected_version:

@@ -105,8 +105,13 @@ def test_refusals_say_what_was_tried_and_why_in_the_chosen_language(
 ) -> None:
     case = case_in(database, "terverifikasi")
     with pytest.raises(ActionRefused) as refused:
+        services.perform(database, PETUGAS_PUPR, Action.DISPOSE, case["id"], unit_code="DINKES")
+    assert "admin" in str(refused.value) and PETUGAS_PUPR.nip in str(refused.value)
+    # Another unit's case: refused as a read, without naming its unit or status.
+    with pytest.raises(ActionRefused) as refused:
         services.perform(database, PETUGAS_DINKES, Action.FOLLOW_UP, case["id"], text="x")
-    assert "PUPR" in str(refused.value) and "DINKES" in str(refused.value)
+    assert "DINKES" in str(refused.value) and "PUPR" not in str(refused.value)
+    assert "Terverifikasi" not in str(refused.value)
     set_language("en")
     with pytest.raises(ActionRefused, match="Cannot close a case that is 'Assigned to a unit'"):
         services.perform(database, ADMIN, Action.CLOSE, case["id"])
