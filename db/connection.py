@@ -77,7 +77,24 @@ def private_database_files(path: str | os.PathLike[str]) -> list[str]:
     location = str(path)
     with contextlib.suppress(OSError):  # exists already, or SQLite will say why it cannot open
         os.close(create_private(location))
+    if not _is_database_file(location):
+        return []  # a file named by mistake (--db /etc/passwd) is refused, never re-moded
     return [name for name in (location, location + "-wal", location + "-shm") if tighten(name)]
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _is_database_file(location: str) -> bool:
+    """Whether `location` is a regular file that is empty (just made) or a SQLite database."""
+    try:
+        if not stat.S_ISREG(os.stat(location).st_mode):
+            return False
+        with open(location, "rb") as handle:
+            start = handle.read(len(SQLITE_HEADER))
+    except OSError:
+        return False
+    return start in (b"", SQLITE_HEADER)
 
 
 def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> sqlite_utils.Database:

@@ -68,6 +68,21 @@ def test_an_existing_loose_database_is_tightened_and_db_check_says_so(tmp_path: 
     assert private(path)
 
 
+def test_a_file_named_by_mistake_keeps_its_mode(tmp_path: Path) -> None:
+    """`--db` naming a text file or a folder is refused, and their modes are not desk's to
+    change (as root, `--db /etc/passwd` made it 0600)."""
+    text = tmp_path / "notes.txt"
+    text.write_text("bukan basis data\n")
+    text.chmod(0o644)
+    folder = tmp_path / "folder"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    for target in (text, folder):
+        result = runner.invoke(app, ["officer", "list", "--db", str(target)])
+        assert result.exit_code != 0 and "Traceback" not in result.output
+    assert mode(text) == 0o644 and mode(folder) == 0o755
+
+
 def test_backups_and_before_restore_copies_are_owner_only(tmp_path: Path) -> None:
     database = open_database(tmp_path / "office.db")
     make_office(database)
