@@ -27,6 +27,7 @@ import functools
 import json
 import os
 import secrets
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -40,7 +41,7 @@ import sqlite_utils
 
 from db import StorageError, audit, open_database, write_transaction
 from db.bulk_load import restore_indexes
-from db.connection import create_private, database_path
+from db.connection import create_private, database_path, open_private
 from db.migrations import CURRENT_VERSION, migrate, statements
 from db.timefmt import to_text, utc_now
 from desk.errors import ActionRefused, DeskError, InvalidInput
@@ -156,8 +157,9 @@ _SQLITE_BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _require_admin(actor: Actor | None, action_key: str, database: sqlite_utils.Database) -> None:
-    has_officers = database.execute("SELECT 1 FROM officers LIMIT 1").fetchone() is not None
-    if has_officers and (actor is None or actor.role is not Role.ADMIN):
+    from desk.officers import may_keep_desk
+
+    if not may_keep_desk(database, actor):
         role = role_label(actor.role.value) if actor else "-"
         raise ActionRefused(t("safe.need_admin", action=t(action_key), role=role))
 
@@ -463,6 +465,12 @@ def _audit(
         )
 
 
+def _copy_bytes(source: Path, target: Path) -> None:
+    """Copy a file into `target`, created owner-only (or emptied if it exists)."""
+    with source.open("rb") as reader, os.fdopen(open_private(target), "wb") as writer:
+        shutil.copyfileobj(reader, writer, 1024 * 1024)
+
+
 @contextlib.contextmanager
 def _staged(
     source: Path, live: Path, database: sqlite_utils.Database
@@ -472,13 +480,14 @@ def _staged(
     staging = live.with_name(f".{live.name}.restore-{secrets.token_hex(4)}")
     try:
         try:
-            os.close(create_private(staging))
-            with (
-                contextlib.closing(_untrusted(source)) as original,
-                contextlib.closing(sqlite3.connect(staging)) as copy,
-            ):
-                original.backup(copy)
-                copy.execute("PRAGMA journal_mode = DELETE")  # a copy of a WAL file is WAL
+            # The file's bytes (and its -wal, if it has one) are copied before SQLite sees
+            # them: SQLite opens only the private copy, and nothing appears beside the
+            # backup the user named (opening a WAL file, even read-only, makes -wal and -shm).
+            _copy_bytes(source, staging)
+            if Path(f"{source}-wal").is_file():
+                _copy_bytes(Path(f"{source}-wal"), Path(f"{staging}-wal"))
+            with contextlib.closing(_untrusted(staging, read_only=False)) as copy:
+                copy.execute("PRAGMA journal_mode = DELETE")  # folds the -wal in, if any
         except sqlite3.DatabaseError as error:
             raise InvalidInput(t("safe.damaged", path=source, detail=error)) from None
         except OSError as error:

@@ -96,6 +96,8 @@ def test_a_foreign_file_with_a_cases_table_is_refused_and_changes_nothing(
         still_whole(office_db)
     assert not list(tmp_path.glob("office.before-restore-*"))
     assert not list(tmp_path.glob(".office.db.restore-*"))  # no staging copy left behind
+    # The files named were only read: nothing appeared beside them (SQLite opened a copy).
+    assert not list(tmp_path.glob("evil-*.db-*"))
     # The attempts are in the audit log, with who and from which file.
     refused = [entry for entry in audit_actions(office_db) if entry[1] == "restore_refused"]
     assert refused == [(ADMIN.nip, "restore_refused")] * 2
@@ -291,6 +293,8 @@ def test_a_copy_of_a_live_wal_database_restores(office_db: Path, tmp_path: Path)
     database = open_database(office_db)
     restore(database, ADMIN, tmp_path / "other.db", keep_copy=tmp_path / "kept.db")
     assert database.execute("SELECT tracking_no FROM cases").fetchall() == [("7000001",)]
+    # Only read: opening a WAL file with SQLite, even read-only, made -wal and -shm beside it.
+    assert not list(tmp_path.glob("other.db-*"))
     assert database.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
