@@ -886,3 +886,15 @@ def test_hostile_values_in_a_desk_case_record_are_row_errors(
     summary = run(database, _jsonl(tmp_path, "hostile.jsonl", bad, good))
     assert (summary.total("inserted"), summary.rejected) == (1, 1)
     assert error_rows(summary)[0]["kolom"] == column
+
+
+def test_a_json_line_with_a_huge_number_is_a_row_error_in_the_admins_words(
+    database: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    good = json.loads((CORPUS / "desk_cases.jsonl").read_text("utf-8").splitlines()[0])
+    path = tmp_path / "angka.jsonl"
+    path.write_text('{"tracking_no": ' + "9" * 5000 + "}\n" + json.dumps(good) + "\n", "utf-8")
+    summary = run(database, path)
+    assert (summary.total("inserted"), summary.rejected) == (1, 1)
+    reason = error_rows(summary)[0]["alasan"]
+    assert "4.300 digit" in reason and "set_int_max_str_digits" not in reason

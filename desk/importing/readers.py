@@ -362,6 +362,16 @@ def _xlsx_value(value: Any) -> Any:
     return value
 
 
+def _json_problem(error: ValueError | RecursionError) -> str:
+    """What is wrong with a JSON text, in words for the admin (Python's own advice about
+    `sys.set_int_max_str_digits` is not theirs to follow)."""
+    if isinstance(error, RecursionError):
+        return t("import.json.too_deep")
+    if "integer string conversion" in str(error):
+        return t("import.json.big_number")
+    return str(error)
+
+
 def _json_records(info: FileInfo) -> Iterator[Record]:
     """A JSON array of objects. It is read whole: use JSON Lines for very large files."""
     assert info.encoding is not None
@@ -371,8 +381,7 @@ def _json_records(info: FileInfo) -> Iterator[Record]:
     # ValueError: JSONDecodeError, and a number of more than 4,300 digits; RecursionError: arrays
     # nested thousands deep. A hostile file is an unreadable file, never a traceback.
     except (ValueError, RecursionError) as error:
-        reason = error if isinstance(error, ValueError) else "nested too deep"
-        raise _unreadable("import.file.json", info.path, reason=reason) from error
+        raise _unreadable("import.file.json", info.path, reason=_json_problem(error)) from error
     if not isinstance(data, list):
         raise _unreadable("import.file.json_array", info.path)
     for number, item in enumerate(data, start=1):
@@ -389,7 +398,6 @@ def _jsonl_records(info: FileInfo) -> Iterator[Record]:
             try:
                 item = json.loads(line)
             except (ValueError, RecursionError) as error:  # as in _json_records
-                reason = str(error) if isinstance(error, ValueError) else "nested too deep"
-                yield Record(number, {"\x00bad_json": reason})
+                yield Record(number, {"\x00bad_json": _json_problem(error)})
                 continue
             yield Record(number, item if isinstance(item, dict) else {"\x00not_an_object": item})

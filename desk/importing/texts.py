@@ -50,6 +50,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{path}: lembar '{sheet}' tidak ada; yang ada: {sheets}",
         "{path}: no sheet '{sheet}'; the sheets are: {sheets}",
     ),
+    "import.json.too_deep": ("bersarang terlalu dalam", "nested too deep"),
+    "import.json.big_number": (
+        "memuat bilangan lebih dari 4.300 digit, bukan nilai sebuah kolom",
+        "holds a number of more than 4,300 digits, not a column's value",
+    ),
     "import.file.json": ("{path}: JSON tidak sah: {reason}", "{path}: invalid JSON: {reason}"),
     "import.file.json_array": (
         "{path}: JSON harus berupa array objek",
