@@ -341,17 +341,27 @@ def clean_name(name: str) -> str:
 def check_meta(meta: Any) -> dict[str, Any] | None:
     """The metadata of an attachment as it travels ({sha256, name, size, media_type}), checked;
     None when it is not well formed."""
-    if not isinstance(meta, dict) or set(meta) - {"sha256", "name", "size", "media_type"}:
-        return None
+    read = read_meta(meta)
+    return read if isinstance(read, dict) else None
+
+
+def read_meta(meta: Any) -> dict[str, Any] | str:
+    """`check_meta`, saying what is wrong: the checked metadata, or the name of the first key
+    that is missing, unknown or not what a desk sends (so a refusal can name it)."""
+    if not isinstance(meta, dict):
+        return "p"
+    unknown = sorted(set(meta) - {"sha256", "name", "size", "media_type"})
+    if unknown:
+        return ", ".join(str(key)[:40] for key in unknown[:5])
     sha, name, size, kind = (meta.get(k) for k in ("sha256", "name", "size", "media_type"))
     if not isinstance(sha, str) or not _SHA.fullmatch(sha):
-        return None
+        return "sha256"
     if not isinstance(name, str) or not name.strip():
-        return None
+        return "name"
     if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
-        return None
+        return "size"
     if not isinstance(kind, str) or kind not in MEDIA_TYPES:  # a list or dict cannot be looked up
-        return None
+        return "media_type"
     return {"sha256": sha, "name": clean_name(name), "size": size, "media_type": kind}
 
 

@@ -195,6 +195,18 @@ def test_a_declared_size_beyond_the_limit_is_refused_with_the_op(world: World) -
     assert hello["limits"]["file"] == 1_000_000 and hello["limits"]["office_files"] > 0
 
 
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [({"size": -5}, "size"), ({"media_type": "text/x-sh"}, "media_type"), ({"x": 1}, "x")],
+)
+def test_wrong_attachment_data_is_refused_naming_what_is_wrong(
+    world: World, change: dict[str, object], key: str
+) -> None:
+    result = world.attach("pupr", {**meta_of(jpeg()), **change})
+    assert (result["r"], result["s"], result["code"]) == ("rejected", 422, "invalid")
+    assert f"'{key}'" in result["reason"], result["reason"]
+
+
 def test_an_offices_claims_are_bounded_in_all(world: World, tmp_path: Path) -> None:
     # 1,000,000 bytes a file here; the quota is the default (2 GiB): claims of 900 KB each
     # reach it after a few thousand, so lower it for the test through a fresh server.

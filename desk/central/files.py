@@ -38,8 +38,8 @@ from desk.attachments import (
     COPY_CHUNK,
     EVENT_KIND,
     OP_KIND,
-    check_meta,
     may_attach,
+    read_meta,
     record,
     store_root,
     stored_path,
@@ -71,9 +71,9 @@ def attach_op(
 
     Attaching changes no field of the case, so its version stays: `v` is the current version.
     """
-    meta = check_meta(op.get("p"))
-    if meta is None:
-        reason = t("central.op.payload", keys="sha256, name, size, media_type")
+    meta = read_meta(op.get("p"))
+    if isinstance(meta, str):  # the key at fault, named in the refusal
+        reason = t("central.file.bad_meta", key=meta)
         return {"id": op["id"], "r": "rejected", "s": 422, "code": "invalid", "reason": reason}
     if meta["size"] > limits.max_file:
         reason = t("central.file.too_large", size=meta["size"], limit=limits.max_file)

@@ -145,6 +145,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Tanggal {key} sebelum {earliest}: {value}. Periksa tanggal komputer meja kerja.",
         "The date in {key} is before {earliest}: {value}. Check the desk computer's date.",
     ),
+    "central.file.bad_meta": (
+        "Data lampiran tidak sah pada '{key}' (sha256: 64 heksa, name: teks, size: bilangan "
+        "positif, media_type: salah satu jenis yang diterima).",
+        "Invalid attachment data at '{key}' (sha256: 64 hex digits, name: text, size: a "
+        "positive whole number, media_type: one of the accepted types).",
+    ),
     "central.file.too_large": (
         "Lampiran {size} byte melebihi batas server {limit} byte per berkas.",
         "The attachment of {size} bytes is over the server's limit of {limit} bytes a file.",
