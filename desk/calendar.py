@@ -445,15 +445,14 @@ def store_regional_holidays(
     from db.timefmt import to_text, utc_now
     from desk.errors import ActionRefused, InvalidInput
     from desk.i18n import role_label, t
-    from desk.workflow import Role
+    from desk.officers import may_keep_desk
 
     at = to_text(now or utc_now())
     try:
         digest = hashlib.sha256(source.read_bytes()).hexdigest()
     except OSError:
         digest = None
-    has_officers = database.execute("SELECT 1 FROM officers LIMIT 1").fetchone() is not None
-    if has_officers and (actor is None or actor.role is not Role.ADMIN):
+    if not may_keep_desk(database, actor):
         with write_transaction(database):
             audit.append(
                 database,

@@ -267,6 +267,27 @@ def has_officers(database: sqlite_utils.Database) -> bool:
     return database.execute("SELECT 1 FROM officers LIMIT 1").fetchone() is not None
 
 
+def may_keep_desk(database: sqlite_utils.Database, actor: Actor | None) -> bool:
+    """Whether `actor` may do what keeps the desk itself: import, restore, repoint sync,
+    holiday files, seed (docs/security.md, "Who keeps a desk").
+
+    An admin, on a desk that has one. A unit office's desk has none: its first sync brings only
+    its units' officers, so there its petugas keep it, or nobody could restore a backup or
+    repoint sync there. A new desk without officers is kept by whoever sets it up (None). A
+    head acts on nothing, here too.
+    """
+    if actor is None:
+        return not has_officers(database)
+    if actor.role is Role.ADMIN:
+        return True
+    if actor.role is not Role.PETUGAS:
+        return False
+    admin = database.execute(
+        "SELECT 1 FROM officers WHERE role = 'admin' AND active = 1 LIMIT 1"
+    ).fetchone()
+    return admin is None
+
+
 def add_officer(
     database: sqlite_utils.Database,
     actor: Actor | None,

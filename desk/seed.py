@@ -72,6 +72,7 @@ from desk.calendar import WITA, WorkingCalendar, calendar_with
 from desk.clocks import FOLLOW_UP_HK, HOLD_LIMIT_HK, REPORTER_WINDOW_HK, VERIFY_HK
 from desk.errors import ActionRefused
 from desk.i18n import role_label, t
+from desk.officers import may_keep_desk
 from desk.seed_texts import (
     ARCHIVE_REASONS,
     ASPIRATION_GENERIC,
@@ -116,7 +117,7 @@ from desk.seed_texts import (
     frag,
 )
 from desk.services import PUBLIC_EVENTS
-from desk.workflow import Actor, Role
+from desk.workflow import Actor
 
 CHUNK = 20_000  # cases per transaction
 SPAN_DAYS = 548  # cases are received over the ~18 months before `now`
@@ -224,9 +225,7 @@ def check_may_seed(
     database that already has officers only an admin may add them, and a refusal is audited
     (`seed_refused`) before it is raised. A new database (no officers yet) has nobody to ask.
     """
-    if database.execute("SELECT 1 FROM officers LIMIT 1").fetchone() is None:
-        return
-    if actor is not None and actor.role is Role.ADMIN:
+    if may_keep_desk(database, actor):
         return
     with write_transaction(database):
         audit.append(

@@ -23,7 +23,7 @@ from desk import officers
 from desk.attachments import attach
 from desk.cli.main import app
 from desk.config import load_config
-from tests.conftest import ADMIN, PETUGAS_PUPR, case_in, make_office
+from tests.conftest import ADMIN, PETUGAS_PUPR, PIMPINAN, case_in, make_office
 
 runner = CliRunner()
 PIN = "rahasia-1"
@@ -345,3 +345,33 @@ def test_only_an_admin_seeds_a_database_in_use_and_a_refusal_is_audited(office: 
     )
     assert seeded.exit_code == 0, seeded.output
     assert admin_state(office)[2][-1] == "seed"
+
+
+def test_on_a_unit_offices_desk_without_an_admin_its_petugas_keep_the_desk(
+    office: Path,
+) -> None:
+    """A unit office's desk receives only its units' officers from the central system: no
+    admin. Its petugas back it up, restore it, repoint sync and load holiday files there;
+    a head still acts on nothing."""
+    database = open_database(office)
+    database.execute("UPDATE officers SET active = 0 WHERE role = 'admin'")
+    database.conn.close()
+    folder = office.parent / "files"
+    folder.mkdir(exist_ok=True)
+    token = folder / "office.token"
+    token.write_text("t" * 43, encoding="utf-8")
+    keeping = [
+        ["db", "backup", str(folder / "cadangan.db")],
+        ["holidays", "import", _file(folder, "libur.txt", "2026-01-09;Hari Jadi\n")],
+        ["remote", "set", "http://127.0.0.1:9", "--token-file", str(token)],
+        ["db", "restore", str(folder / "cadangan.db")],
+    ]
+    for arguments in keeping:
+        result = runner.invoke(
+            app, [*arguments, "--db", str(office), "--as", PETUGAS_PUPR.nip], input=""
+        )
+        assert result.exit_code == 0, (arguments, result.output)
+    head = runner.invoke(
+        app, ["db", "backup", str(folder / "b2.db"), "--db", str(office), "--as", PIMPINAN.nip]
+    )
+    assert head.exit_code == 1 and "admin" in head.output

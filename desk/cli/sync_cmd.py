@@ -31,6 +31,7 @@ from desk.cli.common import (
 )
 from desk.errors import ActionRefused, DeskError
 from desk.i18n import role_label, t
+from desk.officers import may_keep_desk
 from desk.sync import texts as _texts  # noqa: F401  (registers the sync texts)
 from desk.sync.conflicts import (
     Rejection,
@@ -56,7 +57,6 @@ from desk.sync.remote import (
 from desk.sync.run import Direction, Progress, SyncReport, check_remote, run_sync, size_text
 from desk.sync.texts import draft_label, field_label, field_value, op_label
 from desk.sync.witness import alarm_text, stored_alarm
-from desk.workflow import Role
 
 remote_app = typer.Typer(
     help="The central server this desk syncs with.", no_args_is_help=True, rich_markup_mode=None
@@ -106,7 +106,7 @@ def remote_set(
     database = open_for_command(ctx, db, must_exist=False)
     db_path = database_path_for(ctx, db)
     actor = sign_in_officer(database, db_path, chosen_officer(ctx, as_nip), empty_database_ok=True)
-    if actor is not None and actor.role is not Role.ADMIN:
+    if actor is not None and not may_keep_desk(database, actor):
         _audit_remote(database, actor, "remote_set_refused", {"url": url[:200]})
         raise ActionRefused(t("sync.remote_admin_only", role=role_label(actor.role.value)))
     url = check_url(url)

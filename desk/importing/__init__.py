@@ -36,8 +36,9 @@ from desk.importing.readers import FORMATS, FileInfo, FileUnreadable, inspect, r
 from desk.importing.rows import CaseRow, RowError, RowReader
 from desk.importing.upsert import ChunkResult, Upserter
 from desk.importing.values import Categories
+from desk.officers import may_keep_desk
 from desk.safety import sheet_csv_writer
-from desk.workflow import Actor, Role
+from desk.workflow import Actor
 
 __all__ = [
     "BadImportOptions",
@@ -301,17 +302,14 @@ def _check_permission(
     coordinating admin's act, as verifying and disposing are (docs/security.md). A refusal is
     audited (`import_refused`) before it is raised.
     """
-    has_officers = database.execute("SELECT 1 FROM officers LIMIT 1").fetchone() is not None
-    if not has_officers:
+    if may_keep_desk(database, actor):
         return
     if actor is None:
         reason = "nobody"
         message = t("import.refused.nobody")
-    elif actor.role is not Role.ADMIN:
+    else:
         reason = "role"
         message = t("import.refused.role", nip=actor.nip, role=role_label(actor.role))
-    else:
-        return
     with write_transaction(database):
         audit.append(
             database,
