@@ -112,3 +112,52 @@ def test_a_missing_central_database_is_named(tmp_path: Path, runner: CliRunner) 
     assert result.exit_code == 1
     assert "desk central seed" in result.stderr
     assert not missing.exists()
+
+
+def test_serve_runs_as_a_command_and_announces_its_attachment_limits(
+    central_db: Path, runner: CliRunner, tmp_path: Path
+) -> None:
+    """`desk central serve` as an operator starts it: a real process on a free port, with the
+    attachment limits it was given in `hello`."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    token_file = tmp_path / "pupr.token"
+    added = runner.invoke(
+        app,
+        [
+            *("central", "office", "add", "pupr", "--unit", "PUPR"),
+            *("--db", str(central_db), "--token-file", str(token_file)),
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "desk.cli.main", "central", "serve", "--db", str(central_db)]
+    command += ["--port", str(port), "--max-file-mb", "3", "--office-files-gb", "5"]
+    server = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ}
+    )
+    try:
+        headers = {"Authorization": f"Bearer {token_file.read_text().strip()}"}
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                hello = httpx.get(f"http://127.0.0.1:{port}/sync/v1/hello", headers=headers)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.1)
+        assert hello.status_code == 200
+        limits = hello.json()["limits"]
+        assert limits["file"] == 3 * 1024 * 1024 and limits["office_files"] == 5 * 1024**3
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -639,7 +639,7 @@ def create_app(db_path: str | os.PathLike[str], **options: Any) -> Starlette:
     """The ASGI app of a central server on the database at `db_path` (created if missing).
 
     `options` are the fields of `Options` (rate, burst, auto_interval, max_body,
-    max_wire_body, max_ops, clock).
+    max_wire_body, max_ops, max_file, office_quota, clock).
     """
     settings = Options(**options)
     central = Central(db_path, settings)

@@ -126,6 +126,21 @@ def serve(
         float, typer.Option("--rate", min=0.01, help="Requests per second per office.")
     ] = 5.0,
     burst: Annotated[int, typer.Option("--burst", min=1, help="Requests at once per office.")] = 60,
+    max_file_mb: Annotated[
+        int,
+        typer.Option(
+            "--max-file-mb", min=1, max=1024, help="Largest attachment one file may be (MB)."
+        ),
+    ] = 25,
+    office_files_gb: Annotated[
+        int,
+        typer.Option(
+            "--office-files-gb",
+            min=1,
+            max=10_000,
+            help="Attachments one office may claim in all (GB).",
+        ),
+    ] = 2,
 ) -> None:
     """Serve the sync protocol (docs/sync-protocol.md) over HTTP until Ctrl+C."""
     import uvicorn
@@ -143,7 +158,13 @@ def serve(
             t("central.serve.port_busy", host=host, port=port, error=error.strerror or error)
         ) from None
     error_console.print(t("central.serve.start", host=host, port=port, path=path), markup=False)
-    app_ = create_app(path, rate=rate, burst=burst)
+    app_ = create_app(
+        path,
+        rate=rate,
+        burst=burst,
+        max_file=max_file_mb * 1024 * 1024,  # announced in hello, checked per attach op
+        office_quota=office_files_gb * 1024**3,
+    )
     config = uvicorn.Config(
         app_, log_level="info", lifespan="on", server_header=False, date_header=False
     )
