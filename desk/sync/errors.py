@@ -31,3 +31,8 @@ class CursorGone(SyncError):
 
 class LinkFailed(SyncError):
     """The link or the server kept failing after every allowed attempt."""
+
+
+class ServerUnreachable(LinkFailed):
+    """The server never answered this sync: not reachable at all (wrong address, no route,
+    down). Told within seconds rather than after the whole backoff (docs/sync-client.md)."""

@@ -40,6 +40,17 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Server tidak dapat membaca permintaan ({code}): {message}",
         "The server cannot read the request ({code}): {message}",
     ),
+    "sync.unreachable": (
+        "Server {url} tidak dapat dihubungi ({reason}; dicoba {seconds} dtk). Yang belum "
+        "terkirim tetap di antrean; periksa jaringan atau alamat server ('desk remote show').",
+        "The server {url} cannot be reached ({reason}; tried for {seconds} s). Everything "
+        "unsent stays in the outbox; check the network or the server's address "
+        "('desk remote show').",
+    ),
+    "sync.unreachable.timeout": ("tidak ada jawaban", "no answer"),
+    "sync.unreachable.name": ("nama server tidak dikenal", "unknown server name"),
+    "sync.unreachable.refused": ("koneksi ditolak", "connection refused"),
+    "sync.unreachable.other": ("koneksi gagal: {detail}", "connection failed: {detail}"),
     "sync.answer_too_large": (
         "Jawaban server lebih besar dari {limit} MB, dan tidak ada jawaban server desk yang "
         "sebesar itu: pembacaannya dihentikan. Periksa alamat server ('desk remote show').",

@@ -38,6 +38,7 @@ from desk.sync.errors import (
     LinkFailed,
     PayloadTooLarge,
     RequestRejected,
+    ServerUnreachable,
     SyncError,
     TokenRefused,
 )
@@ -73,6 +74,25 @@ class Timeouts:
     # A batch is sized for about 30 s of airtime at 40 kbit/s; leave room for a slow server.
     read: float = 90.0
     write: float = 90.0
+
+
+# An unreachable server is told within this many seconds (issue 16): at most this long for a
+# first connection, and pauses this short between tries until the server has answered once.
+UNREACHABLE_AFTER = 10.0
+FIRST_CONNECT = 6.0
+UNREACHED_PAUSE_CAP = 1.5
+
+
+def _connect_reason(error: Exception) -> str:
+    """Why a connection failed, in the officer's words."""
+    text = str(error).lower()
+    if isinstance(error, httpx.ConnectTimeout):
+        return t("sync.unreachable.timeout")
+    if "name or service" in text or "nodename" in text or "getaddrinfo" in text:
+        return t("sync.unreachable.name")
+    if "refused" in text:
+        return t("sync.unreachable.refused")
+    return t("sync.unreachable.other", detail=type(error).__name__)
 
 
 def _refuse_oversized(size: int) -> None:
@@ -188,8 +208,16 @@ class Transport:
         sleep: Callable[[float], None] = time.sleep,
         rand: Callable[[float, float], float] = random.uniform,
         on_wait: Callable[[float, str], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.remote = remote
+        # Until the server has answered once, a connection that fails is more likely a server
+        # that cannot be reached at all (wrong address, no route, down): the officer hears of
+        # it within UNREACHABLE_AFTER seconds instead of after minutes of backoff. Once it has
+        # answered, failures are the link's and are retried as the policy says.
+        self.reached = False
+        self._clock = clock
+        self._first_try: float | None = None
         self.policy = policy or RetryPolicy()
         self.counters = Counters()
         self.encodings = {e.strip().lower() for e in encodings.split(",") if e.strip()}
@@ -257,8 +285,7 @@ class Transport:
                 if failure.wait is not None:
                     delay = min(failure.wait, self.policy.retry_after_cap)
                 else:
-                    ceiling = min(self.policy.cap, self.policy.base * 2 ** (attempt - 1))
-                    delay = self._rand(0.0, ceiling)
+                    delay = self._backoff(attempt)
                 if self._on_wait is not None:
                     self._on_wait(delay, reason)
                 self._sleep(delay)
@@ -385,6 +412,14 @@ class Transport:
         request = self._client.build_request(
             method, self.remote.url + path, params=params, headers=headers, content=content
         )
+        if not self.reached:
+            # A first contact waits less for the connection than a link known to work.
+            request.extensions["timeout"] = {
+                **request.extensions.get("timeout", {}),
+                "connect": min(FIRST_CONNECT, self._connect_timeout(request)),
+            }
+            if self._first_try is None:
+                self._first_try = self._clock()
         target = request.url.raw_path.decode("ascii")
         self.counters.requests += 1
         self.counters.bytes_up += _header_bytes(
@@ -392,21 +427,47 @@ class Transport:
         ) + len(content or b"")
         try:
             response = self._client.send(request, stream=True)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            self._give_up_if_unreachable(error)
+            if isinstance(error, httpx.TimeoutException):
+                raise _Retry(f"timeout ({type(error).__name__})", timeout=True) from None
+            raise _Retry(f"link ({type(error).__name__})") from None
         except httpx.TimeoutException as error:
             raise _Retry(f"timeout ({type(error).__name__})", timeout=True) from None
         except httpx.TransportError as error:
             raise _Retry(f"link ({type(error).__name__})") from None
+        self.reached = True
         self.counters.bytes_down += _header_bytes(
             f"HTTP/1.1 {response.status_code} {response.reason_phrase or ''}", response.headers
         )
         return response
+
+    def _connect_timeout(self, request: httpx.Request) -> float:
+        connect = request.extensions.get("timeout", {}).get("connect")
+        return float(connect) if connect is not None else FIRST_CONNECT
+
+    def _give_up_if_unreachable(self, error: Exception) -> None:
+        """Before the server has answered once: stop when another try (its pause and its
+        connection) could not end within UNREACHABLE_AFTER of the first."""
+        if self.reached or self._first_try is None:
+            return
+        spent = self._clock() - self._first_try
+        if spent + UNREACHED_PAUSE_CAP + FIRST_CONNECT > UNREACHABLE_AFTER:
+            reason = _connect_reason(error)
+            raise ServerUnreachable(
+                t("sync.unreachable", url=self.remote.url, seconds=round(spent), reason=reason)
+            )
+
+    def _backoff(self, attempt: int) -> float:
+        delay = self._rand(0.0, min(self.policy.cap, self.policy.base * 2 ** (attempt - 1)))
+        return delay if self.reached else min(delay, UNREACHED_PAUSE_CAP)
 
     def pause(self, attempt: int, reason: str, wait: float | None = None) -> None:
         """Wait before attempt `attempt + 1` (backoff with full jitter, or `wait`)."""
         if wait is not None:
             delay = min(wait, self.policy.retry_after_cap)
         else:
-            delay = self._rand(0.0, min(self.policy.cap, self.policy.base * 2 ** (attempt - 1)))
+            delay = self._backoff(attempt)
         if self._on_wait is not None:
             self._on_wait(delay, reason)
         self._sleep(delay)
