@@ -253,3 +253,246 @@ def test_ctrl_c_says_the_stored_rows_are_safe_and_how_to_go_on(
             ["import", str(CORPUS / "lapor_cp1252.csv"), "--db", str(office_db), *extra],
         )
         assert result.exit_code == 130 and said in result.output, result.output
+
+
+# -- an unrecognised key column, --dry-run, help texts --------------------------------------------
+
+
+def _map_options(stderr: str) -> list[str]:
+    """The --map options the message offers, as a shell would split them."""
+    import shlex
+
+    return [
+        shlex.split(line.split("--map ", 1)[1])[0]
+        for line in stderr.splitlines()
+        if "--map " in line
+    ]
+
+
+def test_an_unrecognised_key_column_lists_each_header_with_its_closest_field_and_the_map(
+    office_db: Path,
+) -> None:
+    path = CORPUS / "unknown_key.csv"
+    result = runner.invoke(app, ["import", str(path), "--db", str(office_db), "--as", ADMIN.nip])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    # What is wrong and where the headers are (below a title row and a blank line), then one
+    # line per header, then the --map to use.
+    assert lines[0].startswith("desk: ") and "nomor tiket" in lines[0] and "baris 3" in lines[0]
+    assert len(lines) == 1 + 6 + 1
+    by_header = {line.split('"')[1]: line for line in lines[1:-1]}
+    assert list(by_header) == [
+        "No",
+        "Kode Berkas",
+        "Judul",
+        "Isi Laporan",
+        "Tanggal Laporan",
+        "Status",
+    ]
+    assert "tracking_no" in by_header["Kode Berkas"]
+    assert "--map 'Kode Berkas=tracking_no'" in by_header["Kode Berkas"]
+    assert by_header["Judul"].endswith("→ title")
+    assert by_header["Tanggal Laporan"].endswith("→ received_at")
+    assert "tracking_no" not in by_header["No"]  # a row number is like no field
+    assert lines[-1].strip() == "Tambahkan: --map 'Kode Berkas=tracking_no'"
+    # The offered option is exactly what the command takes: with it, the file imports.
+    offered = _map_options(lines[-1])
+    assert offered == ["Kode Berkas=tracking_no"]
+    again = runner.invoke(
+        app,
+        ["import", str(path), "--map", offered[0], "--db", str(office_db), "--as", ADMIN.nip],
+    )
+    assert again.exit_code == 0, again.output
+    assert "Baru: 2" in again.output
+
+
+def test_the_unrecognised_key_message_in_english(office_db: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "--lang",
+            "en",
+            "import",
+            str(CORPUS / "ambiguous_id_only.csv"),
+            "--db",
+            str(office_db),
+            "--as",
+            ADMIN.nip,
+        ],
+    )
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert "tracking-number column is not recognised" in lines[0] and "row 1" in lines[0]
+    assert "could mean tracking_no / complaint_id / local_id" in lines[1]
+    assert lines[-1].strip() == "Add: --map 'ID=tracking_no'"
+
+
+def test_a_json_file_without_a_key_is_refused_with_its_keys(office_db: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["import", str(CORPUS / "unknown_key.json"), "--db", str(office_db), "--as", ADMIN.nip],
+    )
+    assert result.exit_code == 2, result.output
+    assert '"kode_berkas"' in result.stderr and '"judul" → title' in result.stderr
+    assert _map_options(result.stderr)[-1] == "kode_berkas=tracking_no"
+
+
+def test_an_ambiguous_column_is_kept_apart_and_said(office_db: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["import", str(CORPUS / "ambiguous_id.csv"), "--db", str(office_db), "--as", ADMIN.nip],
+    )
+    assert result.exit_code == 0, result.output
+    assert 'Kolom "ID" bisa berarti tracking_no / complaint_id / local_id' in result.output
+    assert "--map 'ID=tracking_no'" in result.output
+    database = open_database(office_db)
+    assert database.execute("SELECT extra FROM cases WHERE tracking_no = 'AM-0001'").fetchone() == (
+        '{"ID":"17"}',
+    )
+
+
+def test_dry_run_writes_no_file_and_lists_what_would_be_rejected(
+    tmp_path: Path, office_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work = tmp_path / "kerja"
+    work.mkdir()
+    monkeypatch.chdir(work)
+
+    def files() -> list[Path]:  # but the config, where the officer signed in is remembered
+        return sorted(path for path in tmp_path.rglob("*") if path.name != "config.json")
+
+    before = files()
+    missing_db = tmp_path / "belum-ada.db"
+    # An existing database, and one that is not there (a dry run into it uses one in memory,
+    # whose errors file went to the current folder before).
+    for database, signed_in in ((office_db, ["--as", ADMIN.nip]), (missing_db, [])):
+        result = runner.invoke(
+            app,
+            [
+                "import",
+                str(CORPUS / "broken_rows.csv"),
+                "--db",
+                str(database),
+                *signed_in,
+                "--dry-run",
+            ],
+        )
+        assert result.exit_code == 1, result.output
+        assert "Ditolak: 11" in result.output
+        assert "Baris yang akan ditolak (yang pertama):" in result.output
+        assert "broken_rows.csv baris 3, kolom Tanggal Laporan" in result.output
+        assert "tidak ada berkas yang ditulis" in result.output
+        assert files() == before, "a dry run wrote a file"
+    as_json = runner.invoke(
+        app,
+        [
+            "import",
+            str(CORPUS / "broken_rows.csv"),
+            "--db",
+            str(office_db),
+            "--as",
+            ADMIN.nip,
+            "--dry-run",
+            "--json",
+        ],
+    )
+    summary = json.loads(as_json.stdout)
+    assert (summary["rejected"], summary["errors_path"], summary["dry_run"]) == (11, None, True)
+    assert files() == before
+
+
+def test_dry_run_with_errors_writes_there_and_says_so(tmp_path: Path, office_db: Path) -> None:
+    errors = tmp_path / "akan-ditolak.csv"
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            str(CORPUS / "broken_rows.csv"),
+            "--db",
+            str(office_db),
+            "--as",
+            ADMIN.nip,
+            "--dry-run",
+            "--errors",
+            str(errors),
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    assert f"Baris yang akan ditolak ditulis ke {errors}" in result.output.replace("\n", "")
+    assert errors.read_text("utf-8-sig").count("\n") == 12  # header + 11 rows
+    assert not list(tmp_path.glob("office.db.import-errors-*"))
+    database = open_database(office_db)
+    assert database.execute("SELECT count(*) FROM cases").fetchone() == (0,)
+
+
+def test_the_errors_file_names_columns_by_their_headers(office_db: Path, tmp_path: Path) -> None:
+    errors = tmp_path / "errors.csv"
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            str(CORPUS / "missing_body_column.csv"),
+            str(CORPUS / "duplicates.csv"),
+            "--db",
+            str(office_db),
+            "--as",
+            ADMIN.nip,
+            "--errors",
+            str(errors),
+        ],
+    )
+    assert result.exit_code == 1
+    import csv
+
+    with errors.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(row["kolom"], row["baris"]) for row in rows] == [
+        ("", "2"),  # the file has no body column at all: no column to name, the reason says
+        ("No. Tiket", "4"),
+        ("No. Tiket", "5"),
+    ]
+    assert "tidak ada kolom isi laporan (--map 'Judul Kolom=body')" in rows[0]["alasan"]
+    assert "kolom No. Tiket" in result.output
+
+
+def test_help_texts_follow_the_language(office_db: Path) -> None:
+    indonesian = runner.invoke(app, ["import", "--help"])
+    assert indonesian.exit_code == 0, indonesian.output
+    text = " ".join(indonesian.output.split())
+    assert "Ke mana baris yang ditolak ditulis (CSV)" in text
+    assert "Jalankan semuanya tanpa menulis apa pun" in text
+    english = runner.invoke(app, ["--lang", "en", "import", "--help"])
+    text = " ".join(english.output.split())
+    assert "Where to write the rejected rows (CSV)" in text
+    assert "Do everything without writing anything" in text
+    assert "Jalankan semuanya" not in text
+
+
+def test_every_help_text_is_looked_up_when_the_module_is_imported() -> None:
+    """Written as t("import.help....") at the module's import: a process whose language is set
+    first gets every option's help in it (what the lazily loaded command tree relies on)."""
+    import subprocess
+    import sys
+
+    from desk.importing.texts import TEXTS
+
+    program = (
+        "from desk.i18n import set_language; set_language('en')\n"
+        "import typer, typer.main\n"
+        "from desk.cli import import_cmd\n"
+        "app = typer.Typer(add_completion=False)\n"
+        "app.command('import')(import_cmd.import_command)\n"
+        "command = typer.main.get_command(app)\n"
+        "print(*(param.help for param in command.params if param.name != 'db'), sep='\\n')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+        check=True,
+    )
+    english = {TEXTS[key][1] for key in TEXTS if key.startswith("import.help.")}
+    shown = done.stdout.strip().splitlines()
+    assert len(shown) == 11 and set(shown) == english, shown

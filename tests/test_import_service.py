@@ -265,6 +265,16 @@ def test_every_broken_row_is_reported_and_the_good_ones_imported(
     assert "mungkin" in rows[6]["alasan"]
     assert "nomor tiket kosong" in rows[7]["alasan"]
     assert "isi laporan kosong" in rows[8]["alasan"]
+    # Every error names the column as the file does, never by a field name of ours.
+    assert {number: rows[number]["kolom"] for number in (3, 4, 7, 8, 11, 12, 13)} == {
+        3: "Tanggal Laporan",
+        4: "Status",
+        7: "No. Tiket",
+        8: "Isi Laporan",
+        11: "No. Tiket",  # the duplicate
+        12: "Tanggal Laporan",
+        13: "Status",
+    }
     assert "Keluhan Kecil" in rows[9]["alasan"]
     assert "1-5" in rows[10]["alasan"]
     assert "baris 2" in rows[11]["alasan"]
@@ -300,18 +310,18 @@ def test_errors_csv_neutralises_formulas(database: sqlite_utils.Database, tmp_pa
 
 def test_map_overrides_and_bad_map_options(database: sqlite_utils.Database, tmp_path: Path) -> None:
     path = tmp_path / "own.csv"
-    path.write_text("Kode Aduan;Ringkasan;Cerita;Masuk\nA-1;Judul;Isi;2025-09-01\n", "utf-8")
+    path.write_text("Kode Berkas;Ringkasan;Cerita;Masuk\nA-1;Judul;Isi;2025-09-01\n", "utf-8")
     with pytest.raises(FileUnreadable):
         run(database, path)  # no tracking-number column recognised
     summary = run(
         database,
         path,
-        mapping=["Kode Aduan=tracking_no", "ringkasan=title", "Cerita=body", "MASUK=received_at"],
+        mapping=["Kode Berkas=tracking_no", "ringkasan=title", "Cerita=body", "MASUK=received_at"],
     )
     assert summary.total("inserted") == 1
     assert case(database, "A-1")["title"] == "Judul"
     with pytest.raises(BadImportOptions, match="no_such_field"):
-        run(database, path, mapping=["Kode Aduan=no_such_field"])
+        run(database, path, mapping=["Kode Berkas=no_such_field"])
     with pytest.raises(BadImportOptions):
         run(database, path, mapping=["tanpa tanda sama dengan"])
     with pytest.raises(BadImportOptions):
@@ -509,13 +519,40 @@ def test_on_error_abort_writes_nothing_of_the_file(database: sqlite_utils.Databa
     assert counts(database)[4] == before[4] + 1
 
 
-def test_dry_run_reports_and_writes_nothing(database: sqlite_utils.Database) -> None:
+def test_dry_run_reports_and_writes_nothing(
+    database: sqlite_utils.Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
     before = counts(database)
-    summary = run(database, "lapor_cp1252.csv", "broken_rows.csv", dry_run=True)
+    files = sorted(tmp_path.rglob("*"))
+    options = ImportOptions(dry_run=True)  # no --errors: no file at all
+    summary = import_files(
+        database,
+        [CORPUS / "lapor_cp1252.csv", CORPUS / "broken_rows.csv"],
+        options,
+        actor=ADMIN,
+        now=NOW,
+    )
     assert (summary.total("inserted"), summary.rejected) == (6, 11)
     assert summary.units_created == ["DINAS-LINGKUNGAN-HIDUP"]
     assert counts(database) == before
     assert not database.conn.in_transaction
+    assert sorted(tmp_path.rglob("*")) == files  # no errors CSV, beside the database or here
+    assert summary.errors_path is None
+    # What would have been rejected is in the summary, the first rows with their column.
+    assert len(summary.first_errors) == 10
+    assert (summary.first_errors[0].row, summary.first_errors[0].column) == (3, "Tanggal Laporan")
+
+
+def test_dry_run_with_errors_writes_that_file_only(
+    database: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    before = counts(database)
+    errors = tmp_path / "akan-ditolak.csv"
+    summary = run(database, "broken_rows.csv", dry_run=True, errors_path=errors)
+    assert summary.errors_path == str(errors)
+    assert len(error_rows(summary)) == 11
+    assert counts(database) == before
 
 
 def test_only_an_admin_imports_once_there_are_officers(database: sqlite_utils.Database) -> None:

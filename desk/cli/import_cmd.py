@@ -43,51 +43,43 @@ from desk.importing import (
     FileUnreadable,
     ImportOptions,
     ImportSummary,
+    UnknownKeyColumn,
     check_options,
     import_files,
 )
+from desk.importing.columns import map_option
+from desk.safety import printable
 
 
+# The help texts are looked up when this module is imported: in the language chosen by then,
+# since command modules are loaded once `--lang` is known (desk/cli/commands.py).
 def import_command(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="The files to import.", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(help=t("import.help.files"), show_default=False)],
     file_format: Annotated[
-        str | None,
-        typer.Option("--format", help="csv, tsv, xlsx, json or jsonl (default: detected)."),
+        str | None, typer.Option("--format", help=t("import.help.format"))
     ] = None,
     encoding: Annotated[
-        str | None,
-        typer.Option("--encoding", help="Text encoding, e.g. utf-8, cp1252 (default: detected)."),
+        str | None, typer.Option("--encoding", help=t("import.help.encoding"))
     ] = None,
-    sheet: Annotated[
-        str | None, typer.Option("--sheet", help="The XLSX sheet (default: the first one).")
-    ] = None,
-    mapping: Annotated[
-        list[str] | None,
-        typer.Option("--map", help='"Column Header=field": read a column as that field.'),
-    ] = None,
+    sheet: Annotated[str | None, typer.Option("--sheet", help=t("import.help.sheet"))] = None,
+    mapping: Annotated[list[str] | None, typer.Option("--map", help=t("import.help.map"))] = None,
     strict_units: Annotated[
-        bool,
-        typer.Option("--strict-units", help="Reject rows naming an unknown unit (no new units)."),
+        bool, typer.Option("--strict-units", help=t("import.help.strict_units"))
     ] = False,
-    on_error: Annotated[
-        str,
-        typer.Option("--on-error", help="skip: import the good rows; abort: stop the file."),
-    ] = "skip",
+    on_error: Annotated[str, typer.Option("--on-error", help=t("import.help.on_error"))] = "skip",
     errors: Annotated[
         Path | None,
-        typer.Option(
-            "--errors", help="Where to write the rejected rows (CSV).", show_default=False
-        ),
+        typer.Option("--errors", help=t("import.help.errors"), show_default=False),
     ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Do everything except writing; report it.")
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary object.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=t("import.help.dry_run"))] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=t("import.help.json"))] = False,
     db: DbOption = None,
-    as_nip: Annotated[str | None, typer.Option("--as", help="The admin importing (NIP).")] = None,
+    as_nip: Annotated[str | None, typer.Option("--as", help=t("import.help.as_nip"))] = None,
 ) -> None:
-    """Import complaints from CSV/TSV, XLSX, JSON or JSON Lines files (admins only)."""
+    """Import complaints from CSV/TSV, XLSX, JSON or JSON Lines files (admins only).
+
+    The command's help is the catalog's "help.import" (desk/cli/commands.py)."""
     options = ImportOptions(
         format=file_format.lower() if file_format else None,
         encoding=encoding,
@@ -118,6 +110,8 @@ def import_command(
         actor = sign_in_officer(database, path, chosen_officer(ctx, as_nip), empty_database_ok=True)
         with _progress(enabled=not as_json and sys.stderr.isatty()) as progress:
             summary = import_files(database, files, options, actor=actor, progress=progress)
+    except UnknownKeyColumn as error:
+        raise _unknown_key_column(error) from None
     except (BadImportOptions, FileUnreadable) as error:
         raise bad_option(str(error)) from None
     except KeyboardInterrupt:  # Ctrl-C: say what was kept and how to go on
@@ -138,6 +132,18 @@ def import_command(
         _print_summary(summary)
     if summary.aborted or summary.rejected:
         raise typer.Exit(1)
+
+
+def _unknown_key_column(error: UnknownKeyColumn) -> typer.Exit:
+    """The header rows' diagnosis, one line per header (bad_option would fold it into one)."""
+    for number, line in enumerate(str(error).splitlines()):
+        error_console.print(
+            ("desk: " if number == 0 else "") + printable(line, keep_newlines=False),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    return typer.Exit(2)
 
 
 class _progress:
@@ -228,6 +234,14 @@ def _print_summary(summary: ImportSummary) -> None:
                     + t("import.summary.unknown_columns", columns=", ".join(file.unknown_columns))
                 )
             )
+        for header, fields in file.ambiguous_columns.items():
+            line = t(
+                "import.summary.ambiguous",
+                header=header,
+                fields=" / ".join(fields),
+                map=map_option(header, fields[0]),
+            )
+            console.print(plain("  " + line))
     for key, value in (
         ("inserted", summary.total("inserted")),
         ("updated", summary.total("updated")),
@@ -261,7 +275,10 @@ def _print_summary(summary: ImportSummary) -> None:
         markup=False,
     )
     if summary.first_errors:
-        console.print(t("import.summary.first_errors"), markup=False)
+        key = (
+            "import.summary.first_errors_dry" if summary.dry_run else "import.summary.first_errors"
+        )
+        console.print(t(key), markup=False)
         for error in summary.first_errors:
             line = t(
                 "import.summary.error_line",
@@ -272,4 +289,7 @@ def _print_summary(summary: ImportSummary) -> None:
             )
             console.print(plain("  " + line))
     if summary.errors_path:
-        console.print(plain(t("import.summary.errors", path=summary.errors_path)))
+        key = "import.summary.errors_dry" if summary.dry_run else "import.summary.errors"
+        console.print(plain(t(key, path=summary.errors_path)))
+    elif summary.rejected and summary.dry_run:
+        console.print(plain(t("import.summary.errors_none")))

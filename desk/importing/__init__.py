@@ -30,9 +30,16 @@ from db.search_index import merge_search_index
 from db.timefmt import to_text, utc_now
 from desk.errors import ActionRefused, DeskError
 from desk.i18n import role_label, t
-from desk.importing.columns import parse_map
+from desk.importing.columns import ambiguous_fields, parse_map
 from desk.importing.parallel import prepared_rows, use_reader_process, worker_setup
-from desk.importing.readers import FORMATS, FileInfo, FileUnreadable, inspect, records
+from desk.importing.readers import (
+    FORMATS,
+    FileInfo,
+    FileUnreadable,
+    UnknownKeyColumn,
+    inspect,
+    records,
+)
 from desk.importing.rows import CaseRow, RowError, RowReader
 from desk.importing.upsert import ChunkResult, Upserter
 from desk.importing.values import Categories
@@ -45,6 +52,7 @@ __all__ = [
     "FileUnreadable",
     "ImportOptions",
     "ImportSummary",
+    "UnknownKeyColumn",
     "check_options",
     "import_files",
 ]
@@ -130,6 +138,8 @@ class FileSummary:
     rejected: int = 0
     masked: int = 0
     unknown_columns: list[str] = field(default_factory=list)
+    # Of them, headers that could mean several fields: {header: the fields}, not read as any.
+    ambiguous_columns: dict[str, list[str]] = field(default_factory=dict)
     aborted: str | None = None
 
 
@@ -200,7 +210,13 @@ def import_files(
     _check_permission(database, actor, paths, now)
     infos = [_inspect(Path(path), options, overrides) for path in paths]
     summary = ImportSummary(dry_run=options.dry_run)
-    errors = _ErrorsFile(database, options.errors_path, now)
+    # A dry run writes no file, unless --errors names one: its rejected rows are in the summary.
+    errors = _ErrorsFile(
+        database,
+        options.errors_path,
+        now,
+        write=not options.dry_run or options.errors_path is not None,
+    )
     categories = Categories()
     conn = database.conn
     if conn.in_transaction:
@@ -252,7 +268,7 @@ def import_files(
         conn.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint)}")
         gc.set_threshold(*collecting)
         errors.close()
-    summary.errors_path = str(errors.path) if errors.count else None
+    summary.errors_path = str(errors.path) if errors.count and errors.writes else None
     summary.first_errors = errors.first
     summary.seconds = time.perf_counter() - started
     return summary
@@ -374,7 +390,7 @@ def _import_file(
         reject(
             case_row.row,
             RowError(
-                "tracking_no",
+                case_row.key_column,
                 case_row.key,
                 t("import.row.duplicate", value=case_row.key, row=first),
             ),
@@ -479,6 +495,9 @@ def _import_file(
     if progress is not None:
         progress(name, result.rows, result.rows)
     result.unknown_columns = list(reader.unknown_columns)
+    for header in result.unknown_columns:
+        if choices := ambiguous_fields(header, overrides):
+            result.ambiguous_columns[header] = list(choices)
     for category in unknown_categories:
         if category not in summary.unknown_categories:
             summary.unknown_categories.append(category)
@@ -640,9 +659,20 @@ def _audit(
 
 
 class _ErrorsFile:
-    """The rejected rows as CSV: file, row, column, value, reason; created at the first one."""
+    """The rejected rows as CSV: file, row, column, value, reason; created at the first one.
 
-    def __init__(self, database: sqlite_utils.Database, path: Path | None, now: datetime) -> None:
+    With `write=False` (a dry run without --errors) no file is made: the rows are counted and
+    the first ones kept for the summary."""
+
+    def __init__(
+        self,
+        database: sqlite_utils.Database,
+        path: Path | None,
+        now: datetime,
+        *,
+        write: bool = True,
+    ) -> None:
+        self.writes = write
         if path is None:
             location = database_path(database)
             stamp = now.strftime("%Y%m%dT%H%M%SZ")
@@ -659,6 +689,13 @@ class _ErrorsFile:
 
     def write(self, rows: list[RejectedRow]) -> None:
         if not rows:
+            return
+        if not self.writes:
+            for row in sorted(rows, key=lambda rejected: rejected.row):
+                self.count += 1
+                if len(self.first) < SHOWN_ERRORS:
+                    self.first.append(row)
+            rows.clear()
             return
         if self._writer is None:
             # The rows hold what the file held (names, NIK): owner-only, as an export is.

@@ -24,9 +24,11 @@ from typing import Any
 
 from desk.errors import DeskError
 from desk.i18n import t
-from desk.importing.columns import ALIASES, header_key
+from desk.importing.columns import ALIASES, KEY_FIELDS, describe_headers, field_for, header_key
+from desk.safety import printable
 
 FORMATS = ("csv", "tsv", "xlsx", "json", "jsonl")
+CASE_FORMAT = "desk-case/1"  # a record of ours (docs/case-format.md): its keys are field names
 BLOCK = 1 << 16  # 64 KB: blocks of 1 MB left ~150 MB of freed heap behind (glibc)
 HEADER_SEARCH_ROWS = 30  # a header row may sit below a few title rows
 
@@ -42,6 +44,26 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long complaint texts are le
 
 class FileUnreadable(DeskError):
     """A file that cannot be imported at all (exit status 2): the message says why."""
+
+
+class UnknownKeyColumn(FileUnreadable):
+    """A header row without a recognised tracking-number column (or with it alone).
+
+    The message is several lines: what is wrong, one line per header found (the field it means,
+    could mean, or is closest to, with the `--map` that reads it so), then the `--map` to use.
+    """
+
+    def __init__(self, message: str) -> None:  # one argument: it pickles (the reader process)
+        super().__init__(message)
+
+    @classmethod
+    def of(
+        cls, path: Path, row: int, headers: list[Any], overrides: dict[str, str], *, key_found: bool
+    ) -> UnknownKeyColumn:
+        key = "import.file.key_only" if key_found else "import.file.no_key"
+        first = t(key, path=printable(str(path), keep_newlines=False), row=row)
+        lines = describe_headers(headers, overrides, key_found=key_found)
+        return cls("\n".join([first, *("  " + line for line in lines)]))
 
 
 @dataclass
@@ -250,16 +272,16 @@ def records(
     info: FileInfo, sheet: str | None, overrides: dict[str, str] | None = None
 ) -> Generator[Record, None, None]:
     """The rows of an inspected file, streamed; `overrides` (--map) help find the header."""
-    known = {**ALIASES, **(overrides or {})}
+    overrides = overrides or {}
     try:
         if info.format == "xlsx":
-            yield from _xlsx_records(info.path, sheet, known)
+            yield from _xlsx_records(info.path, sheet, overrides)
         elif info.format == "json":
-            yield from _json_records(info)
+            yield from _keyed(info.path, _json_records(info), overrides)
         elif info.format == "jsonl":
-            yield from _jsonl_records(info)
+            yield from _keyed(info.path, _jsonl_records(info), overrides)
         else:
-            yield from _delimited_records(info, known)
+            yield from _delimited_records(info, overrides)
     # The whole file was checked before (`inspect`): these mean it changed while being read.
     except UnicodeDecodeError as error:
         raise _unreadable("import.file.encoding", info.path, encoding=info.encoding) from error
@@ -270,25 +292,64 @@ def records(
         raise _unreadable("import.file.unreadable", info.path, reason=reason) from error
 
 
-def is_header(values: list[Any], known: dict[str, str]) -> bool:
-    """A header row names the tracking number and at least one more known field."""
+def _fields(values: list[Any], known: dict[str, str]) -> set[str]:
     fields = {known.get(header_key(str(value))) for value in values if value not in (None, "")}
     fields.discard(None)
-    return ("tracking_no" in fields or "local_id" in fields) and len(fields) >= 2
+    fields.discard("extra")  # --map "Header=extra": a column kept apart names no field
+    return fields  # type: ignore[return-value]
+
+
+def is_header(values: list[Any], known: dict[str, str]) -> bool:
+    """A header row names the tracking number and at least one more known field."""
+    fields = _fields(values, known)
+    return bool(fields & KEY_FIELDS) and len(fields) >= 2
+
+
+def _likeliest_header(rows: list[tuple[int, list[Any]]]) -> tuple[int, list[Any]] | None:
+    """The row that must have been meant as the header row: the first as wide as the table
+    (at least half its widest row: title rows above it have a cell or two, data rows follow)."""
+
+    def width(values: list[Any]) -> int:
+        return sum(1 for value in values if value is not None and str(value).strip())
+
+    widest = max((width(values) for _, values in rows), default=0)
+    if not widest:
+        return None
+    enough = max(min(2, widest), (widest + 1) // 2)
+    return next((number, values) for number, values in rows if width(values) >= enough)
+
+
+def _keyed(path: Path, items: Iterator[Record], overrides: dict[str, str]) -> Iterator[Record]:
+    """JSON records, refused whole when the first object has no key the tracking number (or
+    local id) is read from: every row would be rejected for it."""
+    checked = False
+    for record in items:
+        cells = record.cells
+        if not checked and cells and not any(name.startswith("\x00") for name in cells):
+            checked = True
+            if cells.get("format") != CASE_FORMAT and not any(
+                field_for(str(name), overrides) in KEY_FIELDS for name in cells
+            ):
+                raise UnknownKeyColumn.of(path, record.row, list(cells), overrides, key_found=False)
+        yield record
 
 
 def _tabular(
-    path: Path, rows: Iterator[tuple[int, list[Any]]], known: dict[str, str]
+    path: Path, rows: Iterator[tuple[int, list[Any]]], overrides: dict[str, str]
 ) -> Iterator[Record]:
     """Records from a table: find the header row, then pair every later row with it."""
+    known = {**ALIASES, **overrides}
     headers: tuple[str, ...] | None = None
     wider: dict[int, tuple[str, ...]] = {}  # headers for rows with cells beyond the last column
+    early: list[tuple[int, list[Any]]] = []  # the rows before a header: for the error, if none
     for number, values in rows:
         if headers is None:
             if number > HEADER_SEARCH_ROWS:
                 break
             if is_header(values, known):
                 headers = tuple(str(value).strip() if value is not None else "" for value in values)
+            else:
+                early.append((number, values))
             continue
         if not any(values):
             continue  # blank lines between rows are not rows
@@ -303,10 +364,15 @@ def _tabular(
             continue
         yield Record(number, headers=headers, values=values)
     if headers is None:
-        raise _unreadable("import.file.no_header", path)
+        likeliest = _likeliest_header(early)
+        if likeliest is None:  # nothing but empty rows
+            raise _unreadable("import.file.no_header", path)
+        number, values = likeliest
+        key_found = bool(_fields(values, known) & KEY_FIELDS)
+        raise UnknownKeyColumn.of(path, number, values, overrides, key_found=key_found)
 
 
-def _delimited_records(info: FileInfo, known: dict[str, str]) -> Iterator[Record]:
+def _delimited_records(info: FileInfo, overrides: dict[str, str]) -> Iterator[Record]:
     assert info.encoding is not None and info.delimiter is not None
     with info.path.open(encoding=info.encoding, errors=_errors(info), newline="") as handle:
         reader = csv.reader(handle, delimiter=info.delimiter)
@@ -316,10 +382,10 @@ def _delimited_records(info: FileInfo, known: dict[str, str]) -> Iterator[Record
                 info.lines_read = reader.line_num
                 yield number, values
 
-        yield from _tabular(info.path, numbered(), known)
+        yield from _tabular(info.path, numbered(), overrides)
 
 
-def _xlsx_records(path: Path, sheet: str | None, known: dict[str, str]) -> Iterator[Record]:
+def _xlsx_records(path: Path, sheet: str | None, overrides: dict[str, str]) -> Iterator[Record]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -330,10 +396,12 @@ def _xlsx_records(path: Path, sheet: str | None, known: dict[str, str]) -> Itera
             book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
             raise _unreadable("import.file.xlsx", path, reason=error) from error
-        yield from _xlsx_rows(book, path, sheet, known)
+        yield from _xlsx_rows(book, path, sheet, overrides)
 
 
-def _xlsx_rows(book: Any, path: Path, sheet: str | None, known: dict[str, str]) -> Iterator[Record]:
+def _xlsx_rows(
+    book: Any, path: Path, sheet: str | None, overrides: dict[str, str]
+) -> Iterator[Record]:
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise _unreadable(
@@ -344,7 +412,7 @@ def _xlsx_rows(book: Any, path: Path, sheet: str | None, known: dict[str, str]) 
             (number, [_xlsx_value(value) for value in values])
             for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1)
         )
-        yield from _tabular(path, rows, known)
+        yield from _tabular(path, rows, overrides)
     finally:
         book.close()
 

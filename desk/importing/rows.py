@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from db.timefmt import to_text
 from desk.attachments import check_meta
 from desk.i18n import t
-from desk.importing.columns import field_for
-from desk.importing.readers import Record
+from desk.importing.columns import field_for, map_option
+from desk.importing.readers import CASE_FORMAT, Record
 from desk.importing.values import (
     BadValue,
     Categories,
@@ -35,7 +35,8 @@ from desk.importing.values import (
     unneutralise,
 )
 
-CASE_FORMAT = "desk-case/1"
+__all__ = ["CASE_FORMAT", "CaseRow", "RowError", "RowReader"]
+
 ATTACHMENTS_COLUMN = "attachments"  # what our spreadsheets call the list of file names
 SKIPPED = "\x00skipped"
 STATUSES = (
@@ -91,6 +92,8 @@ class CaseRow:
     # A desk-case/1 record's files (checked metadata; the content moves with the store folder,
     # docs/attachments.md).
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    key_column: str = "tracking_no"  # the column the key was read from, as the file names it
+    unit_column: str = "unit_code"  # the column the unit was read from, as the file names it
 
 
 class RowReader:
@@ -173,33 +176,53 @@ class RowReader:
                 extra[header] = value if not isinstance(value, datetime) else value.isoformat()
             else:
                 values[name] = (header, value)
-        return self._build(row, values, extra or None)
+        return self._build(row, values, extra or None, headers)
+
+    def _missing(self, headers: tuple[str, ...], name: str, empty: str, absent: str) -> RowError:
+        """A required value missing: named by the file's column when it has one (its cell is
+        empty), else the reason says the column is missing and how to map one."""
+        for header, meaning in self.layout(headers):
+            if meaning == name:
+                return RowError(header, "", t(empty))
+        return RowError("", "", t(absent, map=map_option(t("import.header.placeholder"), name)))
 
     def _build(
-        self, row: int, values: dict[str, tuple[str, Any]], extra: dict[str, Any] | None
+        self,
+        row: int,
+        values: dict[str, tuple[str, Any]],
+        extra: dict[str, Any] | None,
+        headers: tuple[str, ...],
     ) -> CaseRow:
         # The hot path of a large import: no closures, the repeating cells remembered.
         get = values.get
         item = get("tracking_no")
         tracking = "" if item is None else str(item[1]).lstrip("#").strip()
+        key_column = "" if item is None else item[0]
         item = get("local_id")
         local_id = (None if item is None else str(item[1]).strip()) or None
         key = tracking or local_id  # a case recorded at the desk may have no number yet
         if not key:
-            raise RowError("tracking_no", "", t("import.row.no_key"))
+            raise self._missing(
+                headers, "tracking_no", "import.row.no_key", "import.row.no_key_column"
+            )
+        if not tracking and item is not None:  # the local id's column gave the key
+            key_column = item[0]
         fields: dict[str, Any] = {"tracking_no": tracking or None}
         unit_code = get("unit_code")
         unit_name = get("unit_name")
         unit_text = (
             str(unit_code[1]) if unit_code else str(unit_name[1]) if unit_name else None
         ) or None
+        unit_column = unit_code[0] if unit_code else unit_name[0] if unit_name else ""
         status_text = get("status")
         if status_text is not None:
             try:
                 status, disposed_to = parse_status(str(status_text[1]))
             except BadValue as error:
                 raise RowError(status_text[0], status_text[1], str(error)) from error
-            unit_text = unit_text or disposed_to
+            if not unit_text and disposed_to:  # "Terdisposisi ke <instansi>"
+                unit_text = disposed_to
+                unit_column = status_text[0]
             fields["status"] = status
             if status in ("terverifikasi", "diproses", "ditanggapi") and not unit_text:
                 raise RowError(
@@ -215,14 +238,16 @@ class RowReader:
         item = get("title")
         title = None if item is None else str(item[1])
         if not body:
-            raise RowError("body", "", t("import.row.no_body"))
+            raise self._missing(headers, "body", "import.row.no_body", "import.row.no_body_column")
         if not title:
             title = body.strip().splitlines()[0][:TITLE_FROM_BODY]
         fields["title"] = title
         fields["body"] = body
         item = get("received_at")
         if item is None:
-            raise RowError("received_at", "", t("import.row.no_received"))
+            raise self._missing(
+                headers, "received_at", "import.row.no_received", "import.row.no_received_column"
+            )
         fields["received_at"] = self._instant(item, tz)
         item = get("updated_at")
         status_at = None if item is None else self._instant(item, tz)
@@ -314,6 +339,8 @@ class RowReader:
             unit_name=str(unit_name[1]) if unit_name and unit_code else None,
             assignee=None if assignee is None else str(assignee[1]),
             due=due,
+            key_column=key_column,
+            unit_column=unit_column,
         )
 
     @staticmethod
@@ -494,6 +521,7 @@ class RowReader:
             masked=masked,
             local_id=local_id,
             unit_name=unit_name,
+            key_column="tracking_no" if tracking else "local_id",
             full={
                 "local_id": local_id,
                 "unit_name": unit_name,

@@ -46,6 +46,37 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{path}: baris judul kolom tidak ditemukan (tidak ada kolom nomor tiket)",
         "{path}: no header row found (no tracking-number column)",
     ),
+    # A header row that was not recognised: the first line, then one line per header
+    # (`columns.describe_headers`), then the --map to use.
+    "import.file.no_key": (
+        "{path}: kolom nomor tiket tidak dikenali. Judul kolom di baris {row}:",
+        "{path}: the tracking-number column is not recognised. The headers in row {row}:",
+    ),
+    "import.file.key_only": (
+        "{path}: baris judul kolom perlu kolom nomor tiket dan satu kolom lain yang dikenal. "
+        "Judul kolom di baris {row}:",
+        "{path}: a header row needs the tracking-number column and one more known column. "
+        "The headers in row {row}:",
+    ),
+    "import.header.known": ('"{header}" → {field}', '"{header}" → {field}'),
+    "import.header.ambiguous": (
+        '"{header}": bisa berarti {fields}, tidak diambil tanpa pilihan Anda; mis. {map}',
+        '"{header}": could mean {fields}, not taken unless you choose; e.g. {map}',
+    ),
+    "import.header.close": (
+        '"{header}": tidak dikenal; paling mirip {field} ("{alias}"): {map}',
+        '"{header}": not recognised; closest field {field} ("{alias}"): {map}',
+    ),
+    "import.header.none": (
+        '"{header}": tidak dikenal, tidak mirip field mana pun (akan disimpan di data tambahan)',
+        '"{header}": not recognised, like no field (would be kept in the extra data)',
+    ),
+    "import.header.use": ("Tambahkan: {map}", "Add: {map}"),
+    "import.header.use_any": (
+        "Tambahkan {map} dengan judul kolom yang benar",
+        "Add {map} with the right column header",
+    ),
+    "import.header.placeholder": ("Judul Kolom", "Column Header"),
     "import.file.sheet": (
         "{path}: lembar '{sheet}' tidak ada; yang ada: {sheets}",
         "{path}: no sheet '{sheet}'; the sheets are: {sheets}",
@@ -110,6 +141,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "import.row.no_body": ("isi laporan kosong", "the complaint text is empty"),
     "import.row.no_received": ("tanggal laporan kosong", "the received date is empty"),
+    # A required column the file does not have at all: the row names no column, this says which.
+    "import.row.no_key_column": (
+        "tidak ada kolom nomor tiket ({map})",
+        "no tracking-number column ({map})",
+    ),
+    "import.row.no_body_column": (
+        "tidak ada kolom isi laporan ({map})",
+        "no complaint-text column ({map})",
+    ),
+    "import.row.no_received_column": (
+        "tidak ada kolom tanggal laporan ({map})",
+        "no received-date column ({map})",
+    ),
     "import.row.date": ("tanggal tidak dikenali: {value}", "unrecognised date: {value}"),
     "import.row.status": ("status tidak dikenal: {value}", "unknown status: {value}"),
     "import.row.status_unit": (
@@ -166,8 +210,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "import.summary.title": ("Impor {mode}", "Import {mode}"),
     "import.summary.done": ("selesai", "done"),
     "import.summary.dry": (
-        "uji coba (--dry-run): tidak ada yang ditulis",
-        "dry run: nothing written",
+        "uji coba (--dry-run): database tidak diubah",
+        "dry run: the database is not changed",
     ),
     "import.summary.files": ("Berkas", "Files"),
     "import.summary.rows": ("Baris", "Rows"),
@@ -204,7 +248,26 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Baris yang ditolak ada di {path}",
         "The rejected rows are in {path}",
     ),
+    "import.summary.errors_dry": (
+        "Baris yang akan ditolak ditulis ke {path} (--errors)",
+        "The rows that would be rejected are written to {path} (--errors)",
+    ),
+    "import.summary.errors_none": (
+        "Uji coba: tidak ada berkas yang ditulis; --errors PATH menuliskan semua baris yang akan "
+        "ditolak",
+        "Dry run: no file written; --errors PATH writes every row that would be rejected",
+    ),
+    "import.summary.ambiguous": (
+        'Kolom "{header}" bisa berarti {fields}: tidak diambil, disimpan di data tambahan; '
+        "pilih dengan mis. {map}",
+        'The column "{header}" could mean {fields}: not taken, kept in the extra data; '
+        "choose with e.g. {map}",
+    ),
     "import.summary.first_errors": ("Kesalahan pertama:", "First errors:"),
+    "import.summary.first_errors_dry": (
+        "Baris yang akan ditolak (yang pertama):",
+        "Rows that would be rejected (the first ones):",
+    ),
     "import.summary.error_line": (
         "{file} baris {row}, kolom {column}: {reason}",
         "{file} row {row}, column {column}: {reason}",
@@ -215,6 +278,45 @@ TEXTS: dict[str, tuple[str, str]] = {
     "import.csv.column": ("kolom", "column"),
     "import.csv.value": ("nilai", "value"),
     "import.csv.reason": ("alasan", "reason"),
+    # `desk import --help` (desk/cli/import_cmd.py).
+    "import.help.files": ("Berkas yang diimpor.", "The files to import."),
+    "import.help.format": (
+        "csv, tsv, xlsx, json atau jsonl (bawaan: dikenali otomatis).",
+        "csv, tsv, xlsx, json or jsonl (default: detected).",
+    ),
+    "import.help.encoding": (
+        "Pengodean teks, mis. utf-8, cp1252 (bawaan: dikenali otomatis).",
+        "Text encoding, e.g. utf-8, cp1252 (default: detected).",
+    ),
+    "import.help.sheet": (
+        "Lembar XLSX (bawaan: lembar pertama).",
+        "The XLSX sheet (default: the first one).",
+    ),
+    "import.help.map": (
+        '"Judul Kolom=field": baca kolom itu sebagai field tersebut (=extra: simpan terpisah); '
+        "boleh diulang.",
+        '"Column Header=field": read a column as that field (=extra: keep it apart); '
+        "may be repeated.",
+    ),
+    "import.help.strict_units": (
+        "Tolak baris yang menyebut unit tak dikenal (tidak membuat unit baru).",
+        "Reject rows naming an unknown unit (no new units).",
+    ),
+    "import.help.on_error": (
+        "skip: impor baris yang baik; abort: hentikan berkas itu.",
+        "skip: import the good rows; abort: stop the file.",
+    ),
+    "import.help.errors": (
+        "Ke mana baris yang ditolak ditulis (CSV); dengan --dry-run, satu-satunya berkas yang "
+        "ditulis.",
+        "Where to write the rejected rows (CSV); with --dry-run, the only file written.",
+    ),
+    "import.help.dry_run": (
+        "Jalankan semuanya tanpa menulis apa pun, lalu laporkan hasilnya.",
+        "Do everything without writing anything; report it.",
+    ),
+    "import.help.json": ("Cetak satu objek JSON ringkasan.", "Print one JSON summary object."),
+    "import.help.as_nip": ("Admin yang mengimpor (NIP).", "The admin importing (NIP)."),
 }
 
 extend(TEXTS)

@@ -266,7 +266,7 @@ class Upserter:
                         self.on_reject(
                             row,
                             RowError(
-                                "unit_code",
+                                row.unit_column,
                                 row.unit_text,
                                 t("import.row.unit_unknown", value=row.unit_text),
                             ),
