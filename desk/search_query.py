@@ -9,9 +9,12 @@ A query is words and qualifiers separated by spaces; every part must hold, so ea
 - **Qualifiers** are `name:value`, the name in any case, Indonesian or English:
 
   ==========================  =============================================================
-  `status:`                   a status code (`baru`, `tunda`, `terverifikasi`, ...) or an
-                              unambiguous prefix of one (`status:terv`); several with commas
-                              (`status:baru,tunda`); repeated qualifiers add up
+  `status:`                   a status code (`baru`, `tunda`, `terverifikasi`, ...), a label
+                              as the desk shows it, in either language (`Terdisposisi`,
+                              `Bukan Wewenang`, `returned`, `followed up`; spaces need no
+                              quotes), or an unambiguous prefix of one (`status:terv`);
+                              several with commas (`status:baru,tunda`); repeated
+                              qualifiers add up
   `unit:` / `opd:`            a unit code (`unit:pupr` is `PUPR`)
   `kategori:` / `category:`   a main category or a sub-category, any case; quote values
                               with spaces: `kategori:"JALAN RUSAK"`
@@ -21,7 +24,9 @@ A query is words and qualifiers separated by spaces; every part must hold, so ea
   `sesudah:` / `after:`       received on or after a date: from 00:00 of that day
   `sebelum:` / `before:`      received before a date: until 00:00 of that day (exclusive)
   `#8112829`                  a tracking number; `#L-PUPR-0007` the provisional number a
-                              desk gave a case at counter intake (docs/intake.md)
+                              desk gave a case at counter intake (docs/intake.md). A query
+                              that is only a number of 5 digits or more (`8112829`), and a
+                              provisional number anywhere (`L-PUPR-0007`), need no `#`
   ==========================  =============================================================
 
   Dates are written `2026-03-01`, `01/03/2026` or `01-03-2026` and are days of the office's
@@ -37,6 +42,9 @@ What counts as a qualifier, so that a typo is an error and never a silently empt
   (`http://...`, a name followed by `//`) are words.
 - `#` followed by anything but digits is an error (quote it to search for a hashtag); a lone `#`
   is ignored.
+- Given the values the database knows (`known`, see `desk.inbox.InboxSource.known_values`), a
+  `unit:`, `kanal:` or `kategori:` value that no case or unit has is an error naming the closest
+  known values (the TUI and the CLI pass them; without them any value is taken).
 - A single-valued qualifier given twice with different values is an error, and so is a date
   range with no day in it (`sesudah:` on or after `sebelum:`).
 
@@ -49,15 +57,18 @@ import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from db.inbox import CaseFilter
 from db.timefmt import to_text
 from desk.errors import InvalidInput
-from desk.i18n import current_language
+from desk.i18n import STATUS_LABELS, current_language, status_label
 from desk.safety import printable
 from desk.workflow import Status
+
+if TYPE_CHECKING:
+    from desk.inbox import KnownValues
 
 __all__ = ["QUALIFIERS", "QueryError", "parse_query"]
 
@@ -119,6 +130,7 @@ _STATUS_CODES = tuple(status.value for status in Status)
 # A qualifier attempt: letters (any script), a colon, then the value (possibly empty).
 _QUALIFIER = re.compile(r"([^\W\d_]+):(.*)", re.DOTALL)
 _TRACKING = re.compile(r"[0-9]+")
+_BARE_TRACKING = re.compile(r"[0-9]{5,}")  # a query that is only this is a tracking number
 # A provisional number a desk gave at counter intake (docs/intake.md): L-<unit>-<n>.
 _PROVISIONAL = re.compile(r"[Ll]-[A-Za-z0-9]+-[0-9]+")
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
@@ -143,9 +155,18 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         'A quote (") is not closed: add the closing ".',
     ),
     "status": (
-        "Status '{value}' tidak dikenal. Kode status: {codes}.",
-        "Unknown status '{value}'. Status codes: {codes}.",
+        "Status '{value}' tidak dikenal.{close} Status: {codes}.",
+        "Unknown status '{value}'.{close} Statuses: {codes}.",
     ),
+    "unknown_value": (
+        "{what} '{value}' tidak dikenal di basis data ini.{close}",
+        "No {what} '{value}' in this database.{close}",
+    ),
+    "closest": (" Yang paling mirip: {names}.", " Closest: {names}."),
+    "some_known": (" Contoh yang dikenal: {names}.", " Known, for example: {names}."),
+    "what.unit": ("Unit", "unit"),
+    "what.channel": ("Kanal", "channel"),
+    "what.category": ("Kategori", "category"),
     "ambiguous": (
         "Status '{value}' bisa berarti {codes}: ketik lebih lengkap.",
         "Status '{value}' could mean {codes}: type more of it.",
@@ -191,15 +212,79 @@ def _shown(text: str) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-def parse_query(text: str, *, office_tz: str = "Asia/Makassar") -> CaseFilter:
+def parse_query(
+    text: str, *, office_tz: str = "Asia/Makassar", known: KnownValues | None = None
+) -> CaseFilter:
     """The filter that `text` asks for; raise `QueryError` naming the part that cannot be read.
 
     Dates are local days in `office_tz`. An empty query gives a filter that filters nothing.
+    `known`: the units, channels and categories of the database; a value outside them is an
+    error (with the closest ones) rather than an empty list.
     """
-    parser = _Parser(ZoneInfo(office_tz))
-    for token in _tokens(text.translate(_TYPOGRAPHIC_QUOTES)):
+    parser = _Parser(ZoneInfo(office_tz), known)
+    tokens = _join_status_words(_tokens(text.translate(_TYPOGRAPHIC_QUOTES)))
+    if len(tokens) == 1 and _BARE_TRACKING.fullmatch(tokens[0]):
+        tokens = ["#" + tokens[0]]  # read out on the phone: "tujuh juta empat ribu..."
+    for token in tokens:
+        if _PROVISIONAL.fullmatch(token):
+            token = "#" + token
         parser.read(token)
     return parser.result()
+
+
+def is_number_search(case_filter: CaseFilter) -> bool:
+    """The search names one case by its number and asks nothing else."""
+    return case_filter.tracking_no is not None and case_filter == CaseFilter(
+        tracking_no=case_filter.tracking_no
+    )
+
+
+def _fold(text: str) -> str:
+    """A status name as compared: case, spaces and punctuation left out."""
+    return "".join(character for character in text.casefold() if character.isalnum())
+
+
+def _status_names() -> dict[str, str]:
+    """Every name a status answers to (folded) → its code: codes, and the labels the desk shows
+    (the case screen's and the list's), in both languages."""
+    from desk.inbox import SHORT_STATUS_LABELS
+
+    names = {code: code for code in _STATUS_CODES}
+    for labels in (STATUS_LABELS, SHORT_STATUS_LABELS):
+        for code, pair in labels.items():
+            for label in pair:
+                names.setdefault(_fold(label), code)
+    return names
+
+
+def _join_status_words(tokens: list[str]) -> list[str]:
+    """`status:Bukan Wewenang` typed without quotes: the words that complete a status label
+    belong to the qualifier, not to the text searched."""
+    names = _status_names()
+    joined: list[str] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        index += 1
+        match = _QUALIFIER.fullmatch(token)
+        if match and QUALIFIERS.get(match.group(1).casefold()) is _STATUS and match.group(2):
+            last = match.group(2).rsplit(",", 1)[-1]
+            for extra in (3, 2, 1):
+                following = tokens[index : index + extra]
+                if len(following) < extra or any('"' in part or ":" in part for part in following):
+                    continue
+                words = [last, *following[:-1], following[-1].split(",", 1)[0]]
+                folded = _fold(" ".join(words))
+                # A whole label, or the start of exactly one ("followed up" of "Followed up,
+                # waiting for reporter").
+                if folded in names or (
+                    len({code for name, code in names.items() if name.startswith(folded)}) == 1
+                ):
+                    token = " ".join([token, *following])
+                    index += extra
+                    break
+        joined.append(token)
+    return joined
 
 
 def _tokens(text: str) -> list[str]:
@@ -226,8 +311,9 @@ def _tokens(text: str) -> list[str]:
 class _Parser:
     """Reads the parts of one query and gathers what they ask for."""
 
-    def __init__(self, zone: ZoneInfo) -> None:
+    def __init__(self, zone: ZoneInfo, known: KnownValues | None = None) -> None:
         self.zone = zone
+        self.known = known
         self.words: list[str] = []
         self.statuses: list[str] = []
         self.fields: dict[str, Any] = {}
@@ -287,11 +373,20 @@ class _Parser:
         elif qualifier is _UNIT:
             if "," in value:
                 raise _error("one_unit", name=_shown(typed_name), value=_shown(value))
+            if self.known is not None:
+                _check_known("unit", value.upper(), self.known.units, value)
             self._set(qualifier.field, value.upper(), typed_name, value)
         elif qualifier is _CATEGORY:
+            if self.known is not None:
+                _check_known("category", value.casefold(), self.known.categories, value)
             self._set(qualifier.field, value, typed_name, value, fold=True)
         elif qualifier is _CHANNEL:
-            self._set(qualifier.field, value.casefold(), typed_name, value)
+            from desk.importing.values import parse_channel
+
+            channel = parse_channel(value)  # "wa" is whatsapp, "website" web, as imports read
+            if self.known is not None:
+                _check_known("channel", channel, self.known.channels, value)
+            self._set(qualifier.field, channel, typed_name, value)
         elif qualifier in (_ANONYMOUS, _CONFIDENTIAL):
             self._set(qualifier.field, _yes_no(typed_name, value), typed_name, value)
         else:  # a date
@@ -331,16 +426,54 @@ class _Parser:
         )
 
 
+def _check_known(what: str, value: str, known: frozenset[str], typed: str) -> None:
+    """An error naming the closest known values when `value` is not one of them."""
+    if value in known:
+        return
+    close = difflib.get_close_matches(value, sorted(known), n=3, cutoff=0.5)
+    if what == "unit":
+        # "DINKS" is close to DINKES; a unit typed in part ("PU") is close to its start.
+        close += [name for name in sorted(known) if name.startswith(value) and name not in close]
+    shown = [name.upper() if what == "category" else name for name in close[:3]]
+    if shown:
+        hint = _error("closest", names=", ".join(shown)).args[0]
+    else:
+        examples = [name.upper() if what == "category" else name for name in sorted(known)[:6]]
+        hint = _error("some_known", names=", ".join(examples)).args[0] if examples else ""
+    raise _error(
+        "unknown_value", what=_error(f"what.{what}").args[0], value=_shown(typed), close=hint
+    )
+
+
 def _status_code(value: str) -> str:
-    value = value.casefold()
-    if value in _STATUS_CODES:
-        return value
-    candidates = [code for code in _STATUS_CODES if code.startswith(value)]
+    names = _status_names()
+    folded = _fold(value)
+    if folded in names:
+        return names[folded]
+    candidates = sorted(
+        {code for name, code in names.items() if folded and name.startswith(folded)},
+        key=_STATUS_CODES.index,
+    )
     if len(candidates) == 1:
         return candidates[0]
     if candidates:
-        raise _error("ambiguous", value=_shown(value), codes=", ".join(candidates))
-    raise _error("status", value=_shown(value), codes=", ".join(_STATUS_CODES))
+        raise _error(
+            "ambiguous", value=_shown(value), codes=", ".join(_status_named(c) for c in candidates)
+        )
+    close = difflib.get_close_matches(folded, list(names), n=2, cutoff=0.6)
+    codes = sorted({names[name] for name in close}, key=_STATUS_CODES.index)
+    hint = _error("closest", names=", ".join(map(_status_named, codes))).args[0] if codes else ""
+    raise _error(
+        "status",
+        value=_shown(value),
+        close=hint,
+        codes=", ".join(_status_named(code) for code in _STATUS_CODES),
+    )
+
+
+def _status_named(code: str) -> str:
+    """ "dikembalikan (Bukan Wewenang)": a code with the label the officer reads."""
+    return f"{code} ({status_label(code)})"
 
 
 def _yes_no(typed_name: str, value: str) -> bool:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -21,15 +22,17 @@ import desk.intake  # (registers the texts of the new-case key)
 import desk.report_texts  # noqa: F401  (registers the dashboard's texts)
 from desk.bulk import CONFIRM_ABOVE, BulkResult, perform_many
 from desk.errors import DeskError
-from desk.i18n import action_label, current_language, role_label, t
+from desk.i18n import CATALOG, action_label, current_language, extend, role_label, t
 from desk.i18n import count_text as number
-from desk.inbox import InboxSource, Query
-from desk.search_query import parse_query
+from desk.inbox import InboxSource, KnownValues, Query
+from desk.safety import printable
+from desk.search_query import is_number_search, parse_query
 from desk.sync import texts as _sync_texts  # noqa: F401  (registers the sync texts)
 from desk.views import VIEWS, view_by_code
-from desk.workflow import Action, Role
+from desk.workflow import Action, Role, refusal
 from widgets.bindings import localize_bindings
-from widgets.case_list import CaseList
+from widgets.case_list import CaseList, number_label
+from widgets.case_preview import CasePreviewPane
 from widgets.dialogs import (
     AssigneePicker,
     ConfirmDialog,
@@ -38,7 +41,17 @@ from widgets.dialogs import (
 )
 from widgets.key_footer import KeyFooter
 from widgets.search_input import SearchInput
-from widgets.status_line import StatusLine
+from widgets.status_line import (
+    DATABASE,
+    LAST_SYNC,
+    OFFICER,
+    OUTBOX,
+    PLACE,
+    PROBLEMS,
+    SYNC,
+    Part,
+    StatusLine,
+)
 from widgets.worker_errors import notify_failure
 
 ORDERS = ("due", "received", "updated")
@@ -49,8 +62,83 @@ ORDER_LABELS = {
 }
 
 
+TEXTS: dict[str, tuple[str, str]] = {
+    "inbox.search_in": ("cari di {view}: {query}", "search in {view}: {query}"),
+    "inbox.search_in_placeholder": (
+        "Cari di {view}: kata, status:, unit:, kanal:, #nomor (Enter; Esc batal)",
+        "Search in {view}: words, status:, unit:, channel:, #number (Enter; Esc cancels)",
+    ),
+    "binding.search_all": ("Cari semua", "Search all"),
+    "binding.preview": ("Pratinjau", "Preview"),
+    "inbox.number_elsewhere": (
+        "{number} tidak ada di {view}; ada di {views}. Kasusnya dibuka.",
+        "{number} is not in {view}; it is in {views}. The case is open.",
+    ),
+    "inbox.number_unknown": (
+        "{number} tidak ada di antara kasus yang dapat Anda baca.",
+        "{number} is not among the cases you may read.",
+    ),
+    "inbox.nothing_highlighted": (
+        "Tidak ada kasus di daftar ini untuk {action}.",
+        "There is no case in this list to {action}.",
+    ),
+    "inbox.role_never": (
+        "{key}: {action} bukan wewenang {role}.",
+        "{key}: {action} is not for a {role}.",
+    ),
+    "inbox.no_marks": (
+        "Tanda hanya untuk tindakan bersama; {role} tidak mengambil tindakan pada kasus.",
+        "Marks are for bulk actions; a {role} takes no action on cases.",
+    ),
+    "inbox.state_refused": ("{ref}: {reason}", "{ref}: {reason}"),
+    "inbox.already_syncing": ("Sinkron sedang berjalan.", "A sync is already running."),
+    "bulk.confirm.unit": (
+        "{action} {count} kasus ke {unit}?",
+        "{action} {count} cases to {unit}?",
+    ),
+    "bulk.confirm.officer": (
+        "{action} {count} kasus kepada {officer}?",
+        "{action} {count} cases to {officer}?",
+    ),
+    "bulk.confirm.reason": (
+        "{action} {count} kasus (alasan: {reason})?",
+        "{action} {count} cases (reason: {reason})?",
+    ),
+    "bulk.confirm.skipped": (
+        " {count} kasus lain yang ditandai tidak dapat: {reason}",
+        " {count} other marked cases cannot: {reason}",
+    ),
+    "bulk.refused_marked": (
+        "{count} ditolak dan tetap ditandai (!): sorot kasusnya untuk alasannya (p: pratinjau).",
+        "{count} refused and still marked (!): highlight one for its reason (p: preview).",
+    ),
+    "status.short_officer": ("{name} ({unit})", "{name} ({unit})"),
+}
+if "inbox.search_in" not in CATALOG:
+    extend(TEXTS)
+
+# Short names of the views for the side list when the terminal leaves it little room.
+SHORT_VIEW_LABELS = {
+    "verifikasi": ("Verifikasi", "Verify"),
+    "unit": ("Unit saya", "My unit"),
+    "lewat": ("Lewat", "Overdue"),
+    "tanggapan": ("Tanggapan", "Replied"),
+    "tunda": ("Ditunda", "On hold"),
+    "saya": ("Tugas saya", "Mine"),
+    "semua": ("Semua", "All"),
+    "selesai": ("Selesai", "Closed"),
+}
+NARROW = 100  # below: no side list
+COMPACT = 140  # below: the side list with short names
+WIDE = 160  # from here the preview sits beside the list, shown unless toggled off
+PREVIEW_ROOM = 200  # with the preview beside, the side list is compact below this
+POLL_CHANGES = 1.0  # seconds between two looks at the database's change counter
+KNOWN_AGAIN = 120.0  # after a change, the known units/channels/categories are read again
+
 BINDING_LABELS = {
     "search": "binding.search",
+    "search-all": "binding.search_all",
+    "preview": "binding.preview",
     "order": "binding.order",
     "refresh": "binding.refresh",
     "bulk-dispose": "binding.verify",
@@ -69,6 +157,7 @@ BULK_ROLES = {
     "hold": {Role.ADMIN},
     "archive": {Role.ADMIN},
 }
+BULK_KEYS = {"v": "verify", "a": "assign", "t": "hold", "A": "archive"}
 MARK_ALL_LIMIT = 5_000  # marking a whole view beyond this is a mistake, not a plan
 LIST_QUIET = 0.1  # seconds a new list may take before the screen shows it is coming
 
@@ -97,9 +186,19 @@ class InboxScreen(Screen[None]):
     DEFAULT_CSS = """
     InboxScreen #title { height: 1; padding: 0 1; background: $boost; text-style: bold; }
     InboxScreen #views { width: 32; border-right: solid $panel; }
+    InboxScreen.compact #views { width: 20; }
     InboxScreen.narrow #views { display: none; }
     InboxScreen SearchInput { display: none; }
     InboxScreen SearchInput.visible { display: block; }
+    InboxScreen #body { layout: horizontal; }
+    InboxScreen CasePreviewPane { display: none; }
+    InboxScreen.preview-beside CasePreviewPane {
+        display: block; width: 44; height: 1fr; border-left: solid $panel;
+    }
+    InboxScreen.preview-below #body { layout: vertical; }
+    InboxScreen.preview-below CasePreviewPane {
+        display: block; height: 11; width: 1fr; border-top: solid $panel;
+    }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
@@ -113,8 +212,10 @@ class InboxScreen(Screen[None]):
             for index, view in enumerate(VIEWS)
         ),
         Binding("slash", "search", "Cari", id="search"),
+        Binding("f", "search_all", "Cari semua", id="search-all"),
+        Binding("p", "toggle_preview", "Pratinjau", id="preview"),
         Binding("escape", "clear_search", "Hapus cari", show=False),
-        Binding("o", "cycle_order", "Urutan", id="order"),
+        Binding("o", "cycle_order", "Urutan", show=False, id="order"),
         Binding("ctrl+r", "refresh", "Muat ulang", show=False, id="refresh"),
         Binding("v", "bulk('verify')", "Disposisi", id="bulk-dispose"),
         Binding("a", "bulk('assign')", "Tugaskan", show=False, id="bulk-assign"),
@@ -139,6 +240,11 @@ class InboxScreen(Screen[None]):
         self._pending_changes: list[Callable[[], None]] = []  # made when the rows arrive
         self.sync_note: str | None = None  # "sync: sending 12/40 …" while a sync runs
         self.syncing = False
+        self.search_scope: str | None = None  # the view the open search box searches in
+        self.preview_wanted: bool | None = None  # None: by the width (shown beside when wide)
+        self.known: KnownValues | None = None  # for the search's unit:, kanal:, kategori:
+        self._data_version: int | None = None
+        self._known_at = 0.0
 
     def default_view(self) -> str:
         return "unit" if self.source.actor.role is Role.PETUGAS else "verifikasi"
@@ -149,24 +255,100 @@ class InboxScreen(Screen[None]):
             yield OptionList(id="views")
             with Vertical():
                 yield SearchInput(placeholder=t("inbox.search_placeholder"), id="search")
-                yield CaseList(office_tz=self.office_tz, id="cases")
+                with Horizontal(id="body"):
+                    yield CaseList(office_tz=self.office_tz, id="cases")
+                    yield CasePreviewPane(id="preview")
         yield StatusLine(id="status")
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one(CaseList).position_changed = self._list_moved
-        self.query_one(CaseList).focus()
+        cases = self.query_one(CaseList)
+        cases.position_changed = self._list_moved
+        cases.can_mark = any(self._role_may(name) for name in BULK_ROLES)
+        cases.focus()
+        self.query_one(CasePreviewPane).loader = self.source.preview
         self._fill_view_list()
         self.reload()
         self.refresh_counts()
         self.refresh_status()
         self.set_interval(30, self.refresh_counts)
+        # Changes made elsewhere (the CLI, a sync, another desk) show within two seconds.
+        self._read_data_version()
+        self.set_interval(POLL_CHANGES, self._poll_changes)
+        self.set_timer(1.5, self._load_known)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         notify_failure(self, event)
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < 100, "narrow")
+        self._lay_out()
+
+    def _lay_out(self) -> None:
+        """Side list, list and preview by the width: the title of a case gets the room."""
+        width = self.size.width
+        beside = width >= WIDE and self.preview_wanted is not False
+        below = not beside and bool(self.preview_wanted)
+        self.set_class(width < NARROW, "narrow")
+        compact = width < COMPACT or (beside and width < PREVIEW_ROOM)
+        self.set_class(compact, "compact")
+        self.query_one("#views", OptionList).set_class(compact, "-textual-compact")
+        self.set_class(beside, "preview-beside")
+        self.set_class(below, "preview-below")
+        self._fill_view_list()
+        if beside or below:
+            self._preview_current()
+
+    def action_toggle_preview(self) -> None:
+        shown = self.has_class("preview-beside") or self.has_class("preview-below")
+        self.preview_wanted = not shown
+        self._lay_out()
+
+    def _preview_current(self) -> None:
+        cases = self.query_one(CaseList)
+        current = cases.current
+        case_id = int(current["id"]) if current else None
+        reason = cases.refused.get(case_id) if case_id is not None else None
+        self.query_one(CasePreviewPane).show_case(case_id, reason)
+
+    # -- changes made elsewhere --------------------------------------------------------------
+
+    def _poll_changes(self) -> None:
+        if not self.is_attached or self.app.screen is not self:
+            return  # a screen above: its own return refreshes this one
+        self._read_data_version()
+
+    @work(thread=True, group="poll", exclusive=True, exit_on_error=False)
+    def _read_data_version(self) -> None:
+        version = self.source.data_version()
+        self.app.call_from_thread(self._data_version_read, version)
+
+    def _data_version_read(self, version: int) -> None:
+        seen, self._data_version = self._data_version, version
+        if seen is not None and version != seen:
+            self.follow_changes()
+
+    def follow_changes(self) -> None:
+        """Show what changed in the database, keeping the cursor on the same case and the marks."""
+        cases = self.query_one(CaseList)
+        if cases.rows:
+            cases.refresh_rows()
+        else:
+            cases.reset(partial(self.source.page, self.query_state), total=0, quiet=True)
+        self.load_total(self.query_state)
+        self.refresh_counts()
+        self.refresh_status()
+        self.query_one(CasePreviewPane).reread()
+        if time.monotonic() - self._known_at > KNOWN_AGAIN:
+            self._read_known(again=True)  # a sync or an import may bring new units
+
+    def _load_known(self) -> None:
+        self._read_known()
+
+    @work(thread=True, group="known", exclusive=True, exit_on_error=False)
+    def _read_known(self, again: bool = False) -> None:
+        self._known_at = time.monotonic()
+        known = self.source.known_values(again=again)
+        self.app.call_from_thread(setattr, self, "known", known)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -240,35 +422,61 @@ class InboxScreen(Screen[None]):
         notices: int = 0,
     ) -> None:
         actor = self.source.actor
-        parts = [
-            t(
-                "status.officer",
-                name=actor.name,
-                role=role_label(actor.role.value),
-                unit=actor.unit_code,
-            ),
-            self.db_path.name,
-            t("status.outbox", count=number(outbox)),
-            t("status.last_sync", at=synced[0]) if synced else t("status.never_synced"),
+        officer = t(
+            "status.officer",
+            name=actor.name,
+            role=role_label(actor.role.value),
+            unit=actor.unit_code,
+        )
+        short_officer = t("status.short_officer", name=actor.name.split()[0], unit=actor.unit_code)
+        if synced:
+            at = self._local_moment(str(synced[0]))
+            last = Part(t("status.last_sync", at=at), LAST_SYNC)
+        else:
+            last = Part(t("status.never_synced"), LAST_SYNC)
+        parts: list[str | Part] = [
+            Part(officer, OFFICER, short=short_officer),
+            Part(self.db_path.name, DATABASE),
+            Part(t("status.outbox", count=number(outbox)), OUTBOX),
+            last,
         ]
         if not remote:
-            parts.append(t("status.local_only"))
+            parts.append(Part(t("status.local_only"), PLACE))
         if conflicts:
-            parts.append(t("sync.status.conflicts", count=number(conflicts)))
+            parts.append(Part(t("sync.status.conflicts", count=number(conflicts)), PROBLEMS))
         if notices:
             # Actions the central system refused (or had already): each case says which.
-            parts.append(t("sync.status.notices", count=number(notices)))
+            parts.append(Part(t("sync.status.notices", count=number(notices)), PROBLEMS))
         if self.sync_note:
-            parts.append(self.sync_note)
+            # Short: the phase and its figure ("Mengambil 2.300/10.000 kasus …").
+            first = self.sync_note.split(" · ")[0].removesuffix(" …")
+            parts.append(Part(self.sync_note, SYNC, short=first + " …"))
         elif failed:
-            parts.append(t("sync.status.failed"))
+            parts.append(Part(t("sync.status.failed"), SYNC))
         self.query_one(StatusLine).show(parts)
+
+    def _local_moment(self, instant: str) -> str:
+        """ "10/11 09:00": a stored instant in the office's time, short."""
+        from zoneinfo import ZoneInfo
+
+        from db.timefmt import from_text
+
+        try:
+            moment = from_text(instant).astimezone(ZoneInfo(self.office_tz))
+        except (ValueError, KeyError):
+            return instant
+        return f"{moment:%d/%m %H:%M}"
+
+    def say(self, message: str, *, error: bool = False) -> None:
+        """Answer a key on the bottom line (why it did nothing, what it found)."""
+        self.query_one(StatusLine).say(message, error=error)
 
     # -- sync --------------------------------------------------------------------------------
 
     def action_sync(self) -> None:
         if self.syncing:
-            return  # one sync at a time
+            self.say(t("inbox.already_syncing"))  # one sync at a time
+            return
         self.syncing = True
         self.sync_note = t("sync.status.running")
         self.refresh_status()
@@ -330,11 +538,9 @@ class InboxScreen(Screen[None]):
         from screens.intake import IntakeScreen
 
         if self.source.actor.role not in INTAKE_ROLES:
-            self.notify(
-                t("intake.refused", role=role_label(self.source.actor.role.value)),
-                severity="warning",
-                markup=False,
-            )
+            refused = t("intake.refused", role=role_label(self.source.actor.role.value))
+            self.say(refused)
+            self.notify(refused, severity="warning", markup=False)
             return
         self.app.push_screen(
             IntakeScreen(self.source, self.db_path),
@@ -352,11 +558,18 @@ class InboxScreen(Screen[None]):
         views = self.query_one("#views", OptionList)
         highlighted = next((i for i, v in enumerate(VIEWS) if v.code == self.query_state.view), 0)
         views.clear_options()
+        compact = self.has_class("compact")
+        english = current_language() == "en"
         for index, view in enumerate(VIEWS):
             count = self.counts.get(view.code)
-            label = f"{index + 1} {view.label}"
             counted = number(count) if count is not None else "…"
-            views.add_option(Option(Content(f"{label:<20}{counted:>7}"), id=view.code))
+            if compact:
+                label = f"{index + 1} {SHORT_VIEW_LABELS[view.code][1 if english else 0]}"
+                line = f"{label:<12}{counted:>8}"
+            else:
+                label = f"{index + 1} {view.label}"
+                line = f"{label:<20}{counted:>7}"
+            views.add_option(Option(Content(line), id=view.code))
         views.highlighted = highlighted
 
     def _show_title(self) -> None:
@@ -366,7 +579,8 @@ class InboxScreen(Screen[None]):
         order = ORDER_LABELS[self.query_state.order][1 if english else 0]
         parts = [view.label]
         if self.search_text:
-            parts.append(t("inbox.search_active", query=self.search_text))
+            # The search says where it looks: the view it narrows ("Semua" for every case).
+            parts.append(t("inbox.search_in", view=view.label, query=self.search_text))
         position = cases.position
         if position is not None:
             parts.append(
@@ -384,6 +598,8 @@ class InboxScreen(Screen[None]):
         if self._total_pending:
             self._total_pending = False
             self.load_total(self.query_state)
+        if self.has_class("preview-beside") or self.has_class("preview-below"):
+            self._preview_current()
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -400,7 +616,16 @@ class InboxScreen(Screen[None]):
             self.query_one(CaseList).focus()
 
     def action_search(self) -> None:
+        self._open_search(self.query_state.view)
+
+    def action_search_all(self) -> None:
+        """Search every case the officer may read, from any view."""
+        self._open_search("semua")
+
+    def _open_search(self, scope: str) -> None:
+        self.search_scope = scope
         search = self.query_one(SearchInput)
+        search.placeholder = t("inbox.search_in_placeholder", view=view_by_code(scope).label)
         search.add_class("visible")
         search.focus()
 
@@ -408,16 +633,61 @@ class InboxScreen(Screen[None]):
     def _search_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         try:
-            search = parse_query(text, office_tz=self.office_tz) if text else None
+            search = parse_query(text, office_tz=self.office_tz, known=self.known) if text else None
         except DeskError as error:
             self.notify(str(error), severity="error", markup=False, title=t("inbox.search"))
+            self.say(str(error), error=True)
             return
         self.query_one(SearchInput).remember(text)
+        view = self.search_scope or self.query_state.view
+        self.search_scope = None
+        query = Query(view=view, search=search, order=self.query_state.order)
+        if search is not None and is_number_search(search):
+            # A number read out on the phone: that case, wherever it is.
+            self._look_up_number(text, query)
+            return
+        self._apply_search(text, query)
+
+    def _apply_search(self, text: str, query: Query) -> None:
         self.search_text = text
-        self.query_state = Query(
-            view=self.query_state.view, search=search, order=self.query_state.order
-        )
+        self.query_state = query
+        self._pending_changes.append(self._fill_view_list)  # the view may be "Semua" now
         self._reload_then(self._show_search)
+
+    @work(thread=True, group="number", exclusive=True, exit_on_error=False)
+    def _look_up_number(self, text: str, query: Query) -> None:
+        assert query.search is not None
+        if self.source.count(query):
+            self.app.call_from_thread(self._apply_search, text, query)
+            return
+        case_id = self.source.find_number(query.search)
+        holding = self.source.views_holding(query.search) if case_id is not None else []
+        self.app.call_from_thread(self._number_found, text, query, case_id, holding)
+
+    def _number_found(
+        self, text: str, query: Query, case_id: int | None, holding: list[str]
+    ) -> None:
+        assert query.search is not None and query.search.tracking_no is not None
+        tracking = query.search.tracking_no
+        label = tracking if tracking.upper().startswith("L-") else f"#{tracking}"
+        if case_id is None:
+            self.say(t("inbox.number_unknown", number=label), error=True)
+            self.query_one(SearchInput).focus()
+            return
+        views = ", ".join(view_by_code(code).label for code in holding)
+        self.say(
+            t(
+                "inbox.number_elsewhere",
+                number=label,
+                view=view_by_code(query.view).label,
+                views=views or view_by_code("semua").label,
+            )
+        )
+        search = self.query_one(SearchInput)
+        search.value = ""
+        search.remove_class("visible")
+        self.query_one(CaseList).focus()
+        self._open_case(case_id)
 
     def _show_search(self) -> None:
         """The screen after a search: the list focused, the input hidden if the search is empty."""
@@ -451,6 +721,7 @@ class InboxScreen(Screen[None]):
 
     def action_clear_search(self) -> None:
         search = self.query_one(SearchInput)
+        self.search_scope = None
         if self.search_text or search.has_class("visible"):
             search.value = ""
             search.remove_class("visible")
@@ -497,37 +768,111 @@ class InboxScreen(Screen[None]):
             return list(cases.marked.values())
         return [cases.current] if cases.current else []
 
+    def _role_may(self, name: str) -> bool:
+        return self.source.actor.role in BULK_ROLES.get(name, set())
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer a bulk key only to roles that may take that action at all."""
         if action == "bulk" and parameters:
-            return self.source.actor.role in BULK_ROLES.get(str(parameters[0]), set())
+            return self._role_may(str(parameters[0]))
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        """A key the officer's role can never use is not offered, but still answers why."""
+        if not isinstance(self.focused, CaseList):
+            return
+        role = role_label(self.source.actor.role.value)
+        name = BULK_KEYS.get(event.character or "")
+        if name is not None and not self._role_may(name):
+            action = action_label(name)
+            self.say(t("inbox.role_never", key=event.character, action=action, role=role))
+            event.stop()
+        elif event.key in ("space", "V") and not self.query_one(CaseList).can_mark:
+            self.say(t("inbox.no_marks", role=role))
+            event.stop()
 
     def action_bulk(self, name: str) -> None:
         targets = self._targets()
+        action = Action(name)
         if not targets:
+            self.say(t("inbox.nothing_highlighted", action=action_label(name)))
             return
-        self._prepare_bulk(Action(name), targets)
+        # What the rules refuse for the case's state is said now, not after a dialog.
+        refused = [
+            (target, reason)
+            for target in targets
+            if (reason := self._refusal(action, target)) is not None
+        ]
+        if len(refused) == len(targets):
+            target, reason = refused[0]
+            self.say(t("inbox.state_refused", ref=number_label(target), reason=reason))
+            return
+        self._prepare_bulk(action, targets, refused)
+
+    def _refusal(self, action: Action, target: dict[str, Any]) -> str | None:
+        """Why the rules refuse `action` on `target` (as the list read it), or None."""
+        status = str(target.get("status") or "")
+        if not status:
+            return None
+        chosen = action
+        if action is Action.VERIFY and status != "baru":
+            chosen = Action.DISPOSE
+        return refusal(self.source.actor, chosen, status, target.get("unit_code"))
 
     @work(thread=True, group="bulk-prepare", exclusive=True, exit_on_error=False)
-    def _prepare_bulk(self, action: Action, targets: list[dict[str, Any]]) -> None:
+    def _prepare_bulk(
+        self,
+        action: Action,
+        targets: list[dict[str, Any]],
+        refused: list[tuple[dict[str, Any], str]],
+    ) -> None:
         choices: list[tuple[str, str]] = []
         if action is Action.VERIFY:
             choices = self.source.units()
         elif action is Action.ASSIGN:
             choices = self.source.unit_officers(targets[0].get("unit_code"))
-        self.app.call_from_thread(self._ask_bulk, action, targets, choices)
+        self.app.call_from_thread(self._ask_bulk, action, targets, choices, refused)
 
     def _ask_bulk(
-        self, action: Action, targets: list[dict[str, Any]], choices: list[tuple[str, str]]
+        self,
+        action: Action,
+        targets: list[dict[str, Any]],
+        choices: list[tuple[str, str]],
+        refused: list[tuple[dict[str, Any], str]] | None = None,
     ) -> None:
-        count = len(targets)
+        refused = refused or []
+        count = len(targets) - len(refused)
+        label = action_label(action.value)
 
         def confirmed_then(arguments: dict[str, Any]) -> None:
-            if count <= CONFIRM_ABOVE:
+            if len(targets) <= CONFIRM_ABOVE and not refused:
                 self._run_bulk(action, targets, arguments)
                 return
-            message = t("bulk.confirm", action=action_label(action.value), count=number(count))
+            # The question names what will happen: "disposisi 4 kasus ke DINKES?"
+            if "unit_code" in arguments:
+                message = t(
+                    "bulk.confirm.unit",
+                    action=label,
+                    count=number(count),
+                    unit=arguments["unit_code"],
+                )
+            elif "officer_nip" in arguments:
+                names = dict(choices)
+                officer = names.get(arguments["officer_nip"], arguments["officer_nip"])
+                message = t(
+                    "bulk.confirm.officer", action=label, count=number(count), officer=officer
+                )
+            else:
+                message = t(
+                    "bulk.confirm.reason",
+                    action=label,
+                    count=number(count),
+                    reason=printable(arguments.get("reason", ""), keep_newlines=False),
+                )
+            if refused:
+                message += t(
+                    "bulk.confirm.skipped", count=number(len(refused)), reason=refused[0][1]
+                )
 
             def answered(yes: bool | None) -> None:
                 if yes:
@@ -542,7 +887,7 @@ class InboxScreen(Screen[None]):
 
             return take
 
-        title = t("bulk.title", action=action_label(action.value), count=number(count))
+        title = t("bulk.title", action=label, count=number(count))
         if action is Action.VERIFY:
             self.app.push_screen(UnitPicker(choices, title=title), chosen("unit_code"))
         elif action is Action.ASSIGN:
@@ -567,25 +912,35 @@ class InboxScreen(Screen[None]):
         cases = self.query_one(CaseList)
         for case_id in result.done:
             cases.marked.pop(case_id, None)  # refused cases stay marked, to be seen to
+            cases.refused.pop(case_id, None)
+        for case_id, reason in result.refused:
+            cases.refused[case_id] = reason  # the "!" in the list; the preview says why
         message = t("bulk.done", action=action_label(action.value), count=number(len(result.done)))
         if result.refused:
             first = result.refused[0][1]
             message += " " + t("bulk.refused", count=number(len(result.refused)), reason=first)
+            self.say(t("bulk.refused_marked", count=number(len(result.refused))), error=True)
         self.notify(
             message,
             severity="warning" if result.refused else "information",
             markup=False,
             timeout=10,
         )
-        self.action_refresh()
+        # The rows again, the marks kept: a reload from the top would clear them.
+        cases.refresh()
+        self.follow_changes()
+        self._show_title()
 
     def on_case_list_opened(self, event: CaseList.Opened) -> None:
+        self._open_case(int(event.case["id"]))
+
+    def _open_case(self, case_id: int) -> None:
         try:
             from screens.case_detail import CaseScreen
         except ImportError:
-            self.notify(str(event.case["tracking_no"]), markup=False)
+            self.say(str(case_id))
             return
-        self.app.push_screen(CaseScreen(self.source, event.case["id"]), self._back_from_case)
+        self.app.push_screen(CaseScreen(self.source, case_id), self._back_from_case)
 
     def _back_from_case(self, changed: bool | None) -> None:
         if changed:

@@ -177,8 +177,10 @@ def test_bad_dates() -> None:
 def test_unknown_and_ambiguous_status() -> None:
     message = error_of("status:bru")
     assert "'bru'" in message
-    assert "baru, tunda, terverifikasi, dikembalikan" in message
-    assert "dikembalikan, diproses, ditanggapi, diarsipkan" in error_of("status:di")
+    assert "Yang paling mirip: baru (Belum Terverifikasi)" in message
+    assert "tunda (Ditunda), terverifikasi (Terdisposisi), dikembalikan (Bukan Wewenang)" in message
+    ambiguous = error_of("status:di")
+    assert "dikembalikan (Bukan Wewenang), diproses (Ditindaklanjuti)" in ambiguous
     assert "'xx'" in error_of("status:baru,xx")
 
 
@@ -297,3 +299,103 @@ def test_any_text_is_a_filter_or_a_query_error(small_db: sqlite_utils.Database, 
     assert isinstance(case_filter, CaseFilter)
     fetch_page(small_db, case_filter, "due", limit=5)
     count_cases(small_db, case_filter)
+
+
+# -- as an officer reads it out (issue: an officer's day) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "statuses"),
+    [
+        ("status:Terdisposisi", ("terverifikasi",)),
+        ("status:Disposisi", ("terverifikasi",)),  # the list's short label
+        ('status:"Bukan Wewenang"', ("dikembalikan",)),
+        ("status:Bukan Wewenang", ("dikembalikan",)),  # no quotes needed
+        ("status:ditindaklanjuti", ("diproses",)),
+        ("status:returned", ("dikembalikan",)),
+        ("status:followed up", ("diproses",)),
+        ("status:on hold,closed", ("tunda", "selesai")),
+        ("status:baru,bukan wewenang", ("baru", "dikembalikan")),
+        ("status:Ditanggapi Pelapor", ("ditanggapi",)),
+    ],
+)
+def test_status_labels_in_both_languages(query: str, statuses: tuple[str, ...]) -> None:
+    parsed = parse_query(query)
+    assert parsed.statuses == statuses and parsed.words is None
+
+
+def test_status_label_words_that_complete_no_label_stay_words() -> None:
+    assert parse_query("status:baru wewenang") == CaseFilter(statuses=("baru",), words="wewenang")
+
+
+@pytest.mark.parametrize(
+    ("query", "number", "words"),
+    [
+        ("7004565", "7004565", None),
+        ("#7004565", "7004565", None),
+        ("L-PUPR-0001", "L-PUPR-0001", None),
+        ("l-pupr-0001", "L-PUPR-0001", None),
+        ("jalan L-PUPR-0001", "L-PUPR-0001", "jalan"),
+        ("jalan 7004565", None, "jalan 7004565"),  # a number among words is a word
+        ("2026", None, "2026"),  # too short to be a tracking number
+    ],
+)
+def test_a_number_read_out_on_the_phone(query: str, number: str | None, words: str | None) -> None:
+    from desk.search_query import is_number_search
+
+    parsed = parse_query(query)
+    assert parsed.tracking_no == number and parsed.words == words
+    assert is_number_search(parsed) == (number is not None and words is None)
+
+
+def known() -> object:
+    from desk.inbox import KnownValues
+
+    return KnownValues(
+        units=frozenset({"PUPR", "DINKES", "DISDIK", "SETDA"}),
+        channels=frozenset({"web", "sms", "whatsapp", "loket"}),
+        categories=frozenset({"infrastruktur", "jalan rusak", "kesehatan"}),
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "typed", "closest"),
+    [
+        ("unit:PUPX", "PUPX", "PUPR"),
+        ("unit:dinks", "dinks", "DINKES"),
+        ("kanal:smss", "smss", "sms"),
+        ('kategori:"jalan rusk"', "jalan rusk", "JALAN RUSAK"),
+    ],
+)
+def test_unknown_values_are_errors_with_the_closest_known(
+    query: str, typed: str, closest: str
+) -> None:
+    with pytest.raises(QueryError) as raised:
+        parse_query(query, known=known())  # type: ignore[arg-type]
+    message = str(raised.value)
+    assert f"'{typed}'" in message and closest in message and "Yang paling mirip" in message
+
+
+def test_known_values_pass_and_english_messages() -> None:
+    parsed = parse_query("unit:pupr kanal:WA kategori:Kesehatan", known=known())  # type: ignore[arg-type]
+    assert (parsed.unit_code, parsed.channel, parsed.category) == ("PUPR", "whatsapp", "Kesehatan")
+    set_language("en")
+    try:
+        with pytest.raises(QueryError, match=r"No unit 'XYZ'.*Known, for example: DINKES"):
+            parse_query("unit:XYZ", known=known())  # type: ignore[arg-type]
+    finally:
+        set_language("id")
+
+
+def test_known_values_come_from_the_database(tmp_path: Path) -> None:
+    from desk.inbox import InboxSource
+    from tests.conftest import ADMIN
+
+    database = open_database(tmp_path / "desk.db")
+    make_office(database)
+    new_case(database, "1", channel="faksimili", category="KATEGORI IMPOR")
+    database.conn.close()
+    values = InboxSource(tmp_path / "desk.db", ADMIN).known_values()
+    assert {"PUPR", "SETDA"} <= values.units
+    assert "faksimili" in values.channels and "sms" in values.channels  # imported and known
+    assert "kategori impor" in values.categories and "kesehatan" in values.categories

@@ -25,7 +25,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from db.inbox import PageKey
 from db.timefmt import from_text
-from desk.i18n import clock_text, current_language, status_label, t
+from desk.i18n import clock_text, current_language, t
+from desk.inbox import short_status_label
 from desk.safety import printable
 from widgets.bindings import localize_bindings
 from widgets.worker_errors import notify_failure
@@ -45,28 +46,80 @@ class Column:
     title_id: str
     title_en: str
     width: int  # 0: takes the remaining width
-    min_terminal: int  # shown only when the widget is at least this wide
 
 
-COLUMNS = (
-    Column("mark", "", "", 2, 0),
-    Column("number", "Nomor", "Number", 9, 0),
-    Column("clock", "Batas", "Clock", 14, 0),
-    Column("status", "Status", "Status", 19, 60),
-    Column("category", "Kategori", "Category", 16, 125),
-    Column("unit", "Unit", "Unit", 11, 80),
-    Column("title", "Judul", "Title", 0, 0),
-    Column("reporter", "Pelapor", "Reporter", 16, 105),
-    Column("channel", "Kanal", "Channel", 9, 140),
-    Column("received", "Diterima", "Received", 10, 95),
+# Always shown, in this order; the title takes what they leave.
+MARK = Column("mark", "", "", 2)
+NUMBER = Column("number", "Nomor", "Number", 9)  # widened to the longest number on screen
+CLOCK = Column("clock", "Batas", "Clock", 14)
+STATUS = Column("status", "Status", "Status", 10)  # a short coloured label
+UNIT = Column("unit", "Unit", "Unit", 8)  # widened to the longest code where there is room
+TITLE = Column("title", "Judul", "Title", 0)
+# Shown when there is room, in this order, each only if the title keeps its share.
+OPTIONAL = (
+    Column("received", "Diterima", "Received", 10),
+    Column("reporter", "Pelapor", "Reporter", 16),
+    Column("category", "Kategori", "Category", 16),
+    Column("channel", "Kanal", "Channel", 9),
 )
+ORDER = ("mark", "number", "clock", "status", "category", "unit", "title", "reporter", "channel")
+# Cells the title keeps however narrow the list (30 characters and the ellipsis of a longer one),
+# and on the list of a 120-column terminal (50 and the ellipsis).
+TITLE_MIN = 31
+TITLE_WANTED = 51
+UNIT_MIN = 4
+UNIT_MAX = 14
 
 
-def visible_columns(width: int) -> list[tuple[Column, int]]:
-    """The columns that fit `width`, with the title column taking what the others leave."""
-    chosen = [c for c in COLUMNS if width >= c.min_terminal]
-    fixed = sum(c.width + 1 for c in chosen if c.width)
-    return [(c, c.width or max(10, width - fixed - 1)) for c in chosen]
+def title_floor(width: int) -> int:
+    """The cells the title keeps before the unit code is cut: 31 on an 80-column list, 51 from
+    a 100-column one (a 120-column terminal beside the side list)."""
+    return max(TITLE_MIN, min(TITLE_WANTED, width - 49))
+
+
+def title_share(width: int) -> int:
+    """The cells the title keeps before an optional column is shown: about half a wide list."""
+    return max(title_floor(width), width // 2)
+
+
+def visible_columns(
+    width: int, number_width: int = NUMBER.width, unit_width: int = UNIT.width
+) -> list[tuple[Column, int]]:
+    """The columns that fit `width`, each with its width; the title takes what the others
+    leave. Numbers are never cut (`number_width` is the longest on screen); the unit code
+    (`unit_width`, the longest on screen) is widened where the title keeps its share and cut
+    before the title drops under its floor; the optional columns come in only where the title
+    keeps its share."""
+    widths = {
+        "mark": MARK.width,
+        "number": max(NUMBER.width, number_width),
+        "clock": CLOCK.width,
+        "status": STATUS.width,
+        "unit": UNIT.width,
+    }
+
+    def title_width(extra: dict[str, int]) -> int:
+        return width - sum(w + 1 for w in widths.values()) - sum(w + 1 for w in extra.values())
+
+    floor = title_floor(width)
+    while title_width({}) < floor and widths["unit"] > UNIT_MIN:
+        widths["unit"] -= 1
+    while widths["unit"] < min(unit_width, UNIT_MAX) and title_width({}) > title_share(width):
+        widths["unit"] += 1
+    extra: dict[str, int] = {}
+    for column in OPTIONAL:
+        trial = {**extra, column.key: column.width}
+        if title_width(trial) >= title_share(width):
+            extra = trial
+        else:
+            break
+    title = max(10, title_width(extra))
+    by_key = {c.key: c for c in (MARK, NUMBER, CLOCK, STATUS, UNIT, TITLE, *OPTIONAL)}
+    chosen = {**widths, **extra, "title": title}
+    keys = [key for key in ORDER if key in chosen]
+    if "received" in chosen:
+        keys.append("received")
+    return [(by_key[key], chosen[key]) for key in keys]
 
 
 def fit(text: str, width: int) -> str:
@@ -76,6 +129,27 @@ def fit(text: str, width: int) -> str:
     if cell_len(text) > width:
         return set_cell_size(text, width - 1) + "…"
     return set_cell_size(text, width)
+
+
+def number_label(row: dict[str, Any]) -> str:
+    """How a row names its case: "#8112829", or the provisional number given at the counter."""
+    number = row.get("tracking_no")
+    if number:
+        return f"#{number}"
+    return printable(row.get("provisional_no") or "lokal", keep_newlines=False)
+
+
+# The status label's colour, by status (component classes below).
+STATUS_STYLES = {
+    "baru": "case-list--status-new",
+    "tunda": "case-list--status-waiting",
+    "terverifikasi": "case-list--status-unit",
+    "dikembalikan": "case-list--status-returned",
+    "diproses": "case-list--status-waiting",
+    "ditanggapi": "case-list--status-replied",
+    "selesai": "case-list--status-closed",
+    "diarsipkan": "case-list--status-closed",
+}
 
 
 class CaseList(Widget, can_focus=True):
@@ -91,6 +165,13 @@ class CaseList(Widget, can_focus=True):
     CaseList > .case-list--soon { color: $warning; }
     CaseList > .case-list--marked { color: $success; text-style: bold; }
     CaseList > .case-list--dim { color: $text-muted; }
+    CaseList > .case-list--refused { color: $error; text-style: bold; }
+    CaseList > .case-list--status-new { color: $warning; text-style: bold; }
+    CaseList > .case-list--status-unit { color: $accent; }
+    CaseList > .case-list--status-returned { color: $error; }
+    CaseList > .case-list--status-replied { color: $warning; }
+    CaseList > .case-list--status-waiting { color: $text-muted; }
+    CaseList > .case-list--status-closed { color: $success; }
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "case-list--header",
@@ -100,6 +181,13 @@ class CaseList(Widget, can_focus=True):
         "case-list--soon",
         "case-list--marked",
         "case-list--dim",
+        "case-list--refused",
+        "case-list--status-new",
+        "case-list--status-unit",
+        "case-list--status-returned",
+        "case-list--status-replied",
+        "case-list--status-waiting",
+        "case-list--status-closed",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,j", "cursor_down", "Down", show=False),
@@ -143,6 +231,11 @@ class CaseList(Widget, can_focus=True):
         self.at_start = True
         self.at_end = True
         self.marked: dict[int, dict[str, Any]] = {}
+        # Why the last bulk action refused a marked case (case id → reason): shown as "!".
+        self.refused: dict[int, str] = {}
+        self.can_mark = True  # a role that can take no bulk action is offered no marks
+        self.number_width = NUMBER.width
+        self.unit_width = UNIT.width
         self.loader: Loader | None = None
         self.position_changed: Callable[[], None] | None = None
         self.zone = ZoneInfo(office_tz)
@@ -196,6 +289,7 @@ class CaseList(Widget, can_focus=True):
         self.rows, self.top = rows, 0
         ids = [row["id"] for row in rows]
         self.cursor = ids.index(keep) if keep in ids else cursor_offset
+        self._measure()
         self._clamp()
         self.refresh()
         self._announce()
@@ -256,9 +350,21 @@ class CaseList(Widget, can_focus=True):
             if len(self.rows) > MAX_ROWS:
                 del self.rows[MAX_ROWS:]
                 self.at_end = False
+        self._measure()
         self._clamp()
         self.refresh()
         self._announce()
+
+    def _measure(self) -> None:
+        """The number column is as wide as the longest number held: never cut."""
+        longest = max(
+            (len(row.get("provisional_no") or "") for row in self.rows if not row["tracking_no"]),
+            default=0,
+        )
+        self.number_width = max(NUMBER.width, longest)
+        self.unit_width = max(
+            (len(row.get("unit_code") or "") for row in self.rows), default=UNIT.width
+        )
 
     def _prefetch(self) -> None:
         """Ask for the next page early, while the officer still has rows to read."""
@@ -333,12 +439,19 @@ class CaseList(Widget, can_focus=True):
             self._generation += 1
             self._load(self._generation, "last", None)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Marks are offered only to an officer who can act on marked cases."""
+        if action in ("toggle_mark", "mark_all"):
+            return self.can_mark
+        return True
+
     def action_toggle_mark(self) -> None:
         case = self.current
         if case is None:
             return
         if case["id"] in self.marked:
             del self.marked[case["id"]]
+            self.refused.pop(case["id"], None)
         else:
             self.marked[case["id"]] = case
         self._move(1)
@@ -347,8 +460,9 @@ class CaseList(Widget, can_focus=True):
         self.post_message(self.MarkAll())
 
     def clear_marks(self) -> None:
-        if self.marked:
+        if self.marked or self.refused:
             self.marked.clear()
+            self.refused.clear()
             self.refresh()
 
     def action_open(self) -> None:
@@ -367,7 +481,7 @@ class CaseList(Widget, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        columns = visible_columns(width)
+        columns = visible_columns(width, self.number_width, self.unit_width)
         if y == 0:
             style = self.get_component_rich_style("case-list--header")
             english = current_language() == "en"
@@ -395,15 +509,15 @@ class CaseList(Widget, can_focus=True):
 
     def _cell(self, key: str, row: dict[str, Any]) -> tuple[str, Style | None]:
         if key == "mark":
+            if row["id"] in self.refused:
+                # Marked still, because the rules refused it: the preview says why.
+                return "!", self.get_component_rich_style("case-list--refused")
             if row["id"] in self.marked:
                 return "●", self.get_component_rich_style("case-list--marked")
             return "", None
         if key == "number":
-            number = row["tracking_no"]
-            if number:
-                return f"#{number}", None
             # Made at this desk and not synced yet: the number on the citizen's receipt.
-            return printable(row.get("provisional_no") or "lokal", keep_newlines=False), None
+            return number_label(row), None
         if key == "clock":
             days = row.get("days_left")
             if days is None:
@@ -419,7 +533,10 @@ class CaseList(Widget, can_focus=True):
             )
             return clock_text(days), self.get_component_rich_style(name) if name else None
         if key == "status":
-            return status_label(row["status"]), None
+            style = STATUS_STYLES.get(row["status"])
+            return short_status_label(row["status"]), (
+                self.get_component_rich_style(style) if style else None
+            )
         if key == "category":
             return printable(
                 row.get("subcategory") or row.get("category") or "", keep_newlines=False
