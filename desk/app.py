@@ -18,13 +18,56 @@ from typing import Any, ClassVar
 # next frame: up to 17 ms at the default 60, 8 ms at 120. Read once, when Textual is imported.
 os.environ.setdefault("TEXTUAL_FPS", "120")
 
+from textual.actions import SkipAction
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.dom import DOMNode
 from textual.screen import Screen
 
+from desk.i18n import CATALOG, extend, t
 from desk.inbox import InboxSource
 from desk.workflow import Actor
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "app.palette": ("Perintah", "Commands"),
+    "app.palette.placeholder": ("Cari perintah…", "Search for commands…"),
+    "app.palette.no_match": ("Tidak ada perintah yang cocok", "No matching command"),
+    "app.quit_hint": ("Tekan {key} untuk keluar dari desk.", "Press {key} to quit desk."),
+}
+if "app.palette" not in CATALOG:
+    extend(TEXTS)
+
+
+class DeskPalette(CommandPalette):
+    """Textual's command palette, speaking the officer's language."""
+
+    def __init__(self) -> None:
+        super().__init__(placeholder=t("app.palette.placeholder"), id="--command-palette")
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        # Textual's own says "No matches found" in English whatever the language.
+        from rich.align import Align
+        from rich.text import Text
+        from textual.command import CommandList
+        from textual.widgets.option_list import Option
+
+        self._stop_no_matches_countdown()
+
+        def show() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(
+                    Option(
+                        Align.center(Text(t("app.palette.no_match"), style="not bold")),
+                        disabled=True,
+                        id=self._NO_MATCHES,
+                    )
+                )
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show)
 
 
 class DeskApp(App[None]):
@@ -33,8 +76,13 @@ class DeskApp(App[None]):
     TITLE = "desk"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Keluar", id="quit"),
+        # Priority: quitting works whatever has the focus, a dialog included.
+        Binding("ctrl+q", "quit", "Keluar", id="quit", priority=True),
         Binding("question_mark", "help", "Bantuan", id="help"),
+        Binding("ctrl+p", "command_palette", "Perintah", show=False, priority=True, id="palette"),
+        # Tab moves the focus at once, before the next key is routed (see action_tab_focus).
+        Binding("tab", "tab_focus(1)", show=False, priority=True, system=True),
+        Binding("shift+tab", "tab_focus(-1)", show=False, priority=True, system=True),
     ]
 
     def __init__(
@@ -49,7 +97,9 @@ class DeskApp(App[None]):
         super().__init__()
         from widgets.bindings import localize_bindings
 
-        localize_bindings(self, {"quit": "binding.quit", "help": "binding.help"})
+        localize_bindings(
+            self, {"quit": "binding.quit", "help": "binding.help", "palette": "app.palette"}
+        )
         self.db_path = db_path
         self.actor = actor
         self.officers = officers or []
@@ -90,26 +140,63 @@ class DeskApp(App[None]):
         self.push_screen(InboxScreen(self.source, self.db_path, office_tz=self.office_tz))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """The palette lists every action of the current screen (its key bindings) too."""
-        yield from super().get_system_commands(screen)
-        seen: set[str] = set()
-        for key, active in screen.active_bindings.items():
-            binding = active.binding
-            if not active.enabled or not binding.description or binding.action in seen:
-                continue
-            seen.add(binding.action)
-            node, action = active.node, binding.action
+        """The palette lists the actions of the current screen (its key bindings), each once,
+        in the officer's language; Textual's own (theme, screenshot, maximize) are left out."""
+        from widgets.dialogs import screen_commands
+
+        for command in screen_commands(screen):
+            if command.action == "command_palette":
+                continue  # the palette is open already
             yield SystemCommand(
-                f"{binding.description} ({key})",
-                binding.tooltip or binding.description,
-                partial(self._run_bound_action, node, action),
+                f"{command.description} ({command.keys})",
+                command.description,
+                partial(self._run_bound_action, command.node, command.action),
             )
 
     def _run_bound_action(self, node: DOMNode, action: str) -> None:
         self.call_later(self.run_action, action, node)
 
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(DeskPalette())
+
     def action_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        """Every command of the screen, each once with its keys; Enter runs one."""
+        from widgets.dialogs import KeysDialog, screen_commands
+
+        screen = self.screen
+        commands = [c for c in screen_commands(screen) if c.action != "help"]
+
+        def chosen(command: Any) -> None:
+            if command is not None:
+                self._run_bound_action(command.node, command.action)
+
+        self.push_screen(KeysDialog(commands), chosen)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c (a reflex to quit) says which key quits, in the officer's language."""
+        self.notify(t("app.quit_hint", key="ctrl+q"), markup=False)
+
+    def action_tab_focus(self, direction: int) -> None:
+        """Move the focus now, not when the Tab key has travelled through the focused widget.
+
+        Textual forwards each key to the focused widget's queue and runs a screen's `tab`
+        binding only when the key comes back up unhandled: keys that arrive together (a paste,
+        a barcode scanner, SSH over a slow link) were by then already queued for the field that
+        Tab was leaving. As a priority binding this runs before the next key is routed. A widget
+        that uses Tab itself (an indenting text area, its own binding) still gets it.
+        """
+        focused = self.focused
+        if focused is not None:
+            if focused.check_consume_key("tab" if direction > 0 else "shift+tab", None):
+                raise SkipAction()
+            key = "tab" if direction > 0 else "shift+tab"
+            for node in focused.ancestors_with_self:
+                if isinstance(node, Screen):
+                    break
+                if key in node._bindings.key_to_bindings:
+                    raise SkipAction()
+        if direction > 0:
+            self.screen.focus_next()
         else:
-            self.action_show_help_panel()
+            self.screen.focus_previous()

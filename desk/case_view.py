@@ -176,6 +176,14 @@ class CaseView:
         return int(self.case["version"])
 
     @property
+    def latest_reporter_reply(self) -> EventView | None:
+        """The reporter's most recent answer recorded on the case, if any."""
+        for event in reversed(self.events):
+            if event.kind == "reporter_reply" and event.body:
+                return event
+        return None
+
+    @property
     def status(self) -> str:
         return str(self.case["status"])
 

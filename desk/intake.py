@@ -680,29 +680,14 @@ def duplicate_hints(
             [*variants, limit],
         ).fetchall():
             found.setdefault(int(case_id), []).append("phone")
-    terms = distinctive_terms(database, f"{draft.title} {draft.text[:500]}", known_only=True)
-    # Two shared words at least: with the complaint's text in play, one word ("jalan") is
-    # shared by half the office's cases.
-    expression = similar_text_expression(terms) if len(terms) >= 2 else None
-    if expression is not None:
-        needed = 2
-        wanted = set(terms)
-        candidates = [
-            int(rowid)
-            for (rowid,) in database.execute(
-                "SELECT rowid FROM case_search WHERE case_search MATCH ? "
-                "ORDER BY bm25(case_search, 3.0, 1.0) LIMIT ?",
-                [expression, limit * 4],
-            ).fetchall()
-        ]
-        rows = _rows(database, candidates, actor)
-        for candidate in candidates:
-            row = rows.get(candidate)
-            if row is None:
-                continue
-            shared = wanted & set(stem_words(f"{row['title']} {row['body']}"))
-            if len(shared) >= needed:
-                found.setdefault(candidate, []).append("text")
+    # The title and the text together, and the title alone: the text's rarer words must not
+    # crowd out a title that already names a case (a clear duplicate stays while the body is
+    # typed). The title's matches come first.
+    for text in (draft.title, f"{draft.title} {draft.text[:500]}"):
+        for candidate in _similar_text(database, actor, text, limit):
+            found.setdefault(candidate, [])
+            if "text" not in found[candidate]:
+                found[candidate].append("text")
     rows = _rows(database, list(found), actor)
     hints = [
         DuplicateHint(
@@ -718,6 +703,36 @@ def duplicate_hints(
     # The same person first (NIK, then phone), then the text matches in rank order.
     hints.sort(key=lambda hint: 0 if "nik" in hint.reasons else 1 if "phone" in hint.reasons else 2)
     return hints[:limit]
+
+
+def _similar_text(
+    database: sqlite_utils.Database, actor: Actor, text: str, limit: int
+) -> list[int]:
+    """Cases `actor` may read sharing at least two of `text`'s most distinctive words, best
+    match first."""
+    terms = distinctive_terms(database, text, known_only=True)
+    # Two shared words at least: with the complaint's text in play, one word ("jalan") is
+    # shared by half the office's cases.
+    expression = similar_text_expression(terms) if len(terms) >= 2 else None
+    if expression is None:
+        return []
+    wanted = set(terms)
+    candidates = [
+        int(rowid)
+        for (rowid,) in database.execute(
+            "SELECT rowid FROM case_search WHERE case_search MATCH ? "
+            "ORDER BY bm25(case_search, 3.0, 1.0) LIMIT ?",
+            [expression, limit * 4],
+        ).fetchall()
+    ]
+    rows = _rows(database, candidates, actor)
+    return [
+        candidate
+        for candidate in candidates
+        if candidate in rows
+        and len(wanted & set(stem_words(f"{rows[candidate]['title']} {rows[candidate]['body']}")))
+        >= 2
+    ]
 
 
 def _rows(

@@ -23,6 +23,25 @@ SHORT_COLUMNS = (
     "oldest_unanswered_hk",
     "active",
 )
+# The dashboard's: who (rank, then the unit by code and name) and the figure the rank follows
+# first stay at the left, where 80 columns still show them; the rest follow.
+RANKED_BY = "followed_up_in_time_pct"
+DASHBOARD_COLUMNS = (
+    "rank",
+    "unit",
+    RANKED_BY,
+    "followed_up_pct",
+    "median_follow_up_hk",
+    "received",
+    "verified_in_time_pct",
+    "closed_pct",
+    "unanswered",
+    "returns",
+    "overdue_now",
+    "oldest_unanswered_hk",
+    "active",
+)
+UNIT_WIDTH = 26  # code and name, cut to this many characters
 ALL_COLUMNS = tuple(key for key, _id, _en in COLUMNS)
 NUMERIC = frozenset(ALL_COLUMNS) - {"code", "oldest_unanswered", "active"}
 
@@ -38,6 +57,8 @@ def number_text(value: float | int | None, decimals: int = 0) -> str:
 
 
 def column_title(key: str) -> str:
+    if key == "unit":
+        return t("report.col.code")
     return t(f"report.col.{key}")
 
 
@@ -47,7 +68,17 @@ def cell(row: UnitMetrics, key: str, *, office: bool = False) -> str:
     return printable(_cell(row, key, office=office), keep_newlines=False)
 
 
+def unit_text(row: UnitMetrics, *, office: bool = False, width: int = UNIT_WIDTH) -> str:
+    """ "PUPR Dinas Pekerjaan Umum…": the unit by code and name, at most `width` characters."""
+    if office:
+        return t("report.office")
+    text = printable(f"{row.code} {row.name}".strip(), keep_newlines=False)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _cell(row: UnitMetrics, key: str, *, office: bool = False) -> str:
+    if key == "unit":
+        return unit_text(row, office=office)
     if key == "code":
         return t("report.office") if office else row.code
     if key == "rank":

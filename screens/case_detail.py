@@ -734,10 +734,13 @@ class CaseScreen(Screen[bool]):
     def action_reply(self) -> None:
         from screens.reply import ReplyScreen
 
-        self.app.push_screen(ReplyScreen(self.source, self.case_id), self._replied)
+        composer = ReplyScreen(self.source, self.case_id)
 
-    def _replied(self, sent: bool | None) -> None:
-        if sent:
-            self._acted(t("case.reply_sent", ref=self._label()))
-        else:
-            self.load()  # the case may have moved on meanwhile; show it as it is
+        def replied(sent: bool | None) -> None:
+            if sent:
+                # Sent, queued for the next sync, or kept on a local-only desk: said as it is.
+                self._acted(composer.delivery_message(self._label()))
+            else:
+                self.load()  # the case may have moved on meanwhile; show it as it is
+
+        self.app.push_screen(composer, replied)

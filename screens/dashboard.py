@@ -26,14 +26,28 @@ from textual.worker import Worker, WorkerState
 
 from db import open_database
 from db.timefmt import utc_now
+from desk.case_view import format_moment
 from desk.errors import DeskError
-from desk.i18n import t
+from desk.i18n import CATALOG, extend, t
 from desk.inbox import InboxSource
 from desk.metrics import DEFAULT_MIN_CASES, Period, Report, compute_report, parse_period
-from desk.report_view import NUMERIC, SHORT_COLUMNS, cell, column_title, number_text
+from desk.report_view import (
+    DASHBOARD_COLUMNS,
+    NUMERIC,
+    RANKED_BY,
+    cell,
+    column_title,
+    number_text,
+)
 from widgets.bindings import localize_bindings
 from widgets.key_footer import KeyFooter
 from widgets.worker_errors import notify_failure
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "dashboard.weeks_per_block": ("1 balok = {weeks} minggu", "1 block = {weeks} weeks"),
+}
+if "dashboard.weeks_per_block" not in CATALOG:
+    extend(TEXTS)
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 OVERDUE_STATUSES = "terverifikasi,ditanggapi"  # where the unit's own 5 HK clock runs
@@ -58,19 +72,25 @@ def sparkline(values: list[int], peak: int) -> str:
 
 
 def trend_text(report: Report, width: int) -> Text:
-    """Received and followed-up sparklines, the most recent weeks that fit in `width`."""
+    """Received and followed-up sparklines over the whole period of the report, fitted to
+    `width`: when its weeks do not fit, a block stands for several weeks (said under it)."""
     label_width = max(len(t("report.received")), len(t("report.followed_up"))) + 1
     room = max(4, width - label_width - 9)
-    points = report.weekly[-room:]
-    received = [point.received for point in points]
-    followed = [point.followed_up for point in points]
+    points = report.weekly
+    per = max(1, -(-len(points) // room))  # weeks a block stands for
+    groups = [points[i : i + per] for i in range(0, len(points), per)]
+    received = [sum(point.received for point in group) for group in groups]
+    followed = [sum(point.followed_up for point in group) for group in groups]
     peak = max([0, *received])
     text = Text()
     text.append(t("dashboard.trend"), style="bold")
     text.append("\n")
-    if points:
-        text.append(f"{points[0].week_start:%d/%m}".ljust(label_width))
-        text.append(f"→ {points[-1].week_start:%d/%m}\n", style="dim")
+    period = report.period
+    text.append(f"{period.start:%d/%m}".ljust(label_width))
+    text.append(f"→ {period.end:%d/%m}", style="dim")
+    if per > 1:
+        text.append(" · " + t("dashboard.weeks_per_block", weeks=per), style="dim")
+    text.append("\n")
     for label, values, style in (
         (t("report.received"), received, "bold blue"),
         (t("report.followed_up"), followed, "bold green"),
@@ -98,7 +118,7 @@ def distribution_text(report: Report, width: int) -> Text:
 class DashboardScreen(Screen[None]):
     DEFAULT_CSS = """
     DashboardScreen #title { height: 1; padding: 0 1; background: $boost; text-style: bold; }
-    DashboardScreen #period { height: 1; padding: 0 1; color: $text-muted; }
+    DashboardScreen #period { height: auto; padding: 0 1; color: $text-muted; }
     DashboardScreen #custom { display: none; }
     DashboardScreen #custom.visible { display: block; }
     DashboardScreen #ranking { height: 1fr; }
@@ -146,7 +166,7 @@ class DashboardScreen(Screen[None]):
         yield Static(t("dashboard.title"), id="title", markup=False)
         yield Static("", id="period", markup=False)
         yield Input(placeholder=t("dashboard.custom_prompt"), id="custom", disabled=True)
-        yield DataTable(id="ranking", cursor_type="row", zebra_stripes=True)
+        yield DataTable(id="ranking", cursor_type="row", zebra_stripes=True, fixed_columns=3)
         yield Static("", id="criteria", markup=False)
         with Horizontal(id="charts"):
             yield Static("", id="trend", markup=False)
@@ -155,8 +175,9 @@ class DashboardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#ranking", DataTable)
-        for key in SHORT_COLUMNS:
-            table.add_column(column_title(key), key=key)
+        for key in DASHBOARD_COLUMNS:
+            title = column_title(key)
+            table.add_column(f"▼ {title}" if key == RANKED_BY else title, key=key)
         table.focus()
         self.compute(self.period)
 
@@ -196,7 +217,7 @@ class DashboardScreen(Screen[None]):
             table.add_row(
                 *(
                     Text(cell(row, key), style=style, justify="right" if key in NUMERIC else "left")
-                    for key in SHORT_COLUMNS
+                    for key in DASHBOARD_COLUMNS
                 ),
                 key=row.code,
             )
@@ -207,7 +228,7 @@ class DashboardScreen(Screen[None]):
                     style="bold",
                     justify="right" if key in NUMERIC else "left",
                 )
-                for key in SHORT_COLUMNS
+                for key in DASHBOARD_COLUMNS
             ),
             key="",
         )
@@ -219,7 +240,7 @@ class DashboardScreen(Screen[None]):
                 start=report.period.start.isoformat(),
                 end=report.period.end.isoformat(),
                 received=number_text(report.office.received),
-                at=report.generated_at,
+                at=format_moment(report.generated_at, report.office_tz or self.office_tz),
             ),
             layout=False,
         )

@@ -9,10 +9,11 @@ number is shown with the receipt to view or write to files beside the database.
 from __future__ import annotations
 
 import threading
+from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -38,8 +39,10 @@ from desk.intake import (
     duplicate_hints,
     field_label,
     load_form_draft,
+    office_today,
     record_intake,
     save_form_draft,
+    validate,
 )
 from desk.receipt import receipt_for, receipt_pdf
 from desk.safety import printable
@@ -251,8 +254,9 @@ class IntakeScreen(Screen[int | None]):
 
     DEBOUNCE = 0.5  # seconds after the last keystroke before duplicates are looked up
     DRAFT_DEBOUNCE = 1.0  # and before what was typed is kept
-    AUTO_FOCUS = "#f-title"
+    AUTO_FOCUS = None  # the title gets it in on_mount, the form shown from its top
     DEFAULT_CSS = """
+    IntakeScreen .field { height: auto; }
     IntakeScreen #intake-header { height: auto; padding: 0 1; background: $boost; }
     IntakeScreen #intake-body { height: 1fr; }
     IntakeScreen #intake-form { width: 1fr; padding: 0 1; }
@@ -299,6 +303,8 @@ class IntakeScreen(Screen[int | None]):
         self._draft_ready = False
         self._lock = threading.Lock()  # one draft write or the save at a time
         self.hints: list[DuplicateHint] = []
+        self.errors: dict[str, str] = {}  # the messages shown under their fields now
+        self._today: date | None = None  # the office's day, for checking a corrected value
 
     # -- the form ------------------------------------------------------------------------------
 
@@ -371,12 +377,29 @@ class IntakeScreen(Screen[int | None]):
         yield KeyFooter()
 
     def _field(self, name: str, widget: Widget) -> ComposeResult:
-        yield Static(field_label(name), classes="label", markup=False)
-        yield widget
-        yield Static("", id=f"err-{name}", classes="field-error", markup=False)
+        # Label, field and message together: the focus brings all three into view.
+        with Vertical(classes="field", id=f"field-{name}"):
+            yield Static(field_label(name), classes="label", markup=False)
+            yield widget
+            yield Static("", id=f"err-{name}", classes="field-error", markup=False)
 
     def on_mount(self) -> None:
+        self.query_one("#f-title").focus(scroll_visible=False)
         self.restore()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """A field that gets the focus is shown with its label above and its message below."""
+        widget: Widget | None = event.widget
+        while widget is not None and not widget.has_class("field"):
+            parent = widget.parent
+            widget = parent if isinstance(parent, Widget) and parent is not self else None
+        if widget is None:
+            return
+        form = self.query_one("#intake-form", VerticalScroll)
+        if widget.id == "field-title":
+            form.scroll_home(animate=False)  # the first field: the form from its top
+        else:
+            self.call_after_refresh(widget.scroll_visible, animate=False)
 
     def on_resize(self) -> None:
         narrow = self.size.width < 100
@@ -416,6 +439,7 @@ class IntakeScreen(Screen[int | None]):
     def show_errors(self, errors: dict[str, str]) -> None:
         """Each message under its field (a sub-category's under the category); others cleared."""
         shown = {("category" if name == "subcategory" else name): m for name, m in errors.items()}
+        self.errors = shown
         for name in FIELDS:
             if name == "subcategory":
                 continue
@@ -435,6 +459,8 @@ class IntakeScreen(Screen[int | None]):
         widget_id = event.control.id or ""
         if not widget_id.startswith("f-") or self.saved:
             return
+        if self.errors:
+            self._recheck()
         if self._draft_ready:  # not before the kept draft is back: it would be overwritten
             if self._draft_timer is not None:
                 self._draft_timer.stop()
@@ -444,6 +470,21 @@ class IntakeScreen(Screen[int | None]):
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(self.DEBOUNCE, self._look_up)
+
+    def _recheck(self) -> None:
+        """Messages shown follow the values: one whose value is now right disappears, one
+        still wrong says what is wrong now. Fields not yet flagged wait for ctrl+s."""
+        if self._today is None:
+            return
+        try:
+            validate(self.draft(), today=self._today)
+            now: dict[str, str] = {}
+        except IntakeInvalid as invalid:
+            now = invalid.errors
+        now = {("category" if name == "subcategory" else name): m for name, m in now.items()}
+        still = {name: now[name] for name in self.errors if name in now}
+        if still != self.errors:
+            self.show_errors(still)
 
     # -- the unsaved draft -------------------------------------------------------------------------
 
@@ -465,10 +506,13 @@ class IntakeScreen(Screen[int | None]):
 
     @work(thread=True, exclusive=True, group="intake-restore", exit_on_error=False)
     def restore(self) -> None:
-        draft = load_form_draft(self.source.database(), self.source.actor.nip)
-        self.app.call_from_thread(self._restored, draft)
+        database = self.source.database()
+        draft = load_form_draft(database, self.source.actor.nip)
+        today = office_today(database, self.source.clock())
+        self.app.call_from_thread(self._restored, draft, today)
 
-    def _restored(self, draft: IntakeDraft | None) -> None:
+    def _restored(self, draft: IntakeDraft | None, today: date | None = None) -> None:
+        self._today = today
         self._draft_ready = True
         if draft is None or not self.is_attached or _typed_anything(self.draft()):
             return  # nothing kept, or the officer started typing already: theirs wins
@@ -476,10 +520,13 @@ class IntakeScreen(Screen[int | None]):
             found = self.query(f"#f-{name}")
             widget = found.first() if found else None
             value = getattr(draft, name)
+            # The cursor at the end, nothing selected: what is typed next adds to the text.
             if isinstance(widget, Input):
                 widget.value = value
+                widget.cursor_position = len(value)
             elif isinstance(widget, TextArea):
                 widget.load_text(value)
+                widget.move_cursor(widget.document.end)
             elif isinstance(widget, Select) and value:
                 widget.value = value
         self.query_one("#f-anonymous", Checkbox).value = draft.anonymous

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -30,7 +30,7 @@ from desk.case_view import CaseView, format_moment, load_case_view
 from desk.drafts import Draft, Template, discard_draft, fill_template, load_draft, save_draft
 from desk.drafts import templates as load_templates
 from desk.errors import StaleCase, describe
-from desk.i18n import t
+from desk.i18n import CATALOG, extend, t
 from desk.inbox import InboxSource
 from desk.safety import printable
 from desk.services import Outcome, perform
@@ -40,7 +40,33 @@ from widgets.dialogs import ActionDialog, ConfirmDialog
 from widgets.key_footer import KeyFooter
 from widgets.worker_errors import notify_failure
 
-__all__ = ["ReplyScreen", "ReviewDialog"]
+__all__ = ["ReplyScreen", "ReviewDialog", "delivery"]
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "reply.complaint": ("Laporan", "The complaint"),
+    "reply.reporter_said": (
+        "Tanggapan terakhir pelapor · {at}",
+        "The reporter's latest reply · {at}",
+    ),
+    "reply.no_reporter_reply": ("Belum ada tanggapan pelapor.", "No reply from the reporter yet."),
+    "reply.delivery.local": (
+        "{ref}: tindak lanjut dicatat di desk ini saja. Desk ini belum terhubung ke sistem pusat "
+        "(desk remote set), jadi belum sampai ke pelapor.",
+        "{ref}: follow-up recorded on this desk only. This desk has no central system yet "
+        "(desk remote set), so it has not reached the reporter.",
+    ),
+    "reply.delivery.queued": (
+        "{ref}: tindak lanjut masuk antrean, terkirim ke sistem pusat pada sinkronisasi "
+        "berikutnya (S).",
+        "{ref}: follow-up queued; it goes to the central system at the next sync (S).",
+    ),
+    "reply.delivery.sent": (
+        "{ref}: tindak lanjut terkirim ke sistem pusat.",
+        "{ref}: follow-up sent to the central system.",
+    ),
+}
+if "reply.complaint" not in CATALOG:
+    extend(TEXTS)
 
 BINDING_LABELS = {
     "reply-review": "binding.review",
@@ -49,6 +75,17 @@ BINDING_LABELS = {
     "review-edit": "binding.edit",
     "review-later": "binding.not_now",
 }
+
+
+def delivery(database: Any, op_id: str) -> str:
+    """Where a reply's outbox op is: "sent" once the central system took it, "queued" while it
+    waits for a sync, "local" when the desk has no central system (desk/sync/remote.py)."""
+    from desk.sync.remote import remote_url
+
+    row = database.execute("SELECT state FROM outbox WHERE op_id = ?", [op_id]).fetchone()
+    if row is not None and row[0] == "done":
+        return "sent"
+    return "queued" if remote_url(database) else "local"
 
 
 def recipient(view: CaseView) -> str:
@@ -107,14 +144,23 @@ class ReplyScreen(Screen[bool]):
     DEFAULT_CSS = """
     ReplyScreen #reply-header { height: auto; padding: 0 1; background: $boost; }
     ReplyScreen #reply-body { height: 1fr; }
-    ReplyScreen #templates-box { width: 34; height: 1fr; }
+    ReplyScreen #reply-side { width: 46; height: 1fr; }
+    ReplyScreen #complaint { height: 1fr; padding: 0 1; border-bottom: solid $panel; }
+    ReplyScreen #complaint:focus { background-tint: $foreground 5%; }
+    ReplyScreen .side-title { text-style: bold; color: $accent; }
+    ReplyScreen #complaint-title { text-style: bold; }
+    ReplyScreen #reporter-said { margin-top: 1; color: $text-muted; text-style: bold; }
+    ReplyScreen #reporter-reply { border-left: outer $warning; padding-left: 1; }
+    ReplyScreen #templates-box { height: 9; }
     ReplyScreen #templates-title { text-style: bold; color: $accent; padding: 0 1; }
     ReplyScreen #templates { height: 1fr; }
     ReplyScreen.narrow #templates { border: none; padding: 0; }
     ReplyScreen.narrow #templates:focus { background-tint: $foreground 8%; }
     ReplyScreen #composer { width: 1fr; height: 1fr; }
     ReplyScreen.narrow #reply-body { layout: vertical; }
-    ReplyScreen.narrow #templates-box { width: 1fr; height: 5; }
+    ReplyScreen.narrow #reply-side { width: 1fr; height: 11; layout: horizontal; }
+    ReplyScreen.narrow #complaint { width: 1fr; border-bottom: none; border-right: solid $panel; }
+    ReplyScreen.narrow #templates-box { width: 30; height: 1fr; }
     ReplyScreen #reply-status { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -144,13 +190,22 @@ class ReplyScreen(Screen[bool]):
         self._saved_edit = 0  # the change the database holds
         self._sent = False
         self._ready = False
+        self.delivery: str | None = None  # once sent: "sent", "queued" or "local"
 
     def compose(self) -> ComposeResult:
         yield Static(t("case.loading"), id="reply-header", markup=False)
         with Horizontal(id="reply-body"):
-            with Vertical(id="templates-box"):
-                yield Static(t("reply.templates"), id="templates-title", markup=False)
-                yield OptionList(id="templates", markup=False)
+            with Vertical(id="reply-side"):
+                # The complaint in view while writing: public text, shown as plain content.
+                with VerticalScroll(id="complaint"):
+                    yield Static(t("reply.complaint"), classes="side-title", markup=False)
+                    yield Static("", id="complaint-title", markup=False)
+                    yield Static("", id="complaint-body", markup=False)
+                    yield Static("", id="reporter-said", markup=False)
+                    yield Static("", id="reporter-reply", markup=False)
+                with Vertical(id="templates-box"):
+                    yield Static(t("reply.templates"), id="templates-title", markup=False)
+                    yield OptionList(id="templates", markup=False)
             yield TextArea(id="composer", soft_wrap=True, tab_behavior="focus", disabled=True)
         yield Static(t("reply.hint"), id="reply-status", markup=False)
         yield KeyFooter()
@@ -196,6 +251,7 @@ class ReplyScreen(Screen[bool]):
                 (t("reply.review.to", recipient=recipient(view)), "$text-muted"),
             )
         )
+        self._show_complaint(view)
         if self._ready:
             return  # a reload after a refusal: the composer keeps what the officer wrote
         self.template_list = templates
@@ -218,6 +274,24 @@ class ReplyScreen(Screen[bool]):
         composer.disabled = False
         composer.focus()
         self._ready = True
+
+    def _show_complaint(self, view: CaseView) -> None:
+        self.query_one("#complaint-title", Static).update(
+            printable(view.case["title"] or "", keep_newlines=False)
+        )
+        self.query_one("#complaint-body", Static).update(
+            printable(view.case["body"] or "").rstrip()
+        )
+        said = self.query_one("#reporter-said", Static)
+        reply = self.query_one("#reporter-reply", Static)
+        latest = view.latest_reporter_reply
+        if latest is None:
+            said.update(t("reply.no_reporter_reply"))
+            reply.display = False
+        else:
+            said.update(t("reply.reporter_said", at=latest.at))
+            reply.update(printable(latest.body or "").rstrip())
+            reply.display = True
 
     # -- drafts ------------------------------------------------------------------------------
 
@@ -350,6 +424,7 @@ class ReplyScreen(Screen[bool]):
                     )
                     discard_draft(database, view.case["id"], self.source.actor.nip)
                 self._sent = True  # no draft save may bring the sent text back
+            self.delivery = delivery(database, outcome.op_id)
         except StaleCase:
             self.app.call_from_thread(self.load)
             raise
@@ -362,6 +437,10 @@ class ReplyScreen(Screen[bool]):
             self.dismiss(False)  # the draft is saved on the way out
         else:
             self.composer.focus()
+
+    def delivery_message(self, ref: str) -> str:
+        """What happened to the reply, as the officer is told once the composer closes."""
+        return t(f"reply.delivery.{self.delivery or 'queued'}", ref=ref)
 
     def action_back(self) -> None:
         self.dismiss(False)

@@ -371,3 +371,34 @@ def test_the_pdf_is_a_well_formed_file() -> None:
     assert b"/Count 3" in data  # 141 lines: three pages
     assert b"\\(kurung\\) \\\\ garis" in data
     assert "é".encode("cp1252") in data
+
+
+def test_a_duplicate_found_on_the_title_stays_when_the_body_is_typed(
+    database: sqlite_utils.Database,
+) -> None:
+    original = new_case(database)  # "Jalan rusak di Jl. Juanda"
+    # Other cases whose rare words the new complaint's text happens to use.
+    for number, (title, body) in enumerate(
+        [
+            ("Sekolah kekurangan guru honorer", "Murid terlantar tanpa pengajar matematika."),
+            ("Puskesmas kehabisan vaksin", "Bidan menolak imunisasi balita posyandu."),
+            ("Pasar becek drainase mampet", "Pedagang sayur mengeluh genangan kios."),
+        ]
+    ):
+        new_case(database, f"81130{number:02d}", title=title, body=body, category="LAIN")
+    for number, place in enumerate(["Sudirman", "Pahlawan", "Merdeka"]):  # common words
+        new_case(database, f"81140{number:02d}", title=f"Jalan rusak di {place}", body="Rusak.")
+    title_only = duplicate_hints(database, ADMIN, IntakeDraft(title="Jalan rusak di Juanda"))
+    assert original["tracking_no"] == "8112829"
+    assert title_only[0].label == "#8112829"
+    with_body = duplicate_hints(
+        database,
+        ADMIN,
+        IntakeDraft(
+            title="Jalan rusak di Juanda",
+            text="Dekat sekolah dan puskesmas, murid dan bidan terlantar, pedagang mengeluh "
+            "genangan, balita imunisasi di posyandu, pengajar matematika honorer.",
+        ),
+    )
+    assert "#8112829" in [h.label for h in with_body]
+    assert with_body[0].label == "#8112829"  # the clear match comes first

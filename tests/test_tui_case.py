@@ -139,6 +139,22 @@ def write(app: App[Any], text: str) -> None:
         field.insert_text_at_cursor(text)
 
 
+def visible_text(app: App[Any]) -> str:
+    """What the terminal shows now, as text: one line per row (what an officer reads)."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(
+        width=width, height=height, file=io.StringIO(), record=True, legacy_windows=False
+    )
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
+    return console.export_text(styles=False)
+
+
 def screen_text(screen: Screen[Any]) -> str:
     return "\n".join(rendered(widget) for widget in screen.query(Static) if widget.display)
 
@@ -814,3 +830,111 @@ async def test_another_officer_is_told_whose_draft_holds_the_refused_text(path: 
         # promised that `n` brings it back (it would not: drafts are each officer's own).
         assert f"milik petugas {PETUGAS_PUPR.nip}" in " ".join(text.split())
         assert "teks Anda" not in text and "tekan n" not in text
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing the follow-up with the complaint in view (issue "An officer's day", point 5)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_composer_shows_the_complaint_and_the_reporters_latest_reply(
+    path: Path, size: tuple[int, int]
+) -> None:
+    database = office(path)
+    case = case_in(database, "diproses")
+    for text in ("Balasan pertama.", f"Masih rusak {HOSTILE}"):
+        services.perform(
+            database, PETUGAS_PUPR, Action.REPORTER_REPLY, case["id"], text=text, now=NOW
+        )
+        if text.startswith("Balasan"):
+            services.perform(
+                database, PETUGAS_PUPR, Action.FOLLOW_UP, case["id"], text="Dicek.", now=NOW
+            )
+    database.conn.close()
+    app = DeskTestApp(path, PETUGAS_PUPR, case["id"], reply=True)
+    async with app.run_test(size=size) as pilot:
+        await settle(app)
+        shown = visible_text(app)
+        assert "Jalan rusak di Jl. Juanda" in shown  # the title
+        assert "Jalan berlubang besar" in shown  # the body
+        assert "Tanggapan terakhir pelapor" in shown and "Masih rusak" in shown
+        assert "Balasan pertama." not in shown  # the latest one only
+        assert app.focused is app.screen.query_one("#composer")
+        reply = rendered(app.screen.query_one("#reporter-reply", Static))
+        assert "[bold]x[/bold]" in reply and "\x1b" not in reply  # literally, never as markup
+        complaint = app.screen.query_one("#complaint")
+        assert complaint.can_focus  # scrollable from the keyboard (shift+tab twice)
+        await pilot.press("shift+tab", "shift+tab")
+        assert app.focused is complaint
+        await pilot.press("end")
+        await pilot.pause()
+        if complaint.max_scroll_y:
+            assert complaint.scroll_y == complaint.max_scroll_y
+
+
+async def test_without_a_reporter_reply_the_composer_says_so(path: Path) -> None:
+    set_language("en")
+    database = office(path)
+    case = case_in(database, "terverifikasi")
+    database.conn.close()
+    app = DeskTestApp(path, PETUGAS_PUPR, case["id"], reply=True)
+    async with app.run_test(size=(80, 24)):
+        await settle(app)
+        shown = visible_text(app)
+        assert "The complaint" in shown and "No reply from the reporter yet." in shown
+
+
+async def send_reply(app: DeskTestApp, pilot: Any) -> str:
+    await settle(app)
+    await pilot.press("r")
+    await settle(app)
+    write(app, "Perbaikan dijadwalkan.")
+    await pilot.press("ctrl+j")
+    await pilot.press("y")
+    await settle(app)
+    assert isinstance(app.screen, CaseScreen)
+    return [n.message for n in app._notifications][-1]
+
+
+@pytest.mark.parametrize(
+    ("remote", "lang", "expected"),
+    [
+        (False, "id", "dicatat di desk ini saja"),
+        (False, "en", "recorded on this desk only"),
+        (True, "id", "terkirim ke sistem pusat pada sinkronisasi berikutnya"),
+        (True, "en", "queued; it goes to the central system at the next sync"),
+    ],
+)
+async def test_after_sending_the_message_says_what_really_happened(
+    path: Path, quick_drafts: None, remote: bool, lang: str, expected: str
+) -> None:
+    set_language(lang)
+    database = office(path)
+    case = case_in(database, "terverifikasi")
+    if remote:
+        database.execute(
+            "INSERT INTO sync_state (key, value) VALUES ('remote_url', 'https://lapor.example')"
+        )
+        database.conn.commit()
+    database.conn.close()
+    app = DeskTestApp(path, PETUGAS_PUPR, case["id"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        message = await send_reply(app, pilot)
+    assert expected in message
+    assert "terkirim." not in message and " sent." not in message
+    assert rows(path, "SELECT state FROM outbox WHERE kind = 'follow_up'") == [("pending",)]
+
+
+def test_delivery_is_sent_only_once_the_central_system_has_it(path: Path) -> None:
+    from screens.reply import delivery
+
+    database = office(path)
+    case = case_in(database, "terverifikasi")
+    outcome = services.perform(
+        database, PETUGAS_PUPR, Action.FOLLOW_UP, case["id"], text="Sudah.", now=NOW
+    )
+    assert delivery(database, outcome.op_id) == "local"
+    database.execute("INSERT INTO sync_state (key, value) VALUES ('remote_url', 'https://x')")
+    assert delivery(database, outcome.op_id) == "queued"
+    database.execute("UPDATE outbox SET state = 'done' WHERE op_id = ?", [outcome.op_id])
+    assert delivery(database, outcome.op_id) == "sent"

@@ -80,8 +80,18 @@ async def open_dashboard(app: DeskApp, pilot: Any, path: Path, **options: Any) -
 
 
 def table_rows(screen: DashboardScreen) -> list[list[str]]:
+    """Each row as [rank, unit code, received] (the table shows more, in its own order)."""
     table = screen.query_one("#ranking", DataTable)
-    return [[str(value) for value in table.get_row_at(index)] for index in range(table.row_count)]
+    keys = [column.key.value for column in table.ordered_columns]
+    rank, unit, received = keys.index("rank"), keys.index("unit"), keys.index("received")
+    return [
+        [
+            str(row[rank]),
+            str(row[unit]).split(" ")[0] if row[rank] else str(row[unit]),
+            str(row[received]),
+        ]
+        for row in (table.get_row_at(index) for index in range(table.row_count))
+    ]
 
 
 async def test_the_dashboard_ranks_units_for_this_month(office_db: Path) -> None:
@@ -260,3 +270,58 @@ async def test_d_in_the_inbox_opens_the_dashboard(office_db: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, InboxScreen)
+
+
+# ---------------------------------------------------------------------------------------------
+# Readable at 80 and 120 columns, in the office's time (issue "An officer's day", point 7)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("lang", ["id", "en"])
+async def test_the_unit_name_and_the_ranking_column_stay_visible(
+    office_db: Path, size: tuple[int, int], lang: str
+) -> None:
+    from desk.i18n import t
+    from tests.test_tui_case import visible_text
+
+    set_language(lang)
+    app = desk_app(office_db)
+    async with app.run_test(size=size) as pilot:
+        await open_dashboard(app, pilot, office_db, min_cases=3)
+        shown = visible_text(app)
+        assert "PUPR Dinas PUPR-PERA" in shown  # the unit by name, not a bare code
+        assert f"▼ {t('report.col.followed_up_in_time_pct')}" in shown  # what it ranks by
+        line = next(row for row in shown.splitlines() if "PUPR Dinas PUPR-PERA" in row)
+        assert ("71,4" if lang == "id" else "71.4") in line  # and PUPR's figure in it
+
+
+async def test_as_of_is_in_the_offices_time_zone(office_db: Path) -> None:
+    app = desk_app(office_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_dashboard(app, pilot, office_db, min_cases=3)
+        period = str(screen.query_one("#period", Static).render())
+        assert screen.report is not None and screen.report.generated_at.endswith("Z")
+        assert "per Sen, 30/11/2026 10:00 WITA" in period  # NOW is 02:00 UTC
+        assert "T02:00" not in period and "Z" not in period.split("per")[-1]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("period", ["month", "year", "2026-10-01..2026-11-30"])
+async def test_the_weekly_chart_covers_exactly_the_period(
+    office_db: Path, size: tuple[int, int], period: str
+) -> None:
+    app = desk_app(office_db)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_dashboard(app, pilot, office_db, min_cases=3, period=period)
+        report = screen.report
+        assert report is not None
+        trend = str(screen.query_one("#trend", Static).render()).splitlines()
+        start, end = report.period.start, report.period.end
+        assert trend[-3].startswith(f"{start:%d/%m}") and f"→ {end:%d/%m}" in trend[-3]
+        received = next(line for line in trend if line.startswith("Diterima"))
+        # Every case received in the period is in the chart: the total is the header's.
+        assert received.split()[-1] == str(report.office.received) == "10"
+        blocks = received.split()[1] if len(received.split()) > 2 else ""
+        assert len(trend[-2]) <= size[0] and len(blocks) <= size[0]
+        if period == "year" and size[0] == 80:
+            assert "1 balok = " in trend[-3]  # 53 weeks in fewer columns: said

@@ -348,3 +348,111 @@ async def test_discarding_forgets_the_draft(path: Path) -> None:
         await pilot.press("y")
         await settle(app)
     assert rows(path, "SELECT count(*) FROM settings WHERE key LIKE 'intake.draft.%'") == [(0,)]
+
+
+# ---------------------------------------------------------------------------------------------
+# A form that keeps what is typed where it was typed (issue "An officer's day", point 6)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+async def test_the_form_opens_at_its_top_and_each_focused_field_shows_its_label(
+    path: Path, lang: str
+) -> None:
+    from desk.intake import FIELDS, field_label
+    from tests.test_tui_case import visible_text
+
+    set_language(lang)
+    app = IntakeApp(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app)
+        screen = app.screen
+        assert isinstance(screen, IntakeScreen)
+        assert screen.query_one("#intake-form").scroll_y == 0
+        shown = visible_text(app)
+        assert field_label("title") in shown and app.focused is screen.query_one("#f-title")
+        seen = []
+        for _ in range(25):  # every field of the form, with Tab
+            await pilot.press("tab")
+            await pilot.pause(0.05)
+            focused = app.focused
+            name = (focused.id or "")[2:] if focused is not None else ""
+            if name in FIELDS:
+                shown = visible_text(app)
+                assert field_label(name) in shown, (name, shown)
+                seen.append(name)
+        assert set(seen) >= set(FIELDS) - {"subcategory"}
+
+
+async def test_a_message_disappears_once_its_value_is_fixed(path: Path) -> None:
+    app = IntakeApp(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app)
+        screen = app.screen
+        assert isinstance(screen, IntakeScreen)
+        fill(screen, **{**GOOD, "nik": "64720145059", "phone": "+1 555"})
+        await pilot.press("ctrl+s")
+        await settle(app)
+        assert "16 angka" in error_at(screen, "nik")
+        assert "bukan nomor Indonesia" in error_at(screen, "phone")
+        assert app.focused is screen.query_one("#f-nik")
+        await pilot.press("end", *"0000")  # 15 digits: still wrong, and says so
+        await pilot.pause()
+        assert "tertulis 15 angka" in error_at(screen, "nik")
+        await pilot.press("2")
+        await pilot.pause()
+        assert error_at(screen, "nik") == ""  # fixed: gone, without saving again
+        assert "bukan nomor Indonesia" in error_at(screen, "phone")  # still wrong: stays
+        screen.query_one("#f-phone", Input).value = GOOD["phone"]
+        await pilot.pause()
+        assert error_at(screen, "phone") == ""
+
+
+async def test_a_name_message_goes_when_the_complaint_is_made_anonymous(path: Path) -> None:
+    app = IntakeApp(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app)
+        screen = app.screen
+        assert isinstance(screen, IntakeScreen)
+        fill(screen, title=GOOD["title"], text=GOOD["text"])
+        await pilot.press("ctrl+s")
+        await settle(app)
+        assert "Anonim" in error_at(screen, "name")
+        screen.query_one("#f-anonymous", Checkbox).value = True
+        await pilot.pause()
+        assert error_at(screen, "name") == "" and error_at(screen, "phone") == ""
+
+
+async def test_a_duplicate_found_on_the_title_stays_while_the_body_is_typed(path: Path) -> None:
+    database = open_database(path)
+    for number, place in enumerate(["Sudirman", "Pahlawan", "Merdeka"]):
+        new_case(database, f"81140{number:02d}", title=f"Jalan rusak di {place}", body="Rusak.")
+    for number, (title, body) in enumerate(
+        [
+            ("Sekolah kekurangan guru honorer", "Murid terlantar tanpa pengajar matematika."),
+            ("Puskesmas kehabisan vaksin", "Bidan menolak imunisasi balita posyandu."),
+            ("Pasar becek drainase mampet", "Pedagang sayur mengeluh genangan kios."),
+        ]
+    ):
+        new_case(database, f"81130{number:02d}", title=title, body=body)
+    database.conn.close()
+    app = IntakeApp(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app)
+        screen = app.screen
+        assert isinstance(screen, IntakeScreen)
+        screen.DEBOUNCE = 0.05
+        write(app, "Jalan rusak di Juanda")
+        await pilot.pause(0.15)
+        await settle(app)
+        assert "#8112829" in rendered(screen.query_one("#dups", Static))
+        await pilot.press("tab")
+        write(
+            app,
+            "Dekat sekolah dan puskesmas, murid dan bidan terlantar, pedagang mengeluh "
+            "genangan, balita imunisasi di posyandu, pengajar matematika honorer.",
+        )
+        await pilot.pause(0.15)
+        await settle(app)
+        assert app.focused is screen.query_one("#f-text")
+        dups = rendered(screen.query_one("#dups", Static))
+        assert dups.startswith("#8112829"), dups

@@ -11,36 +11,92 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import ClassVar, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from desk.errors import describe
-from desk.i18n import t
+from desk.i18n import CATALOG, extend, t
 from desk.safety import printable
 from widgets.bindings import localize_bindings
 
 __all__ = [
     "ActionDialog",
     "AssigneePicker",
+    "Command",
     "ConfirmDialog",
     "FilterPicker",
+    "KeysDialog",
     "PinDialog",
     "ReasonDialog",
     "UnitPicker",
     "fuzzy_filter",
     "fuzzy_score",
     "localize_bindings",
+    "screen_commands",
 ]
 
+TEXTS: dict[str, tuple[str, str]] = {
+    "keys.title": ("Tombol di layar ini", "Keys on this screen"),
+    "keys.hint": (
+        "↑↓ pilih · Enter jalankan · Esc atau ? tutup",
+        "↑↓ choose · Enter runs it · Esc or ? closes",
+    ),
+    "keys.none": ("Tidak ada perintah di sini.", "No commands here."),
+}
+if "keys.title" not in CATALOG:
+    extend(TEXTS)
+
 ValueT = TypeVar("ValueT")
+
+
+# ---------------------------------------------------------------------------------------------
+# The commands of a screen, for the palette and the keys dialog
+
+
+@dataclass(frozen=True)
+class Command:
+    """One action offered on a screen: its keys as shown, its description, where it runs."""
+
+    keys: str  # "ctrl+j / alt+enter" as the terminal shows them: "^j / alt+⏎"
+    description: str
+    node: DOMNode
+    action: str
+
+
+def screen_commands(screen: Screen[Any]) -> list[Command]:
+    """The desk's own commands active on `screen` now, each once, in the officer's language.
+
+    Only bindings desk gives an id (and so a text in both languages): Textual's generic ones
+    (scroll, focus next, copy, a text field's cursor keys) are the widgets' business, shown
+    nowhere. Several keys for one action are listed together.
+    """
+    app = screen.app
+    found: dict[tuple[int, str], tuple[list[str], str, DOMNode, str]] = {}
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        if not active.enabled or not binding.id or not binding.description:
+            continue
+        slot = (id(active.node), binding.action)
+        keys = app.get_key_display(binding)
+        if slot in found:
+            if keys not in found[slot][0]:
+                found[slot][0].append(keys)
+            continue
+        found[slot] = ([keys], binding.description, active.node, binding.action)
+    return [
+        Command(" / ".join(keys), description, node, action)
+        for keys, description, node, action in found.values()
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -416,3 +472,62 @@ class PinDialog(ActionDialog[str]):
     def _failed(self, error: Exception) -> None:
         super()._failed(error)
         self.query_one("#pin", Input).value = ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Every key of a screen
+
+
+class KeysDialog(ModalScreen[Command | None]):
+    """The commands of the screen below, each once with its keys; Enter runs the highlighted one.
+
+    Returns the chosen command (the caller runs it on the screen it belongs to), or None.
+    """
+
+    DEFAULT_CSS = """
+    KeysDialog { align: center middle; background: $background 60%; }
+    KeysDialog > #dialog {
+        width: 72; max-width: 100%; height: auto; max-height: 90%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    KeysDialog #dialog-title { text-style: bold; margin-bottom: 1; }
+    KeysDialog #keys { height: auto; max-height: 30; border: none; padding: 0; }
+    KeysDialog #dialog-hint { color: $text-muted; margin-top: 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "close", "Tutup", id="keys-close"),
+    ]
+
+    def __init__(self, commands: Sequence[Command]) -> None:
+        super().__init__()
+        localize_bindings(self, {"keys-close": "binding.close"})
+        self.commands = list(commands)
+
+    def compose(self) -> ComposeResult:
+        width = max((len(command.keys) for command in self.commands), default=0) + 2
+        with Vertical(id="dialog"):
+            yield Static(t("keys.title"), id="dialog-title", markup=False)
+            if self.commands:
+                yield OptionList(
+                    *(
+                        Option(
+                            Content.assemble(
+                                (f"{command.keys:<{width}}", "bold $accent"), command.description
+                            ),
+                            id=str(index),
+                        )
+                        for index, command in enumerate(self.commands)
+                    ),
+                    id="keys",
+                )
+            else:
+                yield Static(t("keys.none"), id="keys-none", markup=False)
+            yield Static(t("keys.hint"), id="dialog-hint", markup=False)
+
+    @on(OptionList.OptionSelected, "#keys")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self.commands[int(event.option.id or 0)])
+
+    def action_close(self) -> None:
+        self.dismiss(None)
