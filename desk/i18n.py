@@ -39,6 +39,8 @@ def decimal_text(value: float) -> str:
 
 def t(key: str, /, **values: object) -> str:
     """The text for `key` in the current language, with `values` filled in."""
+    if _current == "en" and str(values.get("count", "")) == "1" and f"{key}.one" in CATALOG:
+        key = f"{key}.one"  # English says "1 case": a text may have a singular form
     indonesian, english = CATALOG[key]
     text = english if _current == "en" else indonesian
     return text.format(**values) if values else text
@@ -222,6 +224,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "bulk.confirm": ("{action} untuk {count} kasus?", "{action} {count} cases?"),
     "bulk.done": ("{action}: {count} kasus selesai.", "{action}: {count} cases done."),
+    "bulk.done.one": ("{action}: {count} kasus selesai.", "{action}: {count} case done."),
+    "bulk.title.one": ("{action}: {count} kasus", "{action}: {count} case"),
+    "bulk.confirm.one": ("{action} untuk {count} kasus?", "{action} {count} case?"),
     "bulk.refused": ("{count} ditolak, misalnya: {reason}", "{count} refused, e.g.: {reason}"),
     "bulk.mark_limit": (
         "Hanya {count} kasus pertama yang ditandai: persempit tampilan dengan pencarian.",

@@ -204,6 +204,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{count} isian perlu diperbaiki.",
         "{count} fields need correcting.",
     ),
+    "intake.err.summary.one": (
+        "{count} isian perlu diperbaiki.",
+        "{count} field needs correcting.",
+    ),
     "intake.refused": (
         "{role} tidak dapat mencatat laporan baru: hanya admin dan petugas unit.",
         "A {role} cannot record a new complaint: only admins and unit officers can.",

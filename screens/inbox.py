@@ -96,17 +96,33 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{action} {count} kasus ke {unit}?",
         "{action} {count} cases to {unit}?",
     ),
+    "bulk.confirm.unit.one": (
+        "{action} {count} kasus ke {unit}?",
+        "{action} {count} case to {unit}?",
+    ),
     "bulk.confirm.officer": (
         "{action} {count} kasus kepada {officer}?",
         "{action} {count} cases to {officer}?",
+    ),
+    "bulk.confirm.officer.one": (
+        "{action} {count} kasus kepada {officer}?",
+        "{action} {count} case to {officer}?",
     ),
     "bulk.confirm.reason": (
         "{action} {count} kasus (alasan: {reason})?",
         "{action} {count} cases (reason: {reason})?",
     ),
+    "bulk.confirm.reason.one": (
+        "{action} {count} kasus (alasan: {reason})?",
+        "{action} {count} case (reason: {reason})?",
+    ),
     "bulk.confirm.skipped": (
         " {count} kasus lain yang ditandai tidak dapat: {reason}",
         " {count} other marked cases cannot: {reason}",
+    ),
+    "bulk.confirm.skipped.one": (
+        " {count} kasus lain yang ditandai tidak dapat: {reason}",
+        " {count} other marked case cannot: {reason}",
     ),
     "bulk.refused_marked": (
         "{count} ditolak dan tetap ditandai (!): sorot kasusnya untuk alasannya (p: pratinjau).",
@@ -138,6 +154,7 @@ KNOWN_AGAIN = 120.0  # after a change, the known units/channels/categories are r
 BINDING_LABELS = {
     "search": "binding.search",
     "search-all": "binding.search_all",
+    "clear-search": "binding.clear_search",
     "preview": "binding.preview",
     "order": "binding.order",
     "refresh": "binding.refresh",
@@ -214,7 +231,7 @@ class InboxScreen(Screen[None]):
         Binding("slash", "search", "Cari", id="search"),
         Binding("f", "search_all", "Cari semua", id="search-all"),
         Binding("p", "toggle_preview", "Pratinjau", id="preview"),
-        Binding("escape", "clear_search", "Hapus cari", show=False),
+        Binding("escape", "clear_search", "Hapus cari", show=False, id="clear-search"),
         Binding("o", "cycle_order", "Urutan", show=False, id="order"),
         Binding("ctrl+r", "refresh", "Muat ulang", show=False, id="refresh"),
         Binding("v", "bulk('verify')", "Disposisi", id="bulk-dispose"),

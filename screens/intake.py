@@ -80,6 +80,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{count} isian perlu diperbaiki: lihat pesan merah di bawah isian.",
         "{count} fields need correcting: see the red messages under them.",
     ),
+    "intake.tui.invalid.one": (
+        "{count} isian perlu diperbaiki: lihat pesan merah di bawah isian.",
+        "{count} field needs correcting: see the red message under it.",
+    ),
     "intake.tui.discard": (
         "Buang laporan yang sedang diisi? Isian belum disimpan.",
         "Discard this complaint? It has not been saved.",

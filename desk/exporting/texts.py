@@ -55,6 +55,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{count} kasus diekspor ke {path} ({format}{privacy}).",
         "{count} cases exported to {path} ({format}{privacy}).",
     ),
+    "export.summary.one": (
+        "{count} kasus diekspor ke {path} ({format}{privacy}).",
+        "{count} case exported to {path} ({format}{privacy}).",
+    ),
     "export.summary.personal": (", dengan data pribadi", ", with personal data"),
     "export.summary.masked": (", data pribadi disamarkan", ", personal data masked"),
     "export.summary.public": (", publik", ", public"),

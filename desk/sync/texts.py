@@ -124,6 +124,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{count} cases in conflict: see 'desk sync conflicts', choose with 'desk sync resolve "
         "NUMBER --keep mine|theirs'.",
     ),
+    "sync.conflicts_hint.one": (
+        "{count} kasus berkonflik: lihat 'desk sync conflicts', pilih dengan 'desk sync resolve "
+        "NOMOR --keep mine|theirs'.",
+        "{count} case in conflict: see 'desk sync conflicts', choose with 'desk sync resolve "
+        "NUMBER --keep mine|theirs'.",
+    ),
     "sync.refused_op": ("  {case} {kind}: {reason}", "  {case} {kind}: {reason}"),
     "sync.log_empty": ("Belum pernah sinkron.", "Never synced yet."),
     "sync.conflicts_none": ("Tidak ada konflik.", "No conflicts."),

@@ -42,21 +42,42 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Different from the central system: {count} cases ({compared} cases on the desk, "
         "{central} centrally).",
     ),
+    "sync.verify.different.one": (
+        "Berbeda dari pusat: {count} kasus ({compared} kasus di desk, {central} di pusat).",
+        "Different from the central system: {count} case ({compared} cases on the desk, "
+        "{central} centrally).",
+    ),
     "sync.verify.repaired": (
         "Diperbaiki: {count} kasus diambil lagi dari pusat; sekarang identik.",
         "Repaired: {count} cases fetched again from the central system; now identical.",
+    ),
+    "sync.verify.repaired.one": (
+        "Diperbaiki: {count} kasus diambil lagi dari pusat; sekarang identik.",
+        "Repaired: {count} case fetched again from the central system; now identical.",
     ),
     "sync.verify.still": (
         "Setelah perbaikan ({count} kasus diambil lagi) masih berbeda: {remaining} kasus.",
         "After the repair ({count} cases fetched again) still different: {remaining} cases.",
     ),
+    "sync.verify.still.one": (
+        "Setelah perbaikan ({count} kasus diambil lagi) masih berbeda: {remaining} kasus.",
+        "After the repair ({count} case fetched again) still different: {remaining} cases.",
+    ),
     "sync.verify.pending_count": (
         "{count} kasus menunggu kirim tidak dibandingkan.",
         "{count} cases waiting to be sent were not compared.",
     ),
+    "sync.verify.pending_count.one": (
+        "{count} kasus menunggu kirim tidak dibandingkan.",
+        "{count} case waiting to be sent was not compared.",
+    ),
     "sync.verify.local_only": (
         "{count} kasus buatan desk yang ditolak pusat tidak dibandingkan.",
         "{count} cases made at the desk and refused centrally were not compared.",
+    ),
+    "sync.verify.local_only.one": (
+        "{count} kasus buatan desk yang ditolak pusat tidak dibandingkan.",
+        "{count} case made at the desk and refused centrally was not compared.",
     ),
     "sync.verify.cost": (
         "{requests} permintaan, naik {up}, turun {down}, {seconds} dtk.",
