@@ -49,6 +49,7 @@ import multiprocessing.context
 import multiprocessing.pool
 import os
 import random
+import signal
 import sqlite3
 import threading
 import time
@@ -636,6 +637,9 @@ _worker_generator: _Generator | None = None
 
 def _start_worker(plan: _Plan) -> None:
     global _worker_generator
+    # Ctrl-C reaches the whole process group: the main process stops the seed (and the pool)
+    # and says so in one line; a worker interrupted mid-chunk would print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError, AttributeError):
         os.nice(4)  # the main process's SQLite work is the bottleneck: let it go first
     _worker_generator = _Generator(plan)

@@ -40,15 +40,10 @@ SGR = re.compile(r"\x1b\[[0-9;]*m")  # colours and bold: the only escapes desk m
 
 
 def desk_cli() -> typer.Typer:
-    """The `desk` app with `case` mounted as desk/cli/main.py mounts it."""
+    """The `desk` app (it loads `case` when a test runs it)."""
     from desk.cli import main
 
-    if any(group.name == "case" for group in main.app.registered_groups):
-        return main.app
-    app = typer.Typer(cls=main.FriendlyGroup, rich_markup_mode=None, pretty_exceptions_enable=False)
-    app.callback()(main.main)
-    app.add_typer(case_cmd.app, name="case")
-    return app
+    return main.app
 
 
 CLI = desk_cli()
@@ -137,17 +132,17 @@ def test_without_an_officer_the_command_says_how_to_choose_one(office: Path) -> 
 
 def test_the_officer_named_with_as_is_remembered(office: Path, own_config: Path) -> None:
     assert run(office, "case", "list", actor=PETUGAS_PUPR).exit_code == 0
-    assert load_config().officer_for(office) == PETUGAS_PUPR.nip
+    assert load_config().command_officer_for(office) == PETUGAS_PUPR.nip
     shown = as_json(run(office, "case", "show", number_in("terverifikasi"), "--json"))
     assert shown["allowed_actions"] == ["return", "reply", "note", "assign"]  # as the petugas
     assert run(office, "case", "list", actor=ADMIN).exit_code == 0
-    assert load_config().officer_for(office) == ADMIN.nip
+    assert load_config().command_officer_for(office) == ADMIN.nip
     shown = as_json(run(office, "case", "show", number_in("terverifikasi"), "--json"))
     assert shown["allowed_actions"] == ["dispose", "note", "assign"]  # now as the admin
     # --as before the command works too.
     before = runner.invoke(CLI, ["--as", PIMPINAN.nip, "case", "list", "--db", str(office)])
     assert before.exit_code == 0, before.output
-    assert load_config().officer_for(office) == PIMPINAN.nip
+    assert load_config().command_officer_for(office) == PIMPINAN.nip
 
 
 def test_an_unknown_or_disabled_officer_is_refused_and_not_remembered(office: Path) -> None:
@@ -162,7 +157,7 @@ def test_an_unknown_or_disabled_officer_is_refused_and_not_remembered(office: Pa
     database.execute("UPDATE officers SET active = 0 WHERE nip = ?", [PETUGAS_DINKES.nip])
     database.conn.close()
     assert "dinonaktifkan" in one_line_error(run(office, "case", "list", actor=PETUGAS_DINKES))
-    assert load_config().officer_for(office) is None
+    assert load_config().command_officer_for(office) is None
 
 
 # -- list ------------------------------------------------------------------------------------
@@ -225,7 +220,8 @@ def test_list_table_and_count(office: Path) -> None:
 def test_a_narrow_terminal_keeps_the_main_columns_whole(
     office: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(case_cmd, "console", Console(highlight=False, width=80))
+    terminal = Console(highlight=False, width=80, force_terminal=True, color_system=None)
+    monkeypatch.setattr(case_cmd, "console", terminal)
     result = run(office, "case", "list", "-q", "#1003", actor=ADMIN)
     header, _rule, row = result.stdout.splitlines()[:3]
     assert header.split() == ["Nomor", "Batas", "Status", "Unit", "Judul"]

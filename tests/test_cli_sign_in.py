@@ -203,7 +203,7 @@ def test_without_a_pin_the_command_is_refused_and_writes_nothing(
     result = invoke(office, command, pin=None, as_nip=ADMIN.nip)
     refused(result, NO_PIN)
     assert written(office) == before
-    assert load_config().officer_for(office) is None  # a refused --as is not remembered
+    assert load_config().command_officer_for(office) is None  # a refused --as is not remembered
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=IDS)
@@ -216,7 +216,7 @@ def test_a_wrong_pin_is_refused_audited_and_counts_towards_the_lockout(
     assert written(office) == before
     failures, _locked, actions = admin_state(office)
     assert failures == 1 and actions[-1] == "login_failed"
-    assert load_config().officer_for(office) is None
+    assert load_config().command_officer_for(office) is None
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=IDS)
@@ -243,7 +243,7 @@ def test_the_right_pin_signs_in_and_only_then_is_the_officer_remembered(
     if command.succeeds:
         assert result.exit_code == 0, result.output
     assert admin_state(office)[2].count("login") == 1
-    assert load_config().officer_for(office) == ADMIN.nip
+    assert load_config().command_officer_for(office) == ADMIN.nip
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=IDS)
@@ -263,10 +263,10 @@ def test_a_refused_one_off_as_leaves_the_remembered_officer_alone(office: Path) 
     database.conn.close()
     wrong = invoke(office, COMMANDS[1], pin="keliru-1", as_nip=PETUGAS_PUPR.nip)
     refused(wrong, "PIN salah")
-    assert load_config().officer_for(office) == ADMIN.nip
+    assert load_config().command_officer_for(office) == ADMIN.nip
     unknown = invoke(office, COMMANDS[1], pin=PIN, as_nip="199901012020011099")
     refused(unknown, "199901012020011099")
-    assert load_config().officer_for(office) == ADMIN.nip
+    assert load_config().command_officer_for(office) == ADMIN.nip
 
 
 @pytest.mark.parametrize("value", ["", "1", "admin", "19800101200501100x", "-", "\x1b[2J"])

@@ -27,12 +27,30 @@ from desk.attachments import (
     read_attachment,
 )
 from desk.cli.case_cmd import JsonOption, NumberArgument, open_session
-from desk.cli.case_cmd import app as case_app
 from desk.cli.common import AsOption, DbOption, console, error_console, plain
 from desk.errors import DeskError
-from desk.i18n import t
+from desk.i18n import extend, t
 from desk.services import case_label
 from desk.viewer import open_with_viewer
+
+# Help texts: the English is the text given to each option below (desk/cli/commands.py
+# renders it again in the interface's language).
+extend(
+    {
+        "help.case.attach.files": (
+            "Foto, PDF, atau dokumen kantor (DOC, DOCX, XLS, XLSX, ODT, ODS).",
+            "Photos, PDFs or office documents (DOC, DOCX, XLS, XLSX, ODT, ODS).",
+        ),
+        "help.case.attach.which": (
+            "Yang mana: urutannya (1, 2…), namanya, atau awalan sha256-nya.",
+            "Which: its position (1, 2…), name or sha256 prefix.",
+        ),
+        "help.case.attach.path": (
+            "Cetak letak berkasnya (yang sudah diperiksa) saja.",
+            "Only print where the (checked) file is.",
+        ),
+    }
+)
 
 
 def attach_command(
@@ -155,9 +173,3 @@ def open_attachment_command(
             console.print(plain(t("att.no_viewer", path=path)), soft_wrap=True)
         else:
             typer.echo(str(path))
-
-
-# `desk case attach` is registered by desk/cli/main.py; the two reading commands ride along with
-# it (main.py stays one line per feature).
-case_app.command("attachments")(attachments_command)
-case_app.command("open-attachment")(open_attachment_command)

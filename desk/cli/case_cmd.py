@@ -13,19 +13,18 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
 import typer
-from rich import box
-from rich.table import Table
 from rich.text import Text
 
 from db.inbox import ORDERS, key_of
 from db.timefmt import from_text, utc_now
 from desk.access import readable_case, reporter_view
 from desk.calendar import zone_abbreviation
+from desk.cli.commands import Lazy, LazyGroup, help_text
 from desk.cli.common import AsOption, DbOption, console
 from desk.cli.common import Session as Session  # re-exported: see "who is working" below
 from desk.cli.common import open_session as open_session
@@ -36,20 +35,173 @@ from desk.i18n import (
     classification_label,
     clock_text,
     current_language,
+    extend,
     status_label,
     t,
 )
 from desk.i18n import count_text as _number
-from desk.inbox import InboxSource, Query
 from desk.safety import printable
-from desk.search_query import parse_query
 from desk.services import case_label, find_case, perform
 from desk.views import VIEW_CODES, view_by_code
 from desk.workflow import Action, Actor, Role, allowed_actions
 
-app = typer.Typer(
-    help="List, read and act on cases (the desk's verbs, for scripts).", no_args_is_help=True
+extend(
+    {
+        "help.case.number": (
+            "Kasusnya: nomor pelacakan (8112829 atau '#8112829') atau ID lokalnya.",
+            "The case: its tracking number (8112829 or '#8112829') or its local id.",
+        ),
+        "help.case.json": ("Cetak JSON, bukan teks.", "Print JSON instead of text."),
+        "help.case.unit": ("Unit tujuan disposisi.", "The unit to dispose to."),
+        "help.case.reason": (
+            "Alasannya: disimpan di riwayat kasus.",
+            "Why: kept on the case's timeline.",
+        ),
+        "help.case.text": ("Teksnya, ditulis langsung.", "The text, given inline."),
+        "help.case.text_file": (
+            "Baca teks dari berkas UTF-8 ('-': masukan standar).",
+            "Read the text from a UTF-8 file ('-': standard input).",
+        ),
+        "help.case.officer": ("Petugas dari unit kasus.", "An officer of the case's unit."),
+        "help.case.duplicate_of": (
+            "Kasus yang diduplikasi kasus ini (nomornya).",
+            "The case this one duplicates (its number).",
+        ),
+        "help.case.expect_version": (
+            "Tolak bila versi kasus bukan lagi versi ini (lihat 'case show --json').",
+            "Refuse if the case's version is no longer this one (see 'case show --json').",
+        ),
+        "help.case.list": (
+            "Daftar kasus sebuah tampilan, dipersempit dengan pencarian, satu halaman sekali.",
+            "List the cases of a view, narrowed by a search, a page at a time.",
+        ),
+        "help.case.list.view": (
+            "Tampilannya: {views}. Bawaan: unit untuk petugas, selain itu semua.",
+            "The view: {views}. Default: unit for a petugas, else semua.",
+        ),
+        "help.case.list.query": (
+            "Pencarian, seperti '/' di desk: kata-kata dan status:, unit:, kategori:, kanal:, "
+            "anonim:, rahasia:, sesudah:, sebelum:, #nomor.",
+            "A search, as in the desk's '/': words and status:, unit:, kategori:, kanal:, "
+            "anonim:, rahasia:, sesudah:, sebelum:, #number.",
+        ),
+        "help.case.list.order": (
+            "due (tenggat paling mendesak dulu), received atau updated (terbaru dulu). "
+            "Bawaan: urutan tampilannya.",
+            "due (most urgent first), received or updated (newest first). Default: the view's.",
+        ),
+        "help.case.list.limit": ("Berapa kasus yang ditampilkan.", "How many cases to show."),
+        "help.case.list.after": (
+            "Lanjutkan setelah kasus ini (nomor terakhir halaman sebelumnya).",
+            "Continue after this case (the last number of the previous page).",
+        ),
+        "help.case.show": (
+            "Tampilkan satu kasus: status, tenggat, teks, pelapor, riwayat, dan tindakan Anda "
+            "sekarang.",
+            "Show one case: status, clocks, text, reporter, timeline, and what you may do now.",
+        ),
+        "help.case.verify": (
+            "Verifikasi laporan baru dan disposisikan ke unit (admin): --unit KODE.",
+            "Verify a new report and dispose it to a unit (admin): --unit CODE.",
+        ),
+        "help.case.dispose": (
+            "Disposisikan ulang kasus ke unit lain (admin): --unit KODE.",
+            "Dispose a case again, to another unit (admin): --unit CODE.",
+        ),
+        "help.case.return": (
+            "Kembalikan kasus sebagai Bukan Wewenang unit Anda (petugas unitnya): --reason.",
+            "Return a case as not your unit's authority, Bukan Wewenang (its unit's petugas): "
+            "--reason.",
+        ),
+        "help.case.hold": (
+            "Tunda laporan baru sampai pelapor melengkapinya (admin): --reason.",
+            "Put a new report on hold until the reporter completes it (admin): --reason.",
+        ),
+        "help.case.resume": (
+            "Lanjutkan kasus dari tunda: pelapor sudah melengkapi data (admin).",
+            "Resume a case from hold: the reporter completed the data (admin).",
+        ),
+        "help.case.note": (
+            "Tambahkan catatan internal ke riwayat kasus: --text atau --text-file.",
+            "Add an internal note to a case's timeline: --text or --text-file.",
+        ),
+        "help.case.assign": (
+            "Tugaskan kasus ke petugas unitnya: --officer NIP.",
+            "Assign a case to an officer of its unit: --officer NIP.",
+        ),
+        "help.case.close": (
+            "Tutup kasus yang sudah ditindaklanjuti (admin, atau petugas unitnya).",
+            "Close a followed-up case (admin, or a petugas of its unit).",
+        ),
+        "help.case.reopen": (
+            "Buka kembali kasus yang sudah ditutup (admin): --reason.",
+            "Reopen a closed case (admin): --reason.",
+        ),
+        "help.case.archive": (
+            "Arsipkan kasus: spam, di luar cakupan, atau duplikat (--duplicate-of) (admin): "
+            "--reason.",
+            "Archive a case: spam, out of scope, or a duplicate (--duplicate-of) (admin): "
+            "--reason.",
+        ),
+        "help.case.restore": (
+            "Pulihkan kasus yang diarsipkan ke Belum Terverifikasi (admin).",
+            "Restore an archived case to Belum Terverifikasi (admin).",
+        ),
+        "help.case.reply": (
+            "Tulis tindak lanjut, jawaban publik kepada pelapor (petugas unit).",
+            "Write the follow-up (tindak lanjut), the public reply to the reporter (unit petugas).",
+        ),
+        "help.case.reporter-reply": (
+            "Catat jawaban pelapor: --text atau --text-file.",
+            "Record what the reporter answered: --text or --text-file.",
+        ),
+        "help.case.new": (
+            "Catat pengaduan yang datang ke kantor (admin atau petugas unit): nomor sementara.",
+            "Record a complaint that came to the office (admin or unit officer): a provisional "
+            "number.",
+        ),
+        "help.case.receipt": (
+            "Tanda terima warga: nomor, tanggal, langkah berikutnya, dan batas waktunya.",
+            "The citizen's receipt: number, date, what happens next and the time limits.",
+        ),
+        "help.case.attach": (
+            "Lampirkan berkas ke kasus: disimpan sekali menurut isinya, dikirim ke sistem pusat "
+            "saat sinkron.",
+            "Attach files to a case: stored once by content, sent to the central system at sync.",
+        ),
+        "help.case.attachments": (
+            "Daftar lampiran kasus: nama, ukuran, jenis, dan apakah berkasnya ada di desk ini.",
+            "List a case's attachments: name, size, type and whether the file is on this desk.",
+        ),
+        "help.case.open-attachment": (
+            "Buka lampiran dengan penampil sistem (setelah sha256-nya diperiksa).\n\n"
+            "Membaca berkas kiriman warga adalah tindakan petugas: masuk, dan diaudit "
+            "(attachment_read) sebelum berkasnya diberikan.",
+            "Open an attachment with the system's viewer (after checking its sha256).\n\n"
+            "Reading a file a citizen sent is an officer's act: signed in, and audited "
+            "(attachment_read) before the file is handed over.",
+        ),
+    }
 )
+
+
+class CaseGroup(LazyGroup):
+    """`desk case`: the verbs here, and the counter intake and attachments from their modules."""
+
+    lazy: ClassVar[dict[str, Lazy]] = {
+        "new": ("desk.cli.intake_cmd", "new_case", "help.case.new"),
+        "receipt": ("desk.cli.intake_cmd", "receipt", "help.case.receipt"),
+        "attach": ("desk.cli.attach_cmd", "attach_command", "help.case.attach"),
+        "attachments": ("desk.cli.attach_cmd", "attachments_command", "help.case.attachments"),
+        "open-attachment": (
+            "desk.cli.attach_cmd",
+            "open_attachment_command",
+            "help.case.open-attachment",
+        ),
+    }
+
+
+app = typer.Typer(cls=CaseGroup, help=t("help.case"), no_args_is_help=True)
 
 # The command that takes each action.
 COMMANDS: dict[Action, str] = {
@@ -145,47 +297,43 @@ def _t(key: str, /, **values: object) -> str:
 NumberArgument = Annotated[
     str,
     typer.Argument(
-        help="The case: its tracking number (8112829 or '#8112829') or its local id.",
+        help=t("help.case.number"),
         metavar="NUMBER",
         show_default=False,
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+JsonOption = Annotated[bool, typer.Option("--json", help=t("help.case.json"))]
 UnitOption = Annotated[
     str | None,
-    typer.Option("--unit", metavar="CODE", help="The unit to dispose to.", show_default=False),
+    typer.Option("--unit", metavar="CODE", help=t("help.case.unit"), show_default=False),
 ]
 ReasonOption = Annotated[
     str | None,
-    typer.Option(
-        "--reason", metavar="TEXT", help="Why: kept on the case's timeline.", show_default=False
-    ),
+    typer.Option("--reason", metavar="TEXT", help=t("help.case.reason"), show_default=False),
 ]
 TextOption = Annotated[
     str | None,
-    typer.Option("--text", metavar="TEXT", help="The text, given inline.", show_default=False),
+    typer.Option("--text", metavar="TEXT", help=t("help.case.text"), show_default=False),
 ]
 TextFileOption = Annotated[
     Path | None,
     typer.Option(
         "--text-file",
         metavar="PATH",
-        help="Read the text from a UTF-8 file ('-': standard input).",
+        help=t("help.case.text_file"),
         show_default=False,
     ),
 ]
 OfficerOption = Annotated[
     str | None,
-    typer.Option(
-        "--officer", metavar="NIP", help="An officer of the case's unit.", show_default=False
-    ),
+    typer.Option("--officer", metavar="NIP", help=t("help.case.officer"), show_default=False),
 ]
 DuplicateOption = Annotated[
     str | None,
     typer.Option(
         "--duplicate-of",
         metavar="NUMBER",
-        help="The case this one duplicates (its number).",
+        help=t("help.case.duplicate_of"),
         show_default=False,
     ),
 ]
@@ -193,7 +341,7 @@ ExpectVersionOption = Annotated[
     int | None,
     typer.Option(
         "--expect-version",
-        help="Refuse if the case's version is no longer this one (see 'case show --json').",
+        help=t("help.case.expect_version"),
         show_default=False,
     ),
 ]
@@ -261,14 +409,14 @@ def _say(*parts: str | tuple[str, str]) -> None:
 # -- list -------------------------------------------------------------------------------------
 
 
-@app.command("list")
+@app.command("list", help=t("help.case.list"))
 def list_cases(
     ctx: typer.Context,
     view: Annotated[
         str | None,
         typer.Option(
             "--view",
-            help=f"The view: {', '.join(VIEW_CODES)}. Default: unit for a petugas, else semua.",
+            help=help_text("help.case.list.view", views=", ".join(VIEW_CODES)),
             show_default=False,
         ),
     ] = None,
@@ -277,8 +425,7 @@ def list_cases(
         typer.Option(
             "--query",
             "-q",
-            help="A search, as in the desk's '/': words and status:, unit:, kategori:, kanal:, "
-            "anonim:, rahasia:, sesudah:, sebelum:, #number.",
+            help=t("help.case.list.query"),
             show_default=False,
         ),
     ] = None,
@@ -286,19 +433,18 @@ def list_cases(
         str | None,
         typer.Option(
             "--order",
-            help="due (most urgent first), received or updated (newest first). "
-            "Default: the view's.",
+            help=t("help.case.list.order"),
             show_default=False,
         ),
     ] = None,
     limit: Annotated[
-        int, typer.Option("--limit", min=1, max=10_000, help="How many cases to show.")
+        int, typer.Option("--limit", min=1, max=10_000, help=t("help.case.list.limit"))
     ] = 50,
     after: Annotated[
         str | None,
         typer.Option(
             "--after",
-            help="Continue after this case (the last number of the previous page).",
+            help=t("help.case.list.after"),
             show_default=False,
         ),
     ] = None,
@@ -307,6 +453,9 @@ def list_cases(
     as_json: JsonOption = False,
 ) -> None:
     """List the cases of a view, narrowed by a search, a page at a time."""
+    from desk.inbox import InboxSource, Query  # imported here: `case show` starts faster
+    from desk.search_query import parse_query
+
     session = open_session(ctx, db, as_nip)
     view_code = view or ("unit" if session.actor.role is Role.PETUGAS else "semua")
     if view_code not in VIEW_CODES:
@@ -334,7 +483,7 @@ def list_cases(
     total = inbox.count(inbox_query)
     if rows:
         first = inbox.position(inbox_query, rows[0]["key"]) + 1
-        console.print(_table(rows, office_tz, console.width))
+        _print_list(rows, office_tz)
         summary = _t(
             "range",
             first=_number(first),
@@ -343,7 +492,7 @@ def list_cases(
         )
     else:
         summary = _t("none", total=_number(total))
-    _say(f"{view_by_code(view_code).label} · {summary}")
+    console.print(Text(f"{view_by_code(view_code).label} · {summary}"), soft_wrap=True)
 
 
 def _row_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -371,10 +520,11 @@ def _row_json(row: dict[str, Any]) -> dict[str, Any]:
 
 # The list's columns in order, with Rich column settings, and the terminal width each needs:
 # a narrow terminal leaves out the least needed ones rather than cutting every cell to nothing.
+# The number is never left out nor cut (desk/cli/columns.py); a pipe gets every column, plain.
 COLUMNS: tuple[tuple[str, int, dict[str, Any]], ...] = (
-    ("number", 0, {"min_width": 8}),
+    ("number", 0, {}),
     ("clock", 0, {"min_width": 11}),
-    ("status", 0, {}),
+    ("status", 0, {"overflow": "ellipsis"}),
     ("category", 120, {"overflow": "ellipsis", "max_width": 28}),
     ("unit", 0, {}),
     ("title", 0, {"overflow": "ellipsis", "min_width": 12}),
@@ -382,20 +532,40 @@ COLUMNS: tuple[tuple[str, int, dict[str, Any]], ...] = (
     ("channel", 120, {}),
     ("received", 110, {"min_width": 10}),
 )
+# Which columns a narrow terminal keeps first, after the number; the least width of each; and
+# which are narrowed first when they do not fit whole.
+_KEPT_FIRST = ("number", "clock", "status", "unit", "title")
+_LEAST = {"clock": 11, "status": 12, "title": 12, "category": 12, "reporter": 10, "unit": 6}
+_SHRINK = ("title", "category", "reporter", "status", "unit", "clock")
 
 
-def _table(rows: list[dict[str, Any]], office_tz: str, width: int) -> Table:
-    shown = [(key, settings) for key, needs, settings in COLUMNS if width >= needs]
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for key, settings in shown:
-        table.add_column(_t(f"col.{key}"), no_wrap=True, **settings)
-    for row in rows:
-        cells = _cells(row, office_tz)
-        table.add_row(*(cells[key] for key, _settings in shown))
-    return table
+def _print_list(rows: list[dict[str, Any]], office_tz: str) -> None:
+    from desk.cli import columns
+
+    keys = [key for key, _needs, _settings in COLUMNS]
+    headers = {key: _t(f"col.{key}") for key in keys}
+    width = console.width
+    if not console.is_terminal or max(len(case_label(row)) for row in rows) > width:
+        whole = [_cells(row, office_tz, title_width=None) for row in rows]  # nothing cut
+        columns.print_plain(console, columns.plain_lines(keys, headers, whole))
+        return
+    cells = [_cells(row, office_tz) for row in rows]
+    natural = columns.natural_widths(keys, headers, cells)
+    settings = {key: options for key, _needs, options in COLUMNS}
+    for key, options in settings.items():  # a column's widest, e.g. a long category
+        natural[key] = min(natural[key], options.get("max_width", natural[key]))
+    shown = columns.fitting(_KEPT_FIRST, "number", natural, _LEAST, width)
+    if len(shown) == len(_KEPT_FIRST):  # a wide terminal's extra columns, while they fit
+        extras = [key for key, needs, _settings in COLUMNS if needs and width >= needs]
+        shown = columns.fitting([*shown, *extras], "number", natural, _LEAST, width)
+    shown = [key for key in keys if key in shown]
+    widths = columns.layout(shown, natural, _LEAST, width, _SHRINK)
+    console.print(columns.table(widths, headers, cells, settings))
 
 
-def _cells(row: dict[str, Any], office_tz: str) -> dict[str, Text]:
+def _cells(
+    row: dict[str, Any], office_tz: str, title_width: int | None = TITLE_WIDTH
+) -> dict[str, Text]:
     days = row["days_left"]
     clock = Text("—", style="dim") if days is None else Text(clock_text(days))
     if days is not None and days < 0:
@@ -406,7 +576,7 @@ def _cells(row: dict[str, Any], office_tz: str) -> dict[str, Text]:
         "status": Text(status_label(row["status"])),
         "category": Text(_one_line(row["subcategory"] or row["category"])),
         "unit": Text(_one_line(row["unit_code"])),
-        "title": Text(_one_line(row["title"], TITLE_WIDTH)),
+        "title": Text(_one_line(row["title"], title_width)),
         "reporter": Text(_one_line(row["reporter"]), style="dim" if row["anonymous"] else ""),
         "channel": Text(_one_line(row["channel"])),
         "received": Text(local_date(row["received_at"], office_tz)),
@@ -470,7 +640,7 @@ def read_detail(database: sqlite_utils.Database, actor: Actor, reference: str) -
     )
 
 
-@app.command("show")
+@app.command("show", help=t("help.case.show"))
 def show_case(
     ctx: typer.Context,
     number: NumberArgument,
@@ -750,7 +920,7 @@ def act(
         _say(f"{_one_line(label)}: {action_label(action.value)} · {status_label(after)}{where}")
 
 
-@app.command("verify")
+@app.command("verify", help=t("help.case.verify"))
 def verify(
     ctx: typer.Context,
     number: NumberArgument,
@@ -765,7 +935,7 @@ def verify(
     act(ctx, Action.VERIFY, number, db, as_nip, as_json, expect_version, unit=unit, reason=reason)
 
 
-@app.command("dispose")
+@app.command("dispose", help=t("help.case.dispose"))
 def dispose(
     ctx: typer.Context,
     number: NumberArgument,
@@ -780,7 +950,7 @@ def dispose(
     act(ctx, Action.DISPOSE, number, db, as_nip, as_json, expect_version, unit=unit, reason=reason)
 
 
-@app.command("return")
+@app.command("return", help=t("help.case.return"))
 def return_case(
     ctx: typer.Context,
     number: NumberArgument,
@@ -794,7 +964,7 @@ def return_case(
     act(ctx, Action.RETURN, number, db, as_nip, as_json, expect_version, reason=reason)
 
 
-@app.command("hold")
+@app.command("hold", help=t("help.case.hold"))
 def hold(
     ctx: typer.Context,
     number: NumberArgument,
@@ -808,7 +978,7 @@ def hold(
     act(ctx, Action.HOLD, number, db, as_nip, as_json, expect_version, reason=reason)
 
 
-@app.command("resume")
+@app.command("resume", help=t("help.case.resume"))
 def resume(
     ctx: typer.Context,
     number: NumberArgument,
@@ -822,7 +992,7 @@ def resume(
     act(ctx, Action.RESUME, number, db, as_nip, as_json, expect_version, reason=reason)
 
 
-@app.command("note")
+@app.command("note", help=t("help.case.note"))
 def note(
     ctx: typer.Context,
     number: NumberArgument,
@@ -847,7 +1017,7 @@ def note(
     )
 
 
-@app.command("assign")
+@app.command("assign", help=t("help.case.assign"))
 def assign(
     ctx: typer.Context,
     number: NumberArgument,
@@ -872,7 +1042,7 @@ def assign(
     )
 
 
-@app.command("close")
+@app.command("close", help=t("help.case.close"))
 def close(
     ctx: typer.Context,
     number: NumberArgument,
@@ -886,7 +1056,7 @@ def close(
     act(ctx, Action.CLOSE, number, db, as_nip, as_json, expect_version, reason=reason)
 
 
-@app.command("reopen")
+@app.command("reopen", help=t("help.case.reopen"))
 def reopen(
     ctx: typer.Context,
     number: NumberArgument,
@@ -900,7 +1070,7 @@ def reopen(
     act(ctx, Action.REOPEN, number, db, as_nip, as_json, expect_version, reason=reason)
 
 
-@app.command("archive")
+@app.command("archive", help=t("help.case.archive"))
 def archive(
     ctx: typer.Context,
     number: NumberArgument,
@@ -925,7 +1095,7 @@ def archive(
     )
 
 
-@app.command("restore")
+@app.command("restore", help=t("help.case.restore"))
 def restore(
     ctx: typer.Context,
     number: NumberArgument,
@@ -939,7 +1109,7 @@ def restore(
     act(ctx, Action.RESTORE, number, db, as_nip, as_json, expect_version, reason=reason)
 
 
-@app.command("reply")
+@app.command("reply", help=t("help.case.reply"))
 def reply(
     ctx: typer.Context,
     number: NumberArgument,
@@ -964,7 +1134,7 @@ def reply(
     )
 
 
-@app.command("reporter-reply")
+@app.command("reporter-reply", help=t("help.case.reporter-reply"))
 def reporter_reply(
     ctx: typer.Context,
     number: NumberArgument,
@@ -987,8 +1157,3 @@ def reporter_reply(
         text=text,
         text_file=text_file,
     )
-
-
-# Counter intake (`case new`, `case receipt`) lives in its own module; importing it registers
-# its commands on this group.
-from desk.cli import intake_cmd as _intake_cmd  # noqa: E402, F401

@@ -38,6 +38,7 @@ class Settings:
 
     db_path: Path
     lang: str = "id"
+    db_given: bool = False  # --db named the database (else $DESK_DB or the default)
 
 
 def settings(ctx: typer.Context) -> Settings:
@@ -48,12 +49,27 @@ def settings(ctx: typer.Context) -> Settings:
     return obj
 
 
+extend(
+    {
+        "help.common.db": (
+            "Berkas basis data (menggantikan --db global dan $DESK_DB).",
+            "The database file (overrides the global --db and $DESK_DB).",
+        ),
+        "help.common.as": (
+            "Petugas (NIP) yang bekerja; diingat untuk perintah pada basis data ini. Bawaan: "
+            "yang terakhir.",
+            "The officer (NIP) working; remembered for the commands on this database. "
+            "Default: the last one.",
+        ),
+    }
+)
+
 # Every command that works on a database also takes --db after its name ("desk seed --db x.db").
 DbOption = Annotated[
     Path | None,
     typer.Option(
         "--db",
-        help="The database file (overrides the global --db and $DESK_DB).",
+        help=t("help.common.db"),
         show_default=False,
     ),
 ]
@@ -65,7 +81,7 @@ AsOption = Annotated[
     str | None,
     typer.Option(
         "--as",
-        help="The officer (NIP) working; remembered for this database. Default: the last one.",
+        help=t("help.common.as"),
         metavar="NIP",
         show_default=False,
     ),
@@ -82,10 +98,22 @@ def open_for_command(
     """Open the command's database; a missing file is an error unless the command creates one."""
     path = database_path_for(ctx, db)
     if must_exist and not path.exists():
-        raise DeskError(t("cli.no_database", path=path))
+        raise DeskError(t("cli.no_database", path=path) + _demo_hint(ctx, db, path))
     if not must_exist:
         path.parent.mkdir(parents=True, exist_ok=True)
     return open_database(path)
+
+
+def _demo_hint(ctx: typer.Context, db: Path | None, missing: Path) -> str:
+    """After `desk demo`, a command given no --db is told where the demo database is."""
+    if db is not None or settings(ctx).db_given:
+        return ""
+    from desk.cli.tui import demo_database_path
+
+    demo = demo_database_path()
+    if demo == missing or not demo.exists():
+        return ""
+    return " " + t("cli.no_database_demo", demo=demo)
 
 
 def plain(text: object) -> Text:
@@ -125,6 +153,10 @@ extend(
         "cli.need_officer": (
             "Pilih petugas dengan --as NIP (lihat desk officer list).",
             "Choose an officer with --as NIP (see desk officer list).",
+        ),
+        "cli.no_database_demo": (
+            "Basis data demo ada di {demo}: pakai --db {demo} (atau DESK_DB={demo}).",
+            "The demo database is {demo}: name it with --db {demo} (or DESK_DB={demo}).",
         ),
         "cli.bad_as": (
             "--as {value}: NIP terdiri dari 18 angka.",
@@ -166,17 +198,21 @@ def sign_in_officer(
     *,
     empty_database_ok: bool = False,
     forget_missing: bool = False,
+    desk: bool = False,
 ) -> Actor | None:
     """The one way every command that acts as an officer signs them in.
 
-    1. The officer is `chosen` (`--as`), else the one last used with this database; a value
-       that is not a NIP is an option error (exit status 2).
+    1. The officer is `chosen` (`--as`), else the one last used with this database (by the
+       commands, else by the desk: `desk.config`); a value that is not a NIP is an option
+       error (exit status 2).
     2. Unknown and disabled officers are refused (`desk.services.load_actor`).
     3. An officer with a PIN gives it: `$DESK_PIN` for scripts, else asked at the terminal.
        `desk.officers.sign_in` checks it, counts wrong ones towards the lockout, refuses a
        locked officer and audits every attempt.
     4. Only then is a `chosen` officer remembered for the database: a mistyped or refused
-       `--as` never becomes the default of the next command.
+       `--as` never becomes the default of the next command. A command remembers it for the
+       commands only; `desk` (the TUI, `desk=True`) for the desk only, so a one-off `--as` on
+       a command never changes who the desk opens as next.
 
     `empty_database_ok`: a database with no officers yet acts as the system (None): the first
     import of a new office, before anyone can sign in. `forget_missing` (the TUI): no officer
@@ -195,7 +231,7 @@ def sign_in_officer(
             load_actor(database, chosen)  # names nobody: refused the same way
         return None
     config = load_config()
-    remembered = config.officer_for(path)
+    remembered = config.officer_for(path) if desk else config.command_officer_for(path)
     nip = chosen or remembered
     if not nip:
         if forget_missing:
@@ -208,9 +244,13 @@ def sign_in_officer(
             return None
         raise
     sign_in_for_command(database, actor)
-    if chosen is not None and remembered != actor.nip:
-        config.remember_officer(path, actor.nip)
-        save_config(config)
+    if chosen is not None:
+        if desk and config.officer_for(path) != actor.nip:
+            config.remember_officer(path, actor.nip)
+            save_config(config)
+        elif not desk and config.command_officer.get(config.key(path)) != actor.nip:
+            config.remember_command_officer(path, actor.nip)
+            save_config(config)
     return actor
 
 

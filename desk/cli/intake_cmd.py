@@ -20,7 +20,6 @@ from desk.cli.case_cmd import (
     TEXT_FILE_LIMIT,
     JsonOption,
     _say,
-    app,
     open_session,
     print_json,
 )
@@ -85,6 +84,63 @@ if "intake.cli.recorded" not in CATALOG:
     extend(TEXTS)
 
 
+# Help texts: the English is the text given to each option below (desk/cli/commands.py
+# renders it again in the interface's language).
+extend(
+    {
+        "help.case.new.from_file": (
+            "Objek JSON, atau baris 'isian: nilai', berisi isian-isiannya.",
+            "A JSON object, or 'field: value' lines, with the fields.",
+        ),
+        "help.case.new.title": ("Judul.", "Title (judul)."),
+        "help.case.new.text": ("Isi laporan.", "The complaint (isi laporan)."),
+        "help.case.new.classification": (
+            "pengaduan (bawaan), aspirasi, permintaan_informasi.",
+            "pengaduan (default), aspirasi, permintaan_informasi.",
+        ),
+        "help.case.new.category": (
+            "Kategori LAPOR!, 'UTAMA / SUB', atau subkategori dari satu kategori utama.",
+            "LAPOR! category, 'MAIN / SUB', or a sub-category of one main.",
+        ),
+        "help.case.new.subcategory": ("Subkategori LAPOR!.", "LAPOR! sub-category."),
+        "help.case.new.channel": (
+            "loket (bawaan), telepon, surat, sms, whatsapp, email.",
+            "loket (default), telepon, surat, sms, whatsapp, email.",
+        ),
+        "help.case.new.place": ("Tempat kejadian.", "Where it happened."),
+        "help.case.new.incident_date": (
+            "Kapan: 28/11/2026 atau 2026-11-28.",
+            "When: 28/11/2026 or 2026-11-28.",
+        ),
+        "help.case.new.name": ("Nama pelapor.", "The reporter's name."),
+        "help.case.new.nik": ("NIK: 16 angka.", "NIK: 16 digits."),
+        "help.case.new.phone": ("08…, +628… atau 0541….", "08…, +628… or 0541…."),
+        "help.case.new.email": ("Alamat surel.", "E-mail address."),
+        "help.case.new.address": ("Alamat surat.", "Postal address."),
+        "help.case.new.anonim": (
+            "Sembunyikan identitas pelapor dari publik.",
+            "Hide the reporter's identity from the public.",
+        ),
+        "help.case.new.rahasia": (
+            "Jauhkan isi laporan dari tampilan publik.",
+            "Keep the content out of public view.",
+        ),
+        "help.case.receipt.number": (
+            "Kasusnya: nomor sementara (L-PUPR-0007) atau nomor pelacakan.",
+            "The case: its provisional number (L-PUPR-0007) or tracking number.",
+        ),
+        "help.case.receipt.output": (
+            "Tulis ke berkas ini (selain itu cetak teksnya).",
+            "Write to this file (else print the text).",
+        ),
+        "help.case.receipt.format": (
+            "text atau pdf (bawaan: dari nama berkas, selain itu text).",
+            "text or pdf (default: from the file name, else text).",
+        ),
+    }
+)
+
+
 def _option(name: str, help_text: str, metavar: str = "TEXT") -> Any:
     return typer.Option(name, help=help_text, metavar=metavar, show_default=False)
 
@@ -94,7 +150,6 @@ def _invalid(message: str) -> typer.Exit:
     return bad_option(message)
 
 
-@app.command("new")
 def new_case(
     ctx: typer.Context,
     from_file: Annotated[
@@ -275,7 +330,6 @@ def _field(key: str) -> str | None:
     return ALIASES.get(key.strip().lower().replace("-", "_").replace(" ", "_"))
 
 
-@app.command("receipt")
 def receipt(
     ctx: typer.Context,
     number: Annotated[

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from desk.cli.common import AsOption, DbOption, console, open_for_command, plain, read_secret
 from desk.errors import InvalidInput
@@ -47,17 +48,44 @@ def list_officers(ctx: typer.Context, db: DbOption = None, as_json: JsonOption =
             row["active"] = bool(row["active"])
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    table = Table(title=t("cli.officers.title"), title_justify="left")
-    for column in ("NIP", t("cli.col.name"), t("cli.col.unit"), t("cli.col.role"), ""):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            row["nip"],
-            plain(row["name"]),
-            plain(row["unit"]),
-            role_label(row["role"]),
-            "" if row["active"] else t("cli.inactive"),
-        )
+    _print_officers(rows)
+
+
+# The NIP is never cut nor left out (desk/cli/columns.py); a pipe gets plain columns.
+_OFFICER_COLUMNS = ("nip", "name", "unit", "role", "active")
+_OFFICER_LEAST = {"name": 12, "role": 8}
+
+
+def _print_officers(rows: list[dict[str, Any]]) -> None:
+    from desk.cli import columns
+
+    headers = {
+        "nip": "NIP",
+        "name": t("cli.col.name"),
+        "unit": t("cli.col.unit"),
+        "role": t("cli.col.role"),
+        "active": "",
+    }
+    cells = [
+        {
+            "nip": plain(row["nip"]),
+            "name": plain(row["name"]),
+            "unit": plain(row["unit"]),
+            "role": Text(role_label(row["role"])),
+            "active": Text("" if row["active"] else t("cli.inactive")),
+        }
+        for row in rows
+    ]
+    natural = columns.natural_widths(_OFFICER_COLUMNS, headers, cells)
+    if not console.is_terminal or natural["nip"] > console.width:
+        columns.print_plain(console, columns.plain_lines(_OFFICER_COLUMNS, headers, cells))
+        return
+    kept = ("nip", "role", "unit", "name", "active")  # which a narrow terminal keeps first
+    shown = columns.fitting(kept, "nip", natural, _OFFICER_LEAST, console.width)
+    shown = [key for key in _OFFICER_COLUMNS if key in shown]
+    widths = columns.layout(shown, natural, _OFFICER_LEAST, console.width, ("name", "role"))
+    table = columns.table(widths, headers, cells, {})
+    table.title, table.title_justify = t("cli.officers.title"), "left"
     console.print(table)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import sqlite_utils
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -13,24 +14,41 @@ from desk.cli.common import (
     chosen_officer,
     console,
     database_path_for,
+    error_console,
     open_for_command,
     sign_in_officer,
 )
-from desk.i18n import count_text, decimal_text, t
+from desk.i18n import count_text, decimal_text, extend, t
+
+extend(
+    {
+        "help.seed.cases": ("Berapa kasus yang ditambahkan.", "How many cases to add."),
+        "help.seed.seed": (
+            "Benih acak: benih yang sama memberi data yang sama.",
+            "Random seed: the same seed gives the same data.",
+        ),
+        "cli.seed.interrupted": (
+            "Dihentikan (Ctrl-C): {cases} kasus yang sudah ditulis tetap utuh di {path} "
+            "(periksa dengan 'desk db check').",
+            "Stopped (Ctrl-C): the {cases} cases already written are kept whole in {path} "
+            "(check with 'desk db check').",
+        ),
+    }
+)
 
 
 def seed(
     ctx: typer.Context,
-    cases: Annotated[int, typer.Option("--cases", min=0, help="How many cases to add.")] = 1000,
+    cases: Annotated[int, typer.Option("--cases", min=0, help=t("help.seed.cases"))] = 1000,
     db: DbOption = None,
-    seed_value: Annotated[
-        int, typer.Option("--seed", help="Random seed: the same seed gives the same data.")
-    ] = 1,
+    seed_value: Annotated[int, typer.Option("--seed", help=t("help.seed.seed"))] = 1,
     as_nip: AsOption = None,
 ) -> None:
     """Add deterministic, realistic cases (with units and officers) to a database, creating it.
 
     A database that already has officers is seeded only by an admin who signs in (--as).
+    Ctrl-C stops it with one line: every chunk is written in its own transaction, so what was
+    written is whole (`desk db check`), and the exit status is 130.
     """
     from desk.seed import check_may_seed, seed_database
 
@@ -38,26 +56,34 @@ def seed(
     path = database_path_for(ctx, db)
     actor = sign_in_officer(database, path, chosen_officer(ctx, as_nip), empty_database_ok=True)
     check_may_seed(database, actor)
-    with Progress(
-        TextColumn(t("cli.seed.progress")),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("seed", total=cases)
+    before = _case_count(database)
+    try:
+        with Progress(
+            TextColumn(t("cli.seed.progress")),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("seed", total=cases)
 
-        def advance(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+            def advance(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
 
-        summary = seed_database(
-            database,
-            cases,
-            seed=seed_value,
-            progress=advance,
-            actor_nip=actor.nip if actor else None,
-        )
+            summary = seed_database(
+                database,
+                cases,
+                seed=seed_value,
+                progress=advance,
+                actor_nip=actor.nip if actor else None,
+            )
+    except KeyboardInterrupt:
+        # The chunk being written when Ctrl-C came was rolled back or committed whole: count.
+        written = _case_count(database) - before
+        line = t("cli.seed.interrupted", cases=count_text(written), path=path)
+        error_console.print(line, markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
     done = t(
         "cli.seed.done",
         cases=count_text(summary.cases),
@@ -68,3 +94,7 @@ def seed(
         seconds=decimal_text(summary.seconds),
     )
     console.print(done, markup=False)
+
+
+def _case_count(database: sqlite_utils.Database) -> int:
+    return int(database.execute("SELECT count(*) FROM cases").fetchone()[0])

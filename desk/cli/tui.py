@@ -26,7 +26,7 @@ def open_desk(db_path: Path, as_nip: str | None) -> None:
     # The same sign-in as every command (desk/cli/common.py): an officer with a PIN types it
     # before the desk opens; the picker asks in the TUI. A remembered officer who is gone or
     # disabled gives the picker instead.
-    actor = sign_in_officer(database, db_path, as_nip, forget_missing=True)
+    actor = sign_in_officer(database, db_path, as_nip, forget_missing=True, desk=True)
     officers = list(
         database.query(
             "SELECT nip, name, unit_code, role, active, pin_hash IS NOT NULL AS has_pin "
