@@ -70,31 +70,26 @@ def private_folder(path: str | os.PathLike[str]) -> None:
     tighten(folder)
 
 
-def private_database_files(path: str | os.PathLike[str]) -> list[str]:
+def create_private_database(path: str | os.PathLike[str]) -> None:
     """Create the database file owner-only before SQLite opens it (SQLite gives its -wal and
-    -shm files the database file's mode), and tighten an existing looser one and its -wal and
-    -shm. Returns the files whose mode was tightened."""
-    location = str(path)
+    -shm files the database file's mode). An existing file is left alone here: see
+    `tighten_database_files`."""
     with contextlib.suppress(OSError):  # exists already, or SQLite will say why it cannot open
-        os.close(create_private(location))
-    if not _is_database_file(location):
-        return []  # a file named by mistake (--db /etc/passwd) is refused, never re-moded
+        os.close(create_private(path))
+
+
+def tighten_database_files(path: str | os.PathLike[str]) -> list[str]:
+    """Close an existing looser database and its -wal and -shm to others; the files changed.
+
+    Called only once SQLite has read the file as a database: a file named by mistake (`--db
+    /etc/passwd`) is refused, never re-moded. Why not look at the file's header first: opening
+    and closing a database file in a process that holds SQLite connections to it drops that
+    process's POSIX locks on it, and another process then takes itself for the last user and
+    deletes the -wal and -shm under the open connections ("disk I/O error"). `os.stat` and
+    `os.chmod` take no lock.
+    """
+    location = str(path)
     return [name for name in (location, location + "-wal", location + "-shm") if tighten(name)]
-
-
-SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-def _is_database_file(location: str) -> bool:
-    """Whether `location` is a regular file that is empty (just made) or a SQLite database."""
-    try:
-        if not stat.S_ISREG(os.stat(location).st_mode):
-            return False
-        with open(location, "rb") as handle:
-            start = handle.read(len(SQLITE_HEADER))
-    except OSError:
-        return False
-    return start in (b"", SQLITE_HEADER)
 
 
 def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> sqlite_utils.Database:
@@ -115,7 +110,7 @@ def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> sqli
                 path=location,
                 folder=folder,
             )
-        private_database_files(location)
+        create_private_database(location)
     try:
         conn = sqlite3.connect(
             location,
@@ -139,6 +134,8 @@ def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> sqli
     except sqlite3.Error as error:
         conn.close()
         raise explain(error, location) from error
+    if location != ":memory:":
+        tighten_database_files(location)  # a database: now it may be closed to others
     database = sqlite_utils.Database(conn)
     if migrate:
         from db.migrations import migrate as run_migrations

@@ -191,3 +191,28 @@ def test_import_errors_and_receipts_written_to_a_file_are_owner_only(tmp_path: P
     )
     assert written.exit_code == 0, written.output
     assert private(receipt), oct(mode(receipt))
+
+
+def test_opening_again_in_a_process_keeps_another_processs_close_from_deleting_the_wal(
+    tmp_path: Path,
+) -> None:
+    """A desk holds its database open while a second connection opens in it (a worker thread)
+    and a CLI command in another process opens and closes it. The command must not take itself
+    for the last user and delete the -wal and -shm under the desk ("disk I/O error", seen in
+    the TUI after `desk remote set`, when opening read the file's header to check it)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "office.db"
+    held = open_database(path)
+    make_office(held)
+    open_database(path).conn.close()  # a second connection of this process, opened and closed
+    command = (
+        "from db import open_database; d = open_database(%r); "
+        "d.execute('SELECT count(*) FROM cases').fetchone(); d.conn.close()" % str(path)
+    )
+    subprocess.run([sys.executable, "-c", command], check=True)
+    assert (tmp_path / "office.db-shm").exists()
+    new_case(held)  # a write on the connection held all along
+    assert held.execute("SELECT count(*) FROM cases").fetchone()[0] == 1
+    held.conn.close()
