@@ -537,8 +537,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "reply.draft_restored": ("Draf tersimpan dimuat ({at}).", "Saved draft restored ({at})."),
     "reply.draft_saved": ("draf tersimpan {at}", "draft saved {at}"),
     "reply.hint": (
-        "Tab: templat · Ctrl+J/Alt+Enter: periksa & kirim",
-        "Tab: templates · Ctrl+J/Alt+Enter: review & send",
+        "Shift+Tab: templat · Ctrl+J/Alt+Enter: periksa & kirim",
+        "Shift+Tab: templates · Ctrl+J/Alt+Enter: review & send",
     ),
     "reply.review.title": ("Periksa sebelum mengirim: {ref}", "Review before sending: {ref}"),
     "reply.review.to": ("Kepada: {recipient}", "To: {recipient}"),
