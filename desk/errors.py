@@ -31,7 +31,7 @@ def describe(error: BaseException, where: str = "") -> str:
     from desk.i18n import CATALOG, t
 
     if isinstance(error, sqlite3.Error):
-        error = explain(error, where or "the database")
+        error = explain(error, where or t("storage.the_database"))
     if isinstance(error, StorageError):
         # db/ speaks no language: translate its keyed errors here.
         return t(error.key, **error.values) if error.key in CATALOG else str(error)

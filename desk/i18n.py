@@ -404,6 +404,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "{path} uses schema version {version}, but this desk knows only up to version {known}: "
         "upgrade desk to open it.",
     ),
+    "storage.the_database": ("basis data", "the database"),
     "storage.other": ("Galat basis data di {path}: {error}", "Database error in {path}: {error}"),
     "refuse.gone": (
         "Kasus {ref} sudah dipindahkan ke unit kantor lain di sistem pusat: salinan di sini "
