@@ -121,6 +121,7 @@ def test_desk_sync_to_a_closed_port_says_so_within_ten_seconds(
     took = time.monotonic() - started
     assert result.exit_code == 2, result.output
     assert "tidak dapat dihubungi" in result.output and "koneksi ditolak" in result.output
+    assert " 0 B naik" in result.output, result.output  # no connection: not a byte was sent
     assert took < UNREACHABLE_AFTER
     database = open_database(path)
     assert database.execute("SELECT count(*) FROM outbox").fetchone()[0] == queued

@@ -422,12 +422,16 @@ class Transport:
                 self._first_try = self._clock()
         target = request.url.raw_path.decode("ascii")
         self.counters.requests += 1
-        self.counters.bytes_up += _header_bytes(
-            f"{method} {target} HTTP/1.1", request.headers
-        ) + len(content or b"")
+        request_bytes = _header_bytes(f"{method} {target} HTTP/1.1", request.headers) + len(
+            content or b""
+        )
+        before = self.counters.bytes_up
+        self.counters.bytes_up += request_bytes
         try:
             response = self._client.send(request, stream=True)
         except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            # No connection: not a byte left the desk, the headers a hook added included.
+            self.counters.bytes_up = before
             self._give_up_if_unreachable(error)
             if isinstance(error, httpx.TimeoutException):
                 raise _Retry(f"timeout ({type(error).__name__})", timeout=True) from None
