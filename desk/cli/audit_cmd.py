@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from db import audit
+from desk.cli import commands as _commands  # noqa: F401  (registers "help.audit")
 from desk.cli.common import (
     DbOption,
     console,
@@ -23,6 +24,35 @@ from desk.i18n import extend, t
 
 extend(
     {
+        "help.audit.verify": (
+            "Periksa setiap entri rantai, dan bahwa rantai masih memuat yang disaksikan server "
+            "pusat (tanda terima tersimpan, dan server itu sendiri bila server pusat sudah "
+            "diatur dan menjawab); laporkan entri pertama yang rusak atau hilang (status keluar "
+            "1).",
+            "Check every entry of the chain, and that it still holds what the central system "
+            "witnessed (the stored receipt, and the server itself when a remote is set and "
+            "answers); report the first broken or missing entry (exit 1).",
+        ),
+        "help.audit.json": ("Cetak JSON.", "Print JSON."),
+        "help.audit.verify.online": (
+            "Server pusat harus ditanya (status keluar 2 bila tidak bisa).",
+            "The central system must be asked (exit 2 if it cannot).",
+        ),
+        "help.audit.verify.offline": (
+            "Jangan tanya server pusat.",
+            "Do not ask the central system.",
+        ),
+        "help.audit.show": (
+            "Entri terakhir, yang terbaru dulu (khusus admin dan pimpinan).",
+            "The latest entries, newest first (admins and heads only).",
+        ),
+        "help.audit.show.case": (
+            "Hanya kasus ini (nomor pelacakan).",
+            "Only this case (tracking number).",
+        ),
+        "help.audit.show.officer": ("Hanya petugas ini (NIP).", "Only this officer (NIP)."),
+        "help.audit.show.limit": ("Berapa entri yang ditampilkan.", "How many entries."),
+        "help.audit.show.as": ("Petugas (NIP) yang membaca.", "The officer (NIP) reading."),
         "cli.audit.receipt": (
             "Tanda terima saksi terakhir dari server pusat: entri {seq}, disaksikan {at}.",
             "The last witness receipt from the central system: entry {seq}, witnessed {at}.",
@@ -102,20 +132,20 @@ extend(
     }
 )
 
-app = typer.Typer(help="The append-only, hash-chained audit log.", no_args_is_help=True)
+app = typer.Typer(help=t("help.audit"), no_args_is_help=True)
 
 
-@app.command("verify")
+@app.command("verify", help=t("help.audit.verify"))
 def verify_command(
     ctx: typer.Context,
     db: DbOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=t("help.audit.json"))] = False,
     online: Annotated[
         bool,
-        typer.Option("--online", help="The central system must be asked (exit 2 if it cannot)."),
+        typer.Option("--online", help=t("help.audit.verify.online")),
     ] = False,
     offline: Annotated[
-        bool, typer.Option("--offline", help="Do not ask the central system.")
+        bool, typer.Option("--offline", help=t("help.audit.verify.offline"))
     ] = False,
 ) -> None:
     """Check every entry of the chain, and that it still holds what the central system
@@ -260,19 +290,17 @@ def _witness_problem(
     problems.append((found.seq, t(f"cli.audit.witness_{found.kind}", **values)))
 
 
-@app.command("show")
+@app.command("show", help=t("help.audit.show"))
 def show_command(
     ctx: typer.Context,
-    case: Annotated[
-        str | None, typer.Option("--case", help="Only this case (tracking number).")
-    ] = None,
+    case: Annotated[str | None, typer.Option("--case", help=t("help.audit.show.case"))] = None,
     officer: Annotated[
-        str | None, typer.Option("--officer", help="Only this officer (NIP).")
+        str | None, typer.Option("--officer", help=t("help.audit.show.officer"))
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="How many entries.")] = 50,
+    limit: Annotated[int, typer.Option("--limit", min=1, help=t("help.audit.show.limit"))] = 50,
     db: DbOption = None,
-    as_nip: Annotated[str | None, typer.Option("--as", help="The officer (NIP) reading.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_nip: Annotated[str | None, typer.Option("--as", help=t("help.audit.show.as"))] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=t("help.audit.json"))] = False,
 ) -> None:
     """The latest entries, newest first (admins and heads only)."""
     from desk.cli.case_cmd import open_session

@@ -13,12 +13,123 @@ import sqlite_utils
 import typer
 from rich.table import Table
 
+from desk.cli import commands as _commands  # noqa: F401  (registers "help.central")
 from desk.cli.common import console, error_console, plain
 from desk.errors import DeskError
 from desk.i18n import extend, t
 
 extend(
     {
+        "help.central.office": (
+            "Kantor-kantor (masing-masing satu desk, satu token).",
+            "The offices (one desk, one token each).",
+        ),
+        "help.central.audit": (
+            "Saksi audit: desk yang rantai auditnya tidak memuat yang sudah disaksikan.",
+            "The audit witness: desks whose audit chain does not hold what was witnessed.",
+        ),
+        "help.central.db": (
+            "Berkas basis data server pusat (atau $DESK_CENTRAL_DB).",
+            "The central database file (or $DESK_CENTRAL_DB).",
+        ),
+        "help.central.json": ("Cetak JSON.", "Print JSON."),
+        "help.central.serve": (
+            "Layani protokol sinkron (docs/sync-protocol.md) lewat HTTP sampai Ctrl+C.",
+            "Serve the sync protocol (docs/sync-protocol.md) over HTTP until Ctrl+C.",
+        ),
+        "help.central.serve.host": ("Alamat yang didengarkan.", "Address to listen on."),
+        "help.central.serve.port": ("Port.", "Port."),
+        "help.central.serve.rate": (
+            "Permintaan per detik per kantor.",
+            "Requests per second per office.",
+        ),
+        "help.central.serve.burst": (
+            "Permintaan sekaligus per kantor.",
+            "Requests at once per office.",
+        ),
+        "help.central.serve.max_file_mb": (
+            "Ukuran terbesar satu berkas lampiran (MB).",
+            "Largest attachment one file may be (MB).",
+        ),
+        "help.central.serve.office_files_gb": (
+            "Jumlah seluruh lampiran yang boleh dimiliki satu kantor (GB).",
+            "Attachments one office may claim in all (GB).",
+        ),
+        "help.central.office.add": (
+            "Daftarkan kantor dan berikan tokennya sekali, sekarang, dan tidak pernah lagi: ke "
+            "berkas baru khusus pemilik dengan --token-file, atau ke stdout.",
+            "Register an office and give its token once, now, never again: into a new "
+            "owner-only file with --token-file, else on stdout.",
+        ),
+        "help.central.office.add.name": (
+            "Nama kantor, mis. pupr-samarinda.",
+            "The office's name, e.g. pupr-samarinda.",
+        ),
+        "help.central.office.add.unit": (
+            "Kode unit kantor ini (boleh diulang).",
+            "A unit code of the office (repeat).",
+        ),
+        "help.central.office.add.coordinator": (
+            "Kantor koordinator: menangani setiap kasus (adminnya memverifikasi dan "
+            "mendisposisikan laporan baru ke unit mana pun) dan melihat pelapor kasus Anonim.",
+            "A coordinating office: works every case (its admins verify and dispose new reports "
+            "to any unit) and sees the reporters of Anonim cases.",
+        ),
+        "help.central.office.add.token_file": (
+            "Tulis token ke berkas baru ini, yang hanya bisa dibaca oleh Anda (0600), alih-alih "
+            "mencetaknya.",
+            "Write the token to this new file, readable by you alone (0600), instead of "
+            "printing it.",
+        ),
+        "help.central.office.list": (
+            "Daftar kantor, unitnya, dan apakah tokennya sudah dicabut (tokennya tidak pernah "
+            "ditampilkan).",
+            "List the offices, their units and whether their token is revoked (never the token).",
+        ),
+        "help.central.office.revoke": (
+            "Cabut token kantor: desk-nya mendapat 401 mulai sekarang (pekerjaan lokalnya tetap "
+            "ada).",
+            "Revoke an office's token: its desk gets 401 from now on (its local work stays).",
+        ),
+        "help.central.office.revoke.name": (
+            "Kantor yang tokennya dicabut.",
+            "The office whose token to revoke.",
+        ),
+        "help.central.audit.alarms": (
+            "Desk yang rantai auditnya dipotong atau ditulis ulang setelah disaksikan server "
+            'pusat (docs/security.md, "The audit witness"); status keluar 1 selama masih ada '
+            "alarm terbuka.",
+            "Desks whose audit chain was cut or rewritten after the central system witnessed it "
+            '(docs/security.md, "The audit witness"); exit 1 while any alarm is open.',
+        ),
+        "help.central.audit.alarms.all": (
+            "Alarm yang sudah selesai juga, bukan hanya yang terbuka.",
+            "Resolved alarms too, not only open ones.",
+        ),
+        "help.central.audit.resolve": (
+            "Tutup alarm setelah diselidiki. Bila kantornya tidak punya alarm terbuka lain, "
+            "saksinya dimulai lagi dari kepala rantai yang dilaporkan sinkron berikutnya "
+            "(dicatat di log audit pusat).",
+            "Close an alarm after investigating it. When the office has no other open alarm, its "
+            "witness starts again from the head its next sync reports (audited centrally).",
+        ),
+        "help.central.audit.resolve.id": (
+            "Nomor alarm (# di 'audit alarms').",
+            "The alarm's number (# in 'audit alarms').",
+        ),
+        "help.central.audit.resolve.note": (
+            "Apa yang ditemukan dalam penyelidikan (disimpan bersama alarm).",
+            "What the investigation found (kept with the alarm).",
+        ),
+        "help.central.seed": (
+            "Isi basis data pusat dengan pembuat data contoh (unit, petugas, kasus).",
+            "Fill the central database from the seed generator (units, officers, cases).",
+        ),
+        "help.central.seed.cases": ("Berapa kasus yang ditambahkan.", "How many cases to add."),
+        "help.central.seed.seed": (
+            "Benih acak: benih yang sama memberi data yang sama.",
+            "Random seed: the same seed gives the same data.",
+        ),
         "central.token_file.exists": (
             "{path} sudah ada: token kantor hanya ditulis ke berkas baru. Pilih nama lain; "
             "kantor belum didaftarkan.",
@@ -84,15 +195,10 @@ extend(
     }
 )
 
-app = typer.Typer(
-    help="The reference central server that field desks sync with.", no_args_is_help=True
-)
-office_app = typer.Typer(help="The offices (one desk, one token each).", no_args_is_help=True)
+app = typer.Typer(help=t("help.central"), no_args_is_help=True)
+office_app = typer.Typer(help=t("help.central.office"), no_args_is_help=True)
 app.add_typer(office_app, name="office")
-audit_app = typer.Typer(
-    help="The audit witness: desks whose audit chain does not hold what was witnessed.",
-    no_args_is_help=True,
-)
+audit_app = typer.Typer(help=t("help.central.audit"), no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
 # The central database is never the desk's own: no default, so that one cannot be turned into
@@ -102,7 +208,7 @@ CentralDb = Annotated[
     typer.Option(
         "--db",
         envvar="DESK_CENTRAL_DB",
-        help="The central database file (or $DESK_CENTRAL_DB).",
+        help=t("help.central.db"),
         show_default=False,
     ),
 ]
@@ -117,20 +223,20 @@ def _open(path: Path, *, must_exist: bool = True) -> sqlite_utils.Database:
     return open_central(path)
 
 
-@app.command("serve")
+@app.command("serve", help=t("help.central.serve"))
 def serve(
     db: CentralDb,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8765,
+    host: Annotated[str, typer.Option("--host", help=t("help.central.serve.host"))] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help=t("help.central.serve.port"))
+    ] = 8765,
     rate: Annotated[
-        float, typer.Option("--rate", min=0.01, help="Requests per second per office.")
+        float, typer.Option("--rate", min=0.01, help=t("help.central.serve.rate"))
     ] = 5.0,
-    burst: Annotated[int, typer.Option("--burst", min=1, help="Requests at once per office.")] = 60,
+    burst: Annotated[int, typer.Option("--burst", min=1, help=t("help.central.serve.burst"))] = 60,
     max_file_mb: Annotated[
         int,
-        typer.Option(
-            "--max-file-mb", min=1, max=1024, help="Largest attachment one file may be (MB)."
-        ),
+        typer.Option("--max-file-mb", min=1, max=1024, help=t("help.central.serve.max_file_mb")),
     ] = 25,
     office_files_gb: Annotated[
         int,
@@ -138,7 +244,7 @@ def serve(
             "--office-files-gb",
             min=1,
             max=10_000,
-            help="Attachments one office may claim in all (GB).",
+            help=t("help.central.serve.office_files_gb"),
         ),
     ] = 2,
 ) -> None:
@@ -171,27 +277,25 @@ def serve(
     uvicorn.Server(config).run(sockets=[sock])
 
 
-@office_app.command("add")
+@office_app.command("add", help=t("help.central.office.add"))
 def office_add(
-    name: Annotated[str, typer.Argument(help="The office's name, e.g. pupr-samarinda.")],
+    name: Annotated[str, typer.Argument(help=t("help.central.office.add.name"))],
     db: CentralDb,
     units: Annotated[
-        list[str] | None, typer.Option("--unit", help="A unit code of the office (repeat).")
+        list[str] | None, typer.Option("--unit", help=t("help.central.office.add.unit"))
     ] = None,
     coordinator: Annotated[
         bool,
         typer.Option(
             "--coordinator",
-            help="A coordinating office: works every case (its admins verify and dispose new "
-            "reports to any unit) and sees the reporters of Anonim cases.",
+            help=t("help.central.office.add.coordinator"),
         ),
     ] = False,
     token_file: Annotated[
         Path | None,
         typer.Option(
             "--token-file",
-            help="Write the token to this new file, readable by you alone (0600), instead of "
-            "printing it.",
+            help=t("help.central.office.add.token_file"),
             dir_okay=False,
             show_default=False,
         ),
@@ -252,7 +356,7 @@ def _keep_stdout_private() -> None:
         os.fchmod(descriptor, stat.S_IMODE(info.st_mode) & 0o700)
 
 
-@office_app.command("list")
+@office_app.command("list", help=t("help.central.office.list"))
 def office_list(db: CentralDb) -> None:
     """List the offices, their units and whether their token is revoked (never the token)."""
     from desk.central.store import list_offices
@@ -281,13 +385,13 @@ def office_list(db: CentralDb) -> None:
     console.print(table)
 
 
-@audit_app.command("alarms")
+@audit_app.command("alarms", help=t("help.central.audit.alarms"))
 def audit_alarms(
     db: CentralDb,
     everything: Annotated[
-        bool, typer.Option("--all", help="Resolved alarms too, not only open ones.")
+        bool, typer.Option("--all", help=t("help.central.audit.alarms.all"))
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=t("help.central.json"))] = False,
 ) -> None:
     """Desks whose audit chain was cut or rewritten after the central system witnessed it
     (docs/security.md, "The audit witness"); exit 1 while any alarm is open."""
@@ -332,13 +436,11 @@ def _minute(at: str) -> str:
     return at[:16].replace("T", " ")
 
 
-@audit_app.command("resolve")
+@audit_app.command("resolve", help=t("help.central.audit.resolve"))
 def audit_resolve(
-    alarm_id: Annotated[int, typer.Argument(help="The alarm's number (# in 'audit alarms').")],
+    alarm_id: Annotated[int, typer.Argument(help=t("help.central.audit.resolve.id"))],
     db: CentralDb,
-    note: Annotated[
-        str, typer.Option("--note", help="What the investigation found (kept with the alarm).")
-    ] = "",
+    note: Annotated[str, typer.Option("--note", help=t("help.central.audit.resolve.note"))] = "",
 ) -> None:
     """Close an alarm after investigating it. When the office has no other open alarm, its
     witness starts again from the head its next sync reports (audited centrally)."""
@@ -356,9 +458,9 @@ def audit_resolve(
     console.print(t(f"central.audit.{key}", id=alarm_id, office=office), markup=False)
 
 
-@office_app.command("revoke")
+@office_app.command("revoke", help=t("help.central.office.revoke"))
 def office_revoke(
-    name: Annotated[str, typer.Argument(help="The office whose token to revoke.")],
+    name: Annotated[str, typer.Argument(help=t("help.central.office.revoke.name"))],
     db: CentralDb,
 ) -> None:
     """Revoke an office's token: its desk gets 401 from now on (its local work stays)."""
@@ -368,13 +470,11 @@ def office_revoke(
     console.print(t("central.office.revoked", name=name), markup=False)
 
 
-@app.command("seed")
+@app.command("seed", help=t("help.central.seed"))
 def seed(
     db: CentralDb,
-    cases: Annotated[int, typer.Option("--cases", min=0, help="How many cases to add.")] = 1000,
-    seed_value: Annotated[
-        int, typer.Option("--seed", help="Random seed: the same seed gives the same data.")
-    ] = 1,
+    cases: Annotated[int, typer.Option("--cases", min=0, help=t("help.central.seed.cases"))] = 1000,
+    seed_value: Annotated[int, typer.Option("--seed", help=t("help.central.seed.seed"))] = 1,
 ) -> None:
     """Fill the central database from the seed generator (units, officers, cases)."""
     from desk.central.store import fill_event_uids

@@ -17,6 +17,7 @@ from rich.table import Table
 from db import NotADatabase, audit, bulk_load, open_database
 from db.migrations import CURRENT_VERSION, schema_version
 from db.search_index import count_common_words, merge_search_index, search_segments
+from desk.cli import commands as _commands  # noqa: F401  (registers "help.db")
 from desk.cli.common import (
     AsOption,
     DbOption,
@@ -31,6 +32,51 @@ from desk.workflow import Actor
 
 extend(
     {
+        "help.db.path": (
+            "Cetak lokasi basis data yang akan dibuka desk.",
+            "Print the path of the database desk would open.",
+        ),
+        "help.db.check": (
+            "Periksa basis data: apakah itu basis data desk, keutuhannya, versi skema dan "
+            "objeknya, indeks pencarian, rantai audit, jumlah baris. Menutup berkas-berkasnya "
+            "bagi pengguna lain.\n\nKeluar dengan status 1 bila ada yang salah.",
+            "Check the database: that it is a desk database, integrity, schema version and "
+            "objects, search index, audit chain, row counts. Closes its files to other users."
+            "\n\nExits with status 1 when anything is wrong.",
+        ),
+        "help.db.check.json": ("Cetak laporannya sebagai JSON.", "Print the report as JSON."),
+        "help.db.optimize": (
+            "Gabungkan indeks pencarian, hitung kata-kata umumnya, dan perbarui statistik "
+            "SQLite.\n\nLayak dijalankan setelah impor atau sinkron besar; butuh beberapa "
+            "detik untuk sejuta kasus, dan selama itu desk lain bisa membaca tetapi tidak bisa "
+            "menulis.",
+            "Merge the search index, count its common words and refresh SQLite's statistics."
+            "\n\nWorth running after large imports or syncs; takes seconds on a million cases, "
+            "during which other desks can read but not write.",
+        ),
+        "help.db.backup": (
+            "Salin basis data ke berkas yang hanya bisa dibaca oleh Anda, tetap konsisten "
+            "walaupun desk sedang dibuka (khusus admin).",
+            "Copy the database to a file readable by you alone, consistent even while desks are "
+            "open (an admin only).",
+        ),
+        "help.db.backup.target": ("Berkas cadangan yang ditulis.", "The backup file to write."),
+        "help.db.backup.force": ("Timpa berkas yang sudah ada.", "Replace an existing file."),
+        "help.db.restore": (
+            "Ganti basis data dengan cadangan (khusus admin), setelah cadangan diperiksa "
+            "seluruhnya: keutuhannya, bahwa itu basis data desk dengan skema yang dikenal desk "
+            "ini, dan rantai auditnya.\n\nIsi saat ini disimpan dulu di samping basis data, "
+            "sebagai cadangan yang bisa dipulihkan lagi dengan perintah ini. Basis data yang "
+            "belum ada dibuat dari cadangan.",
+            "Replace the database with a backup (an admin only), after checking the backup "
+            "whole: integrity, that it is a desk database of a schema this desk knows, its audit "
+            "chain.\n\nThe current content is saved first, beside the database, as a backup "
+            "this command takes back. A missing database is created from the backup.",
+        ),
+        "help.db.restore.source": (
+            "Berkas cadangan yang dipulihkan.",
+            "The backup file to restore from.",
+        ),
         "cli.check.not_sqlite": (
             "bukan basis data SQLite atau rusak ({detail})",
             "not a SQLite database, or damaged ({detail})",
@@ -61,7 +107,7 @@ extend(
     }
 )
 
-app = typer.Typer(help="Inspect, back up and restore the database.", no_args_is_help=True)
+app = typer.Typer(help=t("help.db"), no_args_is_help=True)
 
 # A search index in more segments than this is worth merging (`desk db optimize`): common words
 # are looked up once per case shown, in every segment.
@@ -78,17 +124,17 @@ COUNTED_TABLES = (
 )
 
 
-@app.command("path")
+@app.command("path", help=t("help.db.path"))
 def path(ctx: typer.Context, db: DbOption = None) -> None:
     """Print the path of the database desk would open."""
     typer.echo(str(database_path_for(ctx, db).resolve()))
 
 
-@app.command("check")
+@app.command("check", help=t("help.db.check"))
 def check(
     ctx: typer.Context,
     db: DbOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=t("help.db.check.json"))] = False,
 ) -> None:
     """Check the database: that it is a desk database, integrity, schema version and objects,
     search index, audit chain, row counts. Closes its files to other users.
@@ -216,7 +262,7 @@ def _tighten_files(location: Path) -> list[str]:
     return [name for name in names if tighten(name)]
 
 
-@app.command("optimize")
+@app.command("optimize", help=t("help.db.optimize"))
 def optimize(ctx: typer.Context, db: DbOption = None) -> None:
     """Merge the search index, count its common words and refresh SQLite's statistics.
 
@@ -254,11 +300,11 @@ def _actor_if_any(
     return database, actor
 
 
-@app.command("backup")
+@app.command("backup", help=t("help.db.backup"))
 def backup_command(
     ctx: typer.Context,
-    target: Annotated[Path, typer.Argument(help="The backup file to write.")],
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    target: Annotated[Path, typer.Argument(help=t("help.db.backup.target"))],
+    force: Annotated[bool, typer.Option("--force", help=t("help.db.backup.force"))] = False,
     db: DbOption = None,
     as_nip: AsOption = None,
 ) -> None:
@@ -279,10 +325,10 @@ def backup_command(
         console.print(note, markup=False, soft_wrap=True)
 
 
-@app.command("restore")
+@app.command("restore", help=t("help.db.restore"))
 def restore_command(
     ctx: typer.Context,
-    source: Annotated[Path, typer.Argument(help="The backup file to restore from.")],
+    source: Annotated[Path, typer.Argument(help=t("help.db.restore.source"))],
     db: DbOption = None,
     as_nip: AsOption = None,
 ) -> None:

@@ -29,7 +29,56 @@ from desk.exporting import FORMATS, ExportOptions, export_cases, parse_day
 from desk.exporting.options import check_options, format_for
 from desk.exporting.service import Progress as ProgressCallback
 from desk.i18n import count_text as _number
-from desk.i18n import t
+from desk.i18n import extend, t
+
+# The command's own help is the catalog's "help.export" (desk/cli/commands.py).
+extend(
+    {
+        "help.export.output": (
+            "Berkas yang ditulis (ditimpa bila sudah ada). Akhiran namanya menentukan format.",
+            "The file to write (replaced when it exists). Its suffix gives the format.",
+        ),
+        "help.export.format": (
+            "Formatnya; bawaan: menurut akhiran nama berkas -o.",
+            "The format; default: from the suffix of -o.",
+        ),
+        "help.export.status": (
+            "Hanya status ini (boleh diulang).",
+            "Only this status (repeatable).",
+        ),
+        "help.export.unit": ("Hanya unit ini (boleh diulang).", "Only this unit (repeatable)."),
+        "help.export.since": (
+            "Diterima pada tanggal ini atau sesudahnya (waktu kantor): 2026-03-01 atau 01/03/2026.",
+            "Received on or after this day (office time): 2026-03-01 or 01/03/2026.",
+        ),
+        "help.export.until": (
+            "Diterima pada tanggal ini atau sebelumnya (waktu kantor), sepanjang hari itu.",
+            "Received on or before this day (office time), the whole day included.",
+        ),
+        "help.export.query": (
+            "Pencarian, seperti '/' di desk: kata-kata dan status:, unit:, kategori:, kanal:, "
+            "anonim:, rahasia:, sesudah:, sebelum:, #nomor.",
+            "A search, as in the desk's '/': words and status:, unit:, kategori:, kanal:, "
+            "anonim:, rahasia:, sesudah:, sebelum:, #number.",
+        ),
+        "help.export.include_personal": (
+            "Nama, NIK, telepon, e-mail, dan alamat pelapor tanpa disamarkan (khusus admin).",
+            "Reporters' names, NIK, phone, e-mail and address unmasked (admins only).",
+        ),
+        "help.export.public": (
+            "Untuk dipublikasikan: tanpa kasus Rahasia, tanpa pelapor, tanpa riwayat internal.",
+            "For publication: no Rahasia cases, no reporter, no internal timeline.",
+        ),
+        "help.export.delimiter": (
+            "Pemisah kolom CSV (';' cocok untuk Excel berbahasa Indonesia).",
+            "CSV field separator (';' suits Excel in Indonesian).",
+        ),
+        "help.export.json": (
+            "Cetak satu objek ringkasan JSON, bukan teks.",
+            "Print one JSON summary object instead of text.",
+        ),
+    }
+)
 
 BAD_OPTIONS = 2
 
@@ -42,7 +91,7 @@ def export_command(
             "--output",
             "-o",
             metavar="PATH",
-            help="The file to write (replaced when it exists). Its suffix gives the format.",
+            help=t("help.export.output"),
             show_default=False,
         ),
     ],
@@ -52,28 +101,24 @@ def export_command(
             "--format",
             "-f",
             metavar="|".join(FORMATS),
-            help="The format; default: from the suffix of -o.",
+            help=t("help.export.format"),
             show_default=False,
         ),
     ] = None,
     status: Annotated[
         list[str] | None,
-        typer.Option(
-            "--status", metavar="CODE", help="Only this status (repeatable).", show_default=False
-        ),
+        typer.Option("--status", metavar="CODE", help=t("help.export.status"), show_default=False),
     ] = None,
     unit: Annotated[
         list[str] | None,
-        typer.Option(
-            "--unit", metavar="CODE", help="Only this unit (repeatable).", show_default=False
-        ),
+        typer.Option("--unit", metavar="CODE", help=t("help.export.unit"), show_default=False),
     ] = None,
     since: Annotated[
         str | None,
         typer.Option(
             "--since",
             metavar="DATE",
-            help="Received on or after this day (office time): 2026-03-01 or 01/03/2026.",
+            help=t("help.export.since"),
             show_default=False,
         ),
     ] = None,
@@ -82,7 +127,7 @@ def export_command(
         typer.Option(
             "--until",
             metavar="DATE",
-            help="Received on or before this day (office time), the whole day included.",
+            help=t("help.export.until"),
             show_default=False,
         ),
     ] = None,
@@ -92,8 +137,7 @@ def export_command(
             "--query",
             "-q",
             metavar="Q",
-            help="A search, as in the desk's '/': words and status:, unit:, kategori:, kanal:, "
-            "anonim:, rahasia:, sesudah:, sebelum:, #number.",
+            help=t("help.export.query"),
             show_default=False,
         ),
     ] = None,
@@ -101,14 +145,14 @@ def export_command(
         bool,
         typer.Option(
             "--include-personal",
-            help="Reporters' names, NIK, phone, e-mail and address unmasked (admins only).",
+            help=t("help.export.include_personal"),
         ),
     ] = False,
     public: Annotated[
         bool,
         typer.Option(
             "--public",
-            help="For publication: no Rahasia cases, no reporter, no internal timeline.",
+            help=t("help.export.public"),
         ),
     ] = False,
     delimiter: Annotated[
@@ -116,14 +160,12 @@ def export_command(
         typer.Option(
             "--delimiter",
             metavar="; , | tab",
-            help="CSV field separator (';' suits Excel in Indonesian).",
+            help=t("help.export.delimiter"),
         ),
     ] = ";",
     as_nip: AsOption = None,
     db: DbOption = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON summary object instead of text.")
-    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=t("help.export.json"))] = False,
 ) -> None:
     """Export cases to CSV, XLSX, JSON Lines or JSON (personal data masked unless asked)."""
     with _bad_options():

@@ -16,6 +16,7 @@ from desk.calendar import (
     read_regional_holidays,
     store_regional_holidays,
 )
+from desk.cli import commands as _commands  # noqa: F401  (registers "help.holidays")
 from desk.cli.common import (
     AsOption,
     DbOption,
@@ -28,20 +29,48 @@ from desk.cli.common import (
     sign_in_officer,
 )
 from desk.errors import InvalidInput
-from desk.i18n import t
+from desk.i18n import extend, t
 
-app = typer.Typer(
-    help="Working-day calendar: national and regional holidays.", no_args_is_help=True
+extend(
+    {
+        "help.holidays.import": (
+            "Baca libur daerah dari berkas yang disunting admin, lalu pakai di setiap tenggat "
+            "(admin).\n\nLibur daerah menggeser batas waktu menurut aturan: admin masuk untuk "
+            "itu, dan dicatat di log audit. Berkas yang tidak bisa dipakai (baris yang salah, "
+            "unit yang tidak dikenal) menjadi satu baris di stderr, status keluar 2.",
+            "Read regional holidays from a file the admin edits, and use them in every clock "
+            "(admins).\n\nRegional holidays move legal deadlines: an admin signs in for it, "
+            "and it is audited. A file that cannot be used (a bad line, an unknown unit) is one "
+            "line on stderr, exit status 2.",
+        ),
+        "help.holidays.import.file": (
+            "Berkas teks: TANGGAL;NAMA[;UNIT] per baris.",
+            "Text file: DATE;NAME[;UNIT] per line.",
+        ),
+        "help.holidays.import.replace": (
+            "Hapus dulu libur daerah yang sudah tersimpan.",
+            "Remove the regional holidays already stored first.",
+        ),
+        "help.holidays.list": (
+            "Daftar hari libur dalam setahun: libur nasional, cuti bersama, dan libur daerah.",
+            "List the non-working days of a year: national holidays, cuti bersama and regional "
+            "ones.",
+        ),
+        "help.holidays.list.year": ("Tahun yang ditampilkan.", "The year to list."),
+        "help.holidays.json": ("Cetak JSON.", "Print JSON."),
+    }
 )
 
+app = typer.Typer(help=t("help.holidays"), no_args_is_help=True)
 
-@app.command("import")
+
+@app.command("import", help=t("help.holidays.import"))
 def import_holidays(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="Text file: DATE;NAME[;UNIT] per line.")],
+    file: Annotated[Path, typer.Argument(help=t("help.holidays.import.file"))],
     db: DbOption = None,
     replace: Annotated[
-        bool, typer.Option("--replace", help="Remove the regional holidays already stored first.")
+        bool, typer.Option("--replace", help=t("help.holidays.import.replace"))
     ] = False,
     as_nip: AsOption = None,
 ) -> None:
@@ -68,12 +97,14 @@ def import_holidays(
     console.print(plain(t("cli.holidays.stored", count=count, file=file)))
 
 
-@app.command("list")
+@app.command("list", help=t("help.holidays.list"))
 def list_holidays(
     ctx: typer.Context,
-    year: Annotated[int, typer.Option("--year", help="The year to list.")] = date.today().year,
+    year: Annotated[
+        int, typer.Option("--year", help=t("help.holidays.list.year"))
+    ] = date.today().year,
     db: DbOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=t("help.holidays.json"))] = False,
 ) -> None:
     """List the non-working days of a year: national holidays, cuti bersama and regional ones."""
     database = open_for_command(ctx, db)

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from desk.cli import commands as _commands  # noqa: F401  (registers "help.officer", "help.unit")
 from desk.cli.common import AsOption, DbOption, console, open_for_command, plain, read_secret
 from desk.errors import InvalidInput
 from desk.i18n import extend, role_label, t
@@ -17,6 +18,70 @@ from desk.workflow import Actor, Role
 
 extend(
     {
+        "help.officer.json": ("Cetak JSON, bukan tabel.", "Print JSON instead of a table."),
+        "help.officer.list": (
+            "Daftar petugas: NIP, nama, unit, peran, dan apakah masih aktif.",
+            "List the officers: NIP, name, unit, role, and whether they are active.",
+        ),
+        "help.unit.list": (
+            "Daftar unit beserta zona waktu dan jumlah petugasnya.",
+            "List the units with their time zone and number of officers.",
+        ),
+        "help.officer.pin": (
+            "Minta PIN (diketik dua kali di terminal; satu baris masukan standar dalam skrip).",
+            "Ask for a PIN (typed twice at a terminal; one line of stdin in a script).",
+        ),
+        "help.officer.add": (
+            "Daftarkan petugas (khusus admin; petugas pertama sebuah basis data harus admin).",
+            "Register an officer (an admin only; the first officer of a database must be an "
+            "admin).",
+        ),
+        "help.officer.add.nip": ("NIP petugas (18 angka).", "The officer's NIP (18 digits)."),
+        "help.officer.add.name": ("Nama lengkap.", "Full name."),
+        "help.officer.add.unit": (
+            "Kode unit (lihat desk unit list).",
+            "Unit code (see desk unit list).",
+        ),
+        "help.officer.add.role": (
+            "admin, petugas (petugas unit) atau pimpinan.",
+            "admin, petugas (unit officer) or pimpinan (head).",
+        ),
+        "help.officer.nip": ("NIP petugas.", "The officer's NIP."),
+        "help.officer.disable": (
+            "Nonaktifkan petugas: ia tidak bisa lagi membuka desk atau bertindak (khusus admin).",
+            "Disable an officer: they can no longer open the desk or act (an admin only).",
+        ),
+        "help.officer.enable": (
+            "Aktifkan kembali petugas yang dinonaktifkan (khusus admin).",
+            "Enable a disabled officer again (an admin only).",
+        ),
+        "help.officer.set-pin": (
+            "Pasang atau ganti PIN (hanya disimpan sebagai hash scrypt); sekaligus membuka kunci.",
+            "Set or change a PIN (stored only as a scrypt hash); it also lifts a lock.",
+        ),
+        "help.officer.set-pin.nip": (
+            "PIN siapa: milik Anda sendiri, atau milik siapa pun bagi admin.",
+            "Whose PIN: your own, or anyone's for an admin.",
+        ),
+        "help.officer.clear-lost-pins": (
+            "Hapus PIN yang dipasang dengan kunci PIN yang hilang (tidak ada di samping basis "
+            "data): tidak ada yang bisa masuk dengannya. Tidak perlu masuk, dicatat di log "
+            "audit; lalu pasang PIN baru dengan set-pin.",
+            "Clear the PINs set with a PIN key that is lost (not beside the database): nobody "
+            "can sign in with them. Needs no sign-in, is audited; then set new PINs with "
+            "set-pin.",
+        ),
+        "help.unit.add": (
+            "Tambahkan unit (khusus admin; unit pertama basis data baru tidak memerlukan izin "
+            "siapa pun).",
+            "Add a unit (an admin only; a new database's first unit needs no one's permission).",
+        ),
+        "help.unit.add.code": ("Kode singkat, mis. PUPR.", "Short code, e.g. PUPR."),
+        "help.unit.add.name": ("Nama lengkap unit (OPD).", "Full name of the unit (OPD)."),
+        "help.unit.add.tz": (
+            "Zona waktu: Asia/Jakarta, Asia/Makassar atau Asia/Jayapura.",
+            "Time zone: Asia/Jakarta, Asia/Makassar or Asia/Jayapura.",
+        ),
         "cli.officer.pins_cleared": (
             "PIN {count} petugas dihapus ({nips}): mereka membuka desk tanpa PIN sampai PIN baru "
             "diberikan dengan 'desk officer set-pin NIP'.",
@@ -26,13 +91,13 @@ extend(
     }
 )
 
-officer_app = typer.Typer(help="The officers who can use this database.", no_args_is_help=True)
-unit_app = typer.Typer(help="The units (OPD) cases are disposed to.", no_args_is_help=True)
+officer_app = typer.Typer(help=t("help.officer"), no_args_is_help=True)
+unit_app = typer.Typer(help=t("help.unit"), no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+JsonOption = Annotated[bool, typer.Option("--json", help=t("help.officer.json"))]
 
 
-@officer_app.command("list")
+@officer_app.command("list", help=t("help.officer.list"))
 def list_officers(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the officers: NIP, name, unit, role, and whether they are active."""
     database = open_for_command(ctx, db)
@@ -89,7 +154,7 @@ def _print_officers(rows: list[dict[str, Any]]) -> None:
     console.print(table)
 
 
-@unit_app.command("list")
+@unit_app.command("list", help=t("help.unit.list"))
 def list_units(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the units with their time zone and number of officers."""
     database = open_for_command(ctx, db)
@@ -115,7 +180,7 @@ PinOption = Annotated[
     bool,
     typer.Option(
         "--pin",
-        help="Ask for a PIN (typed twice at a terminal; one line of stdin in a script).",
+        help=t("help.officer.pin"),
     ),
 ]
 
@@ -136,15 +201,13 @@ def _new_pin(ask: bool) -> str | None:
     return pin
 
 
-@officer_app.command("add")
+@officer_app.command("add", help=t("help.officer.add"))
 def add_officer_command(
     ctx: typer.Context,
-    nip: Annotated[str, typer.Argument(help="The officer's NIP (18 digits).")],
-    name: Annotated[str, typer.Option("--name", help="Full name.")],
-    unit: Annotated[str, typer.Option("--unit", help="Unit code (see desk unit list).")],
-    role: Annotated[
-        str, typer.Option("--role", help="admin, petugas (unit officer) or pimpinan (head).")
-    ] = "petugas",
+    nip: Annotated[str, typer.Argument(help=t("help.officer.add.nip"))],
+    name: Annotated[str, typer.Option("--name", help=t("help.officer.add.name"))],
+    unit: Annotated[str, typer.Option("--unit", help=t("help.officer.add.unit"))],
+    role: Annotated[str, typer.Option("--role", help=t("help.officer.add.role"))] = "petugas",
     pin: PinOption = False,
     db: DbOption = None,
     as_nip: AsOption = None,
@@ -164,10 +227,10 @@ def add_officer_command(
     console.print(t("cli.officer.added", nip=nip.strip(), role=role_label(officer_role.value)))
 
 
-@officer_app.command("disable")
+@officer_app.command("disable", help=t("help.officer.disable"))
 def disable_officer_command(
     ctx: typer.Context,
-    nip: Annotated[str, typer.Argument(help="The officer's NIP.")],
+    nip: Annotated[str, typer.Argument(help=t("help.officer.nip"))],
     db: DbOption = None,
     as_nip: AsOption = None,
 ) -> None:
@@ -179,10 +242,10 @@ def disable_officer_command(
     console.print(t("cli.officer.disabled", nip=nip.strip()))
 
 
-@officer_app.command("enable")
+@officer_app.command("enable", help=t("help.officer.enable"))
 def enable_officer_command(
     ctx: typer.Context,
-    nip: Annotated[str, typer.Argument(help="The officer's NIP.")],
+    nip: Annotated[str, typer.Argument(help=t("help.officer.nip"))],
     db: DbOption = None,
     as_nip: AsOption = None,
 ) -> None:
@@ -194,10 +257,10 @@ def enable_officer_command(
     console.print(t("cli.officer.enabled", nip=nip.strip()))
 
 
-@officer_app.command("set-pin")
+@officer_app.command("set-pin", help=t("help.officer.set-pin"))
 def set_pin_command(
     ctx: typer.Context,
-    nip: Annotated[str, typer.Argument(help="Whose PIN: your own, or anyone's for an admin.")],
+    nip: Annotated[str, typer.Argument(help=t("help.officer.set-pin.nip"))],
     db: DbOption = None,
     as_nip: AsOption = None,
 ) -> None:
@@ -211,7 +274,7 @@ def set_pin_command(
     console.print(t("cli.officer.pin_set", nip=nip.strip()))
 
 
-@officer_app.command("clear-lost-pins")
+@officer_app.command("clear-lost-pins", help=t("help.officer.clear-lost-pins"))
 def clear_lost_pins_command(ctx: typer.Context, db: DbOption = None) -> None:
     """Clear the PINs set with a PIN key that is lost (not beside the database): nobody can
     sign in with them. Needs no sign-in, is audited; then set new PINs with set-pin."""
@@ -222,14 +285,12 @@ def clear_lost_pins_command(ctx: typer.Context, db: DbOption = None) -> None:
     console.print(t("cli.officer.pins_cleared", count=len(nips), nips=", ".join(nips)))
 
 
-@unit_app.command("add")
+@unit_app.command("add", help=t("help.unit.add"))
 def add_unit_command(
     ctx: typer.Context,
-    code: Annotated[str, typer.Argument(help="Short code, e.g. PUPR.")],
-    name: Annotated[str, typer.Option("--name", help="Full name of the unit (OPD).")],
-    tz: Annotated[
-        str, typer.Option("--tz", help="Time zone: Asia/Jakarta, Asia/Makassar or Asia/Jayapura.")
-    ] = "Asia/Makassar",
+    code: Annotated[str, typer.Argument(help=t("help.unit.add.code"))],
+    name: Annotated[str, typer.Option("--name", help=t("help.unit.add.name"))],
+    tz: Annotated[str, typer.Option("--tz", help=t("help.unit.add.tz"))] = "Asia/Makassar",
     db: DbOption = None,
     as_nip: AsOption = None,
 ) -> None:

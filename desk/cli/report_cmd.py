@@ -24,10 +24,31 @@ from db.timefmt import utc_now
 from desk.cli.common import DbOption, bad_option, console, error_console, open_for_command
 from desk.clocks import office_time_zone
 from desk.errors import DeskError, InvalidInput
-from desk.i18n import t
+from desk.i18n import extend, t
 from desk.metrics import DEFAULT_MIN_CASES, Report, compute_report, fork_pays, parse_period
 from desk.report_view import NUMERIC, SHORT_COLUMNS, cell, column_title
 from desk.safety import sheet_csv_writer
+
+# The command's own help is the catalog's "help.report" (desk/cli/commands.py).
+extend(
+    {
+        "help.report.period": (
+            "Periodenya (tanggal lokal kantor); juga month (bulan ini), last-month (bulan lalu), "
+            "quarter (triwulan ini), year (tahun ini).",
+            "The period (office local dates); also month, last-month, quarter, year.",
+        ),
+        "help.report.unit": ("Hanya unit ini.", "Only this unit."),
+        "help.report.format": ("Format keluarannya.", "The output format."),
+        "help.report.output": (
+            "Tulis ke berkas ini (wajib untuk xlsx; bawaan: keluaran standar).",
+            "Write to this file (required for xlsx; default: standard output).",
+        ),
+        "help.report.min_cases": (
+            "Unit yang kasusnya dalam periode itu lebih sedikit dari ini tidak diberi peringkat.",
+            "Units with fewer cases in the period are not ranked.",
+        ),
+    }
+)
 
 FORMATS = ("table", "csv", "xlsx", "json", "html")
 WIDE = 110  # terminal columns below which the table keeps only NARROW_COLUMNS
@@ -52,16 +73,18 @@ def report_command(
             "--period",
             "-p",
             metavar="2026-11|2026-Q4|2026|FROM..TO",
-            help="The period (office local dates); also month, last-month, quarter, year.",
+            help=t("help.report.period"),
         ),
     ] = "month",
     unit: Annotated[
         str | None,
-        typer.Option("--unit", "-u", metavar="CODE", help="Only this unit.", show_default=False),
+        typer.Option(
+            "--unit", "-u", metavar="CODE", help=t("help.report.unit"), show_default=False
+        ),
     ] = None,
     format_name: Annotated[
         str,
-        typer.Option("--format", "-f", metavar="|".join(FORMATS), help="The output format."),
+        typer.Option("--format", "-f", metavar="|".join(FORMATS), help=t("help.report.format")),
     ] = "table",
     output: Annotated[
         Path | None,
@@ -69,13 +92,13 @@ def report_command(
             "--output",
             "-o",
             metavar="PATH",
-            help="Write to this file (required for xlsx; default: standard output).",
+            help=t("help.report.output"),
             show_default=False,
         ),
     ] = None,
     min_cases: Annotated[
         int,
-        typer.Option("--min-cases", help="Units with fewer cases in the period are not ranked."),
+        typer.Option("--min-cases", help=t("help.report.min_cases")),
     ] = DEFAULT_MIN_CASES,
     db: DbOption = None,
 ) -> None:

@@ -17,6 +17,7 @@ from rich import box
 from rich.table import Table
 
 from desk import attachment_texts as _att_texts  # noqa: F401  (registers the texts)
+from desk.cli import commands as _commands  # noqa: F401  (registers "help.sync", "help.remote")
 from desk.cli.common import (
     AsOption,
     DbOption,
@@ -30,7 +31,7 @@ from desk.cli.common import (
     sign_in_officer,
 )
 from desk.errors import ActionRefused, DeskError
-from desk.i18n import role_label, t
+from desk.i18n import extend, role_label, t
 from desk.officers import may_keep_desk
 from desk.sync import texts as _texts  # noqa: F401  (registers the sync texts)
 from desk.sync.conflicts import (
@@ -58,40 +59,109 @@ from desk.sync.run import Direction, Progress, SyncReport, check_remote, run_syn
 from desk.sync.texts import draft_label, field_label, field_value, op_label
 from desk.sync.witness import alarm_text, stored_alarm
 
-remote_app = typer.Typer(
-    help="The central server this desk syncs with.", no_args_is_help=True, rich_markup_mode=None
+extend(
+    {
+        "help.sync.json": ("Cetak JSON, bukan teks.", "Print JSON instead of text."),
+        "help.remote.set": (
+            "Atur server pusat dan simpan token kantor (berkas khusus pemilik di samping basis "
+            "data).\n\nMengarahkan ulang sinkron menentukan ke mana pengaduan kantor dikirim: "
+            "admin masuk untuk itu (kecuali desk baru yang masih kosong, yang belum punya "
+            "petugas), dan dicatat di log audit.",
+            "Set the central server and store the office token (owner-only file beside the "
+            "database).\n\nRepointing sync decides where the office's complaints go: an admin "
+            "signs in for it (a new, empty desk excepted, which has no officers yet), and it is "
+            "written in the audit log.",
+        ),
+        "help.remote.set.url": (
+            "Server pusat, mis. https://pusat.example/",
+            "The central server, e.g. https://pusat.example/",
+        ),
+        "help.remote.set.token_file": (
+            "Berkas berisi token kantor ('-': masukan standar). Jangan di baris perintah, tempat "
+            "pengguna lain bisa melihatnya.",
+            "A file holding the office token ('-': standard input). Never on the command line, "
+            "where other users could see it.",
+        ),
+        "help.remote.set.allow_http": (
+            "Terima http:// biasa ke host di luar mesin ini dan jaringan privat (token dan setiap "
+            "pengaduan akan melintasi jaringan tanpa enkripsi).",
+            "Accept plain http:// to a host beyond this machine and private networks (the token "
+            "and every complaint would cross the network in clear).",
+        ),
+        "help.remote.show": (
+            "Tampilkan server pusat dan apakah token tersimpan (tokennya tidak pernah "
+            "ditampilkan).",
+            "Show the central server and whether a token is stored (never the token).",
+        ),
+        "help.sync.pull_only": ("Hanya ambil perubahan.", "Only fetch changes."),
+        "help.sync.push_only": ("Hanya kirim antrean keluar.", "Only send the outbox."),
+        "help.sync.attachments": (
+            "Berkas lampiran mana yang dipindahkan setelah teks: none (tidak ada), small (sampai "
+            "256 KB) atau all (semua).",
+            "Which attachment files move after the text: none, small (up to 256 KB) or all.",
+        ),
+        "help.sync.budget": (
+            "Paling banyak sekian byte berkas lampiran dalam sinkron ini; sisanya dilanjutkan "
+            "pada sinkron berikutnya.",
+            "At most this many bytes of attachment files in this sync; the rest continues at the "
+            "next one.",
+        ),
+        "help.sync.log": (
+            "Riwayat sinkron: permintaan, byte naik dan turun, pengulangan, operasi, durasi, "
+            "hasil.",
+            "Past syncs: requests, bytes up and down, retries, operations, duration, outcome.",
+        ),
+        "help.sync.log.limit": ("Berapa banyak, yang terbaru dulu.", "How many, newest first."),
+        "help.sync.conflicts": (
+            "Kasus yang tidak bisa digabungkan server: versi Anda dan versi pusat, berdampingan.",
+            "Cases the server could not merge: your version and the central one, side by side.",
+        ),
+        "help.sync.rejected": (
+            "Operasi yang ditolak server untuk seterusnya (disimpan beserta alasannya; tidak ada "
+            "yang dihapus).",
+            "Operations the server refused for good (kept, with its reason; nothing is deleted).",
+        ),
+        "help.sync.resolve": (
+            "Selesaikan konflik: pakai versi mereka (theirs, kasus di pusat) atau versi saya "
+            "(mine, tindakan saya diulang di atasnya).",
+            "Resolve a conflict: keep theirs (the central case) or mine (my action, redone on it).",
+        ),
+        "help.sync.resolve.number": ("Kasus yang berkonflik.", "The case in conflict."),
+        "help.sync.resolve.keep": ("Versi siapa yang dipakai.", "Whose version to keep."),
+        "help.sync.resolve.as": ("Petugas yang memilih.", "The officer choosing."),
+    }
 )
+
+remote_app = typer.Typer(help=t("help.remote"), no_args_is_help=True, rich_markup_mode=None)
 sync_app = typer.Typer(
-    help="Sync with the central server: send the outbox, fetch the changes.",
+    help=t("help.sync"),
     invoke_without_command=True,
     rich_markup_mode=None,
 )
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+JsonOption = Annotated[bool, typer.Option("--json", help=t("help.sync.json"))]
 
 
 # -- desk remote ---------------------------------------------------------------------------
 
 
-@remote_app.command("set")
+@remote_app.command("set", help=t("help.remote.set"))
 def remote_set(
     ctx: typer.Context,
-    url: Annotated[str, typer.Argument(help="The central server, e.g. https://pusat.example/")],
+    url: Annotated[str, typer.Argument(help=t("help.remote.set.url"))],
     token_file: Annotated[
         Path,
         typer.Option(
             "--token-file",
             metavar="PATH",
-            help="A file holding the office token ('-': standard input). Never on the command "
-            "line, where other users could see it.",
+            help=t("help.remote.set.token_file"),
         ),
     ],
     allow_http: Annotated[
         bool,
         typer.Option(
             "--allow-http",
-            help="Accept plain http:// to a host beyond this machine and private networks "
-            "(the token and every complaint would cross the network in clear).",
+            help=t("help.remote.set.allow_http"),
         ),
     ] = False,
     db: DbOption = None,
@@ -149,7 +219,7 @@ def _audit_remote(database: Any, actor: Any, action: str, detail: dict[str, Any]
         )
 
 
-@remote_app.command("show")
+@remote_app.command("show", help=t("help.remote.show"))
 def remote_show(ctx: typer.Context, db: DbOption = None, json_out: JsonOption = False) -> None:
     """Show the central server and whether a token is stored (never the token)."""
     database = open_for_command(ctx, db)
@@ -173,8 +243,8 @@ def remote_show(ctx: typer.Context, db: DbOption = None, json_out: JsonOption = 
 @sync_app.callback()
 def sync(
     ctx: typer.Context,
-    pull_only: Annotated[bool, typer.Option("--pull-only", help="Only fetch changes.")] = False,
-    push_only: Annotated[bool, typer.Option("--push-only", help="Only send the outbox.")] = False,
+    pull_only: Annotated[bool, typer.Option("--pull-only", help=t("help.sync.pull_only"))] = False,
+    push_only: Annotated[bool, typer.Option("--push-only", help=t("help.sync.push_only"))] = False,
     json_out: JsonOption = False,
     db: DbOption = None,
     attachments: Annotated[
@@ -182,7 +252,7 @@ def sync(
         typer.Option(
             "--attachments",
             metavar="none|small|all",
-            help="Which attachment files move after the text: none, small (up to 256 KB) or all.",
+            help=t("help.sync.attachments"),
         ),
     ] = "all",
     budget: Annotated[
@@ -191,8 +261,7 @@ def sync(
             "--budget",
             metavar="BYTES",
             min=0,
-            help="At most this many bytes of attachment files in this sync; the rest continues "
-            "at the next one.",
+            help=t("help.sync.budget"),
             show_default=False,
         ),
     ] = None,
@@ -327,12 +396,12 @@ def _print_report(database: Any, report: SyncReport) -> None:
         error_console.print(plain(alarm), soft_wrap=True)
 
 
-@sync_app.command("log")
+@sync_app.command("log", help=t("help.sync.log"))
 def sync_log(
     ctx: typer.Context,
     db: DbOption = None,
     json_out: JsonOption = False,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="How many, newest first.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", min=1, help=t("help.sync.log.limit"))] = 20,
 ) -> None:
     """Past syncs: requests, bytes up and down, retries, operations, duration, outcome."""
     database = open_for_command(ctx, db)
@@ -375,7 +444,7 @@ def sync_log(
     console.print(table)
 
 
-@sync_app.command("conflicts")
+@sync_app.command("conflicts", help=t("help.sync.conflicts"))
 def sync_conflicts(ctx: typer.Context, db: DbOption = None, json_out: JsonOption = False) -> None:
     """Cases the server could not merge: your version and the central one, side by side."""
     database = open_for_command(ctx, db)
@@ -431,7 +500,7 @@ def _side(name: str, value: object) -> str:
     return f"{field_label(name)}: {field_value(name, value)}"
 
 
-@sync_app.command("rejected")
+@sync_app.command("rejected", help=t("help.sync.rejected"))
 def sync_rejected(ctx: typer.Context, db: DbOption = None, json_out: JsonOption = False) -> None:
     """Operations the server refused for good (kept, with its reason; nothing is deleted)."""
     database = open_for_command(ctx, db)
@@ -456,15 +525,15 @@ def sync_rejected(ctx: typer.Context, db: DbOption = None, json_out: JsonOption 
     console.print(table)
 
 
-@sync_app.command("resolve")
+@sync_app.command("resolve", help=t("help.sync.resolve"))
 def sync_resolve(
     ctx: typer.Context,
-    number: Annotated[str, typer.Argument(metavar="NUMBER", help="The case in conflict.")],
+    number: Annotated[str, typer.Argument(metavar="NUMBER", help=t("help.sync.resolve.number"))],
     keep: Annotated[
-        str, typer.Option("--keep", metavar="mine|theirs", help="Whose version to keep.")
+        str, typer.Option("--keep", metavar="mine|theirs", help=t("help.sync.resolve.keep"))
     ],
     as_nip: Annotated[
-        str | None, typer.Option("--as", metavar="NIP", help="The officer choosing.")
+        str | None, typer.Option("--as", metavar="NIP", help=t("help.sync.resolve.as"))
     ] = None,
     db: DbOption = None,
 ) -> None:

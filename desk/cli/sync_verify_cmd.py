@@ -21,7 +21,7 @@ from desk.cli.common import (
     plain,
 )
 from desk.cli.sync_cmd import JsonOption, sync_app
-from desk.i18n import count_text, decimal_text, t
+from desk.i18n import count_text, decimal_text, extend, t
 from desk.sync import verify_texts as _texts  # noqa: F401  (registers the texts)
 from desk.sync.errors import NotConfigured, SyncError
 from desk.sync.remote import load_remote
@@ -29,15 +29,29 @@ from desk.sync.run import size_text
 from desk.sync.transport import RetryPolicy
 from desk.sync.verify import Difference, VerifyResult, verify_remote
 
+extend(
+    {
+        "help.sync.verify": (
+            "Bandingkan desk dengan server pusat untuk kantor ini (yang dibandingkan digest, "
+            "bukan kasus utuh).",
+            "Compare the desk with the central system for this office (digests, not whole cases).",
+        ),
+        "help.sync.verify.repair": (
+            "Ambil salinan pusat dari setiap kasus yang berbeda.",
+            "Fetch the central copy of every case that differs.",
+        ),
+    }
+)
+
 POLICY = RetryPolicy()  # as `desk sync` (tests make it fast)
 
 
-@sync_app.command("verify")
+@sync_app.command("verify", help=t("help.sync.verify"))
 def sync_verify(
     ctx: typer.Context,
     repair: Annotated[
         bool,
-        typer.Option("--repair", help="Fetch the central copy of every case that differs."),
+        typer.Option("--repair", help=t("help.sync.verify.repair")),
     ] = False,
     json_out: JsonOption = False,
     db: DbOption = None,
