@@ -208,8 +208,8 @@ def test_opening_again_in_a_process_keeps_another_processs_close_from_deleting_t
     make_office(held)
     open_database(path).conn.close()  # a second connection of this process, opened and closed
     command = (
-        "from db import open_database; d = open_database(%r); "
-        "d.execute('SELECT count(*) FROM cases').fetchone(); d.conn.close()" % str(path)
+        f"from db import open_database; d = open_database({str(path)!r}); "
+        "d.execute('SELECT count(*) FROM cases').fetchone(); d.conn.close()"
     )
     subprocess.run([sys.executable, "-c", command], check=True)
     assert (tmp_path / "office.db-shm").exists()

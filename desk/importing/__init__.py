@@ -291,7 +291,7 @@ def check_options(options: ImportOptions) -> dict[str, str]:
     if options.encoding is not None:
         try:
             options.encoding = codecs.lookup(options.encoding).name
-        except LookupError as error:
+        except (LookupError, ValueError) as error:  # ValueError: a NUL in the name
             raise BadImportOptions(t("import.opt.encoding", value=options.encoding)) from error
     try:
         return parse_map(list(options.mapping))

@@ -166,6 +166,8 @@ def _guess_format(path: Path, head: bytes) -> str:
     if text.startswith("["):
         return "json"
     if text.startswith("{"):
+        if suffix in ("jsonl", "ndjson"):
+            return "jsonl"  # the name says so: a first line longer than the head is still one
         first_line = text.split("\n", 1)[0].strip()
         # One object per line is JSON Lines; an object spread over lines is a JSON document.
         return "jsonl" if first_line.endswith("}") else "json"
