@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import TYPE_CHECKING
 
-import snowballstemmer
+if TYPE_CHECKING:
+    import snowballstemmer
 
 # Letters and digits, as FTS5's unicode61 tokenizer sees them (underscore separates words there).
 WORD = re.compile(r"[^\W_]+")
@@ -25,6 +27,10 @@ _CACHE_LIMIT = 500_000
 def _stemmer() -> snowballstemmer.stemmer:
     stemmer = getattr(_local, "stemmer", None)
     if stemmer is None:
+        # Imported on the first word stemmed, not with the module: every connection registers
+        # desk_stem(), and a command that only reads never calls it (snowballstemmer: ~12 ms).
+        import snowballstemmer
+
         stemmer = _local.stemmer = snowballstemmer.stemmer("indonesian")
     return stemmer
 

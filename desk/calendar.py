@@ -7,11 +7,16 @@ that an admin keeps in a text file. Clocks are counted on local dates in a unit'
 
 The `holidays` package is far too slow to ask per lookup when a million cases are seeded, so each
 calendar keeps a sorted array of working-day ordinals and answers every question with a bisect.
+Importing it is slow too (about 0.1 s: it loads every country's module), a third of what
+`desk case show` took to start: its answers for the precomputed years ship as a table
+(`NATIONAL_TABLE`), used while the installed `holidays` is the version that wrote it; other years,
+or another version, ask the package.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import re
 import threading
 from bisect import bisect_left, bisect_right
@@ -22,8 +27,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-import holidays
 
 from desk.i18n import extend
 
@@ -90,6 +93,16 @@ class RegionalHoliday:
 _national_names: dict[int, dict[date, str]] = {}  # year -> {day: Indonesian name}
 _national_lock = threading.Lock()
 
+# What desk asks the `holidays` package: Indonesia's public holidays and cuti bersama, named in
+# Indonesian.
+_COUNTRY = "ID"
+_CATEGORIES = ("public", "government")
+_LANGUAGE = "id"
+# The package's answers for FIRST_YEAR..LAST_YEAR, and the version of it that gave them.
+# tests/test_calendar.py checks the table against the installed package; after upgrading
+# `holidays`, write it again with `write_national_table()`.
+NATIONAL_TABLE = Path(__file__).parent / "data" / "national_holidays_id.json"
+
 
 def _national_holidays(years: range) -> dict[date, str]:
     """National holidays and cuti bersama of `years`, loaded once per year for the process."""
@@ -98,17 +111,95 @@ def _national_holidays(years: range) -> dict[date, str]:
         with _national_lock:
             missing = [year for year in missing if year not in _national_names]
             if missing:
-                loaded = holidays.country_holidays(
-                    "ID", categories=("public", "government"), language="id", years=missing
-                )
-                by_year: dict[int, dict[date, str]] = {year: {} for year in missing}
-                for day, name in loaded.items():
-                    by_year[day.year][day] = str(name)
-                _national_names.update(by_year)
+                _national_names.update(_load_national(missing))
     result: dict[date, str] = {}
     for year in years:
         result.update(_national_names[year])
     return result
+
+
+def _load_national(years: list[int]) -> dict[int, dict[date, str]]:
+    """The national holidays of `years`: from the shipped table while it is the installed
+    package's answer, else from the package."""
+    by_year: dict[int, dict[date, str]] = {}
+    table = _shipped_table()
+    if table is not None:
+        by_year = {year: table[year] for year in years if year in table}
+    rest = [year for year in years if year not in by_year]
+    if rest:
+        by_year.update(_ask_package(rest))
+    return by_year
+
+
+def _ask_package(years: list[int]) -> dict[int, dict[date, str]]:
+    # Imported here, not at the top: it costs ~0.1 s, and the shipped table usually answers.
+    import holidays
+
+    loaded = holidays.country_holidays(
+        _COUNTRY, categories=_CATEGORIES, language=_LANGUAGE, years=years
+    )
+    by_year: dict[int, dict[date, str]] = {year: {} for year in years}
+    for day, name in loaded.items():
+        by_year[day.year][day] = str(name)
+    return by_year
+
+
+_table: dict[int, dict[date, str]] | None = None
+_table_read = False
+
+
+def _shipped_table() -> dict[int, dict[date, str]] | None:
+    """The table in NATIONAL_TABLE by year, or None when it is missing, unreadable, or was
+    written by another version of `holidays` than the installed one (or for other questions)."""
+    global _table, _table_read
+    if _table_read:
+        return _table
+    _table_read = True
+    try:
+        content = json.loads(NATIONAL_TABLE.read_text("utf-8"))
+        if content["question"] != [_COUNTRY, list(_CATEGORIES), _LANGUAGE]:
+            return None
+        if content["holidays_version"] != _installed_holidays_version():
+            return None
+        table: dict[int, dict[date, str]] = {
+            year: {} for year in range(content["first_year"], content["last_year"] + 1)
+        }
+        for text, name in content["days"].items():
+            day = date.fromisoformat(text)
+            table[day.year][day] = name
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    _table = table
+    return table
+
+
+def _installed_holidays_version() -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("holidays")
+    except PackageNotFoundError:
+        return None
+
+
+def national_table() -> dict[str, object]:
+    """What NATIONAL_TABLE holds, asked of the installed `holidays` package now."""
+    loaded = _ask_package(list(range(FIRST_YEAR, LAST_YEAR + 1)))
+    days = {day.isoformat(): name for year in loaded.values() for day, name in year.items()}
+    return {
+        "about": "Answers of the holidays package for desk/calendar.py: write_national_table().",
+        "holidays_version": _installed_holidays_version(),
+        "question": [_COUNTRY, list(_CATEGORIES), _LANGUAGE],
+        "first_year": FIRST_YEAR,
+        "last_year": LAST_YEAR,
+        "days": dict(sorted(days.items())),
+    }
+
+
+def write_national_table(path: Path = NATIONAL_TABLE) -> None:
+    """Write NATIONAL_TABLE again from the installed `holidays` package (after upgrading it)."""
+    text = json.dumps(national_table(), ensure_ascii=False, indent=1)
+    path.write_text(text + "\n", encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------------

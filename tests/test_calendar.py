@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import desk.calendar as calendar_module
 from desk.calendar import (
+    NATIONAL_TABLE,
     WIB,
     WIT,
     WITA,
@@ -21,6 +24,7 @@ from desk.calendar import (
     WorkingCalendar,
     calendar_with,
     national_calendar,
+    national_table,
     read_regional_holidays,
     zone_abbreviation,
 )
@@ -37,6 +41,42 @@ def wita(
 
 
 # --- National holidays and cuti bersama
+
+
+def test_the_shipped_national_table_is_what_the_installed_package_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # After upgrading `holidays`: python -c "import desk.calendar as c; c.write_national_table()"
+    shipped = json.loads(NATIONAL_TABLE.read_text("utf-8"))
+    if shipped["holidays_version"] != calendar_module._installed_holidays_version():
+        # Another `holidays` than the one that wrote the table (a newer release installed):
+        # the table is not used at all, the package answers (the next test covers that path).
+        monkeypatch.setattr(calendar_module, "_table_read", False)
+        assert calendar_module._shipped_table() is None
+        return
+    assert shipped == national_table(), "desk/data/national_holidays_id.json is out of date"
+    # Asked a year at a time (`holiday_name`), the package gives the same days.
+    for year in (2000, 2026, 2045):
+        alone = holidays.country_holidays(
+            "ID", categories=("public", "government"), language="id", years=[year]
+        )
+        in_table = {day: name for day, name in shipped["days"].items() if day[:4] == str(year)}
+        assert {day.isoformat(): str(name) for day, name in alone.items()} == in_table
+
+
+def test_another_holidays_version_asks_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(calendar_module, "_installed_holidays_version", lambda: "0.0-other")
+    monkeypatch.setattr(calendar_module, "_table_read", False)
+    monkeypatch.setattr(calendar_module, "_table", None)
+    assert calendar_module._shipped_table() is None
+    asked: list[list[int]] = []
+    ask = calendar_module._ask_package
+    monkeypatch.setattr(
+        calendar_module, "_ask_package", lambda years: asked.append(years) or ask(years)
+    )
+    loaded = calendar_module._load_national([2026])
+    assert asked == [[2026]]
+    assert loaded[2026][date(2026, 8, 17)] == "Hari Kemerdekaan Republik Indonesia"
 
 
 def test_idul_fitri_2026_and_its_cuti_bersama_are_not_working_days() -> None:
