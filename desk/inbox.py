@@ -376,12 +376,11 @@ class InboxSource:
         if self._known is not None and not again:
             return self._known
         from desk.intake import CHANNELS as OFFICE_CHANNELS
-        from desk.seed import CHANNELS as LAPOR_CHANNELS
-        from desk.seed import load_categories
+        from desk.lapor import CHANNEL_NAMES, load_categories
 
         database = self.database()
         units = {str(row[0]) for row in database.execute("SELECT code FROM units")}
-        channels = {*OFFICE_CHANNELS, *(name for name, _ in LAPOR_CHANNELS)}
+        channels = {*OFFICE_CHANNELS, *CHANNEL_NAMES}
         categories: set[str] = set()
         for main, subs in load_categories().items():
             categories.add(main.casefold())

@@ -543,7 +543,7 @@ class _FieldError(Exception):
 
 @lru_cache(maxsize=1)
 def load_tree() -> dict[str, tuple[str, ...]]:
-    from desk.seed import load_categories
+    from desk.lapor import load_categories
 
     return load_categories()
 

@@ -56,10 +56,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from importlib import resources
 from itertools import accumulate
 from multiprocessing.pool import AsyncResult
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -73,6 +71,7 @@ from desk.calendar import WITA, WorkingCalendar, calendar_with
 from desk.clocks import FOLLOW_UP_HK, HOLD_LIMIT_HK, REPORTER_WINDOW_HK, VERIFY_HK
 from desk.errors import ActionRefused
 from desk.i18n import role_label, t
+from desk.lapor import CHANNEL_NAMES, load_categories
 from desk.officers import may_keep_desk
 from desk.seed_texts import (
     ARCHIVE_REASONS,
@@ -171,6 +170,7 @@ CHANNELS: tuple[tuple[str, int], ...] = (
     ("email", 3),
 )
 OFFICE_CHANNELS = frozenset({"loket", "telepon", "surat"})
+assert tuple(name for name, _ in CHANNELS) == CHANNEL_NAMES  # one list of LAPOR! channels
 CLASSIFICATIONS = ("pengaduan", "aspirasi", "permintaan_informasi")
 
 SPECIAL_SHARE = 0.005  # each of: emoji, markup-like text, control characters
@@ -480,26 +480,6 @@ def _plan(database: sqlite_utils.Database, seed: int, now: datetime) -> _Plan:
         holidays={key: frozenset(days) for key, days in holidays.items()},
         categories=load_categories(),
     )
-
-
-def load_categories() -> dict[str, tuple[str, ...]]:
-    """The LAPOR! category tree (main -> subs), names with their whitespace normalised.
-
-    The file copies lapor.go.id, where some names carry no-break spaces; officers type ordinary
-    spaces when they filter, so seeded cases store the names with ordinary spaces.
-    """
-    name = "lapor_categories.json"
-    try:
-        text = resources.files("desk.data").joinpath(name).read_text("utf-8")
-    except (OSError, ModuleNotFoundError):
-        # desk.data has no __init__.py: as a namespace package under an editable install its
-        # path can hold a non-directory entry that importlib.resources refuses.
-        text = (Path(__file__).parent / "data" / name).read_text("utf-8")
-    tree: dict[str, list[str]] = json.loads(text)["categories"]
-    return {
-        " ".join(main.split()): tuple(" ".join(sub.split()) for sub in subs)
-        for main, subs in tree.items()
-    }
 
 
 def _received_times(plan: _Plan, cases: int) -> list[int]:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from desk.i18n import STATUS_LABELS, t
-from desk.seed import load_categories
+from desk.lapor import load_categories
 
 
 class BadValue(ValueError):
