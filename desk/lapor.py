@@ -8,6 +8,8 @@ when it is imported).
 from __future__ import annotations
 
 import json
+import re
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -24,6 +26,41 @@ CHANNEL_NAMES = (
     "surat",
     "email",
 )
+
+# How exports and officers write the channels (imports and `kanal:` searches read them alike).
+CHANNEL_ALIASES = {
+    "website": "web",
+    "web": "web",
+    "situs": "web",
+    "lapor go id": "web",
+    "sms": "sms",
+    "sms 1708": "sms",
+    "android": "android",
+    "ios": "ios",
+    "iphone": "ios",
+    "whatsapp": "whatsapp",
+    "wa": "whatsapp",
+    "twitter": "twitter",
+    "x": "twitter",
+    "loket": "loket",
+    "tatap muka": "loket",
+    "langsung": "loket",
+    "telepon": "telepon",
+    "telp": "telepon",
+    "phone": "telepon",
+    "surat": "surat",
+    "letter": "surat",
+    "email": "email",
+    "e mail": "email",
+}
+
+
+@lru_cache(maxsize=4096)  # the same few labels on every imported row
+def parse_channel(text: str) -> str:
+    """A channel code from the way exports and officers write it ("WA", "Website", "SMS
+    1708"); an unknown channel is kept as written (lower case)."""
+    key = " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
+    return CHANNEL_ALIASES.get(key, text.strip().lower())
 
 
 def load_categories() -> dict[str, tuple[str, ...]]:

@@ -381,7 +381,7 @@ class _Parser:
                 _check_known("category", value.casefold(), self.known.categories, value)
             self._set(qualifier.field, value, typed_name, value, fold=True)
         elif qualifier is _CHANNEL:
-            from desk.importing.values import parse_channel
+            from desk.lapor import parse_channel
 
             channel = parse_channel(value)  # "wa" is whatsapp, "website" web, as imports read
             if self.known is not None:

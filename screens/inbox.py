@@ -363,6 +363,10 @@ class InboxScreen(Screen[None]):
 
     @work(thread=True, group="known", exclusive=True, exit_on_error=False)
     def _read_known(self, again: bool = False) -> None:
+        from db.stemming import stem_text
+
+        # The stemmer loads on the first word stemmed: here, off the path of the first search.
+        stem_text("perbaikan")
         self._known_at = time.monotonic()
         known = self.source.known_values(again=again)
         self.app.call_from_thread(setattr, self, "known", known)

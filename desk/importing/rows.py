@@ -26,7 +26,6 @@ from desk.importing.values import (
     instant_text,
     is_masked,
     parse_bool,
-    parse_channel,
     parse_classification,
     parse_instant,
     parse_nik,
@@ -34,6 +33,7 @@ from desk.importing.values import (
     parse_status,
     unneutralise,
 )
+from desk.lapor import parse_channel
 
 __all__ = ["CASE_FORMAT", "CaseRow", "RowError", "RowReader"]
 

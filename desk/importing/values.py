@@ -306,39 +306,6 @@ def parse_classification(text: str) -> str:
     return code
 
 
-_CHANNELS = {
-    "website": "web",
-    "web": "web",
-    "situs": "web",
-    "lapor go id": "web",
-    "sms": "sms",
-    "sms 1708": "sms",
-    "android": "android",
-    "ios": "ios",
-    "iphone": "ios",
-    "whatsapp": "whatsapp",
-    "wa": "whatsapp",
-    "twitter": "twitter",
-    "x": "twitter",
-    "loket": "loket",
-    "tatap muka": "loket",
-    "langsung": "loket",
-    "telepon": "telepon",
-    "telp": "telepon",
-    "phone": "telepon",
-    "surat": "surat",
-    "letter": "surat",
-    "email": "email",
-    "e mail": "email",
-}
-
-
-@lru_cache(maxsize=4096)  # the same few labels on every row
-def parse_channel(text: str) -> str:
-    """A channel code; an unknown channel is kept as written (lower case)."""
-    return _CHANNELS.get(_key(text), text.strip().lower())
-
-
 _DIGITS = re.compile(r"^\d{16}$")
 
 
