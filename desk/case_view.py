@@ -307,6 +307,12 @@ def _clocks(
         except KeyError:
             label = str(kind)
         clocks.append(ClockView(str(kind), label, format_moment(instant, tz), days))
+    held = case.get("hold_remaining_hk")
+    if case.get("status") == "tunda" and held is not None:
+        # The verification clock is paused, not gone: what it read when the case was held is
+        # what it reads again on resume (docs/workflow.md), so the officer sees it meanwhile.
+        label, paused = t("clock.verifikasi_ditunda"), t("clock.paused")
+        clocks.append(ClockView("verifikasi_ditunda", label, paused, int(str(held))))
     return clocks
 
 

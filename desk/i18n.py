@@ -131,6 +131,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "clock.tindak_lanjut": ("Tindak lanjut (5 HK)", "Follow-up (5 WD)"),
     "clock.tutup_otomatis": ("Selesai otomatis (10 HK)", "Auto-close (10 WD)"),
     "clock.arsip_otomatis": ("Arsip otomatis (10 HK)", "Auto-archive (10 WD)"),
+    "clock.verifikasi_ditunda": ("Verifikasi (3 HK), dijeda", "Verification (3 WD), paused"),
+    "clock.paused": ("berhenti selama ditunda", "stopped while on hold"),
     # refusals
     "refuse.state": (
         "Tidak bisa {action} kasus berstatus '{status}' (hanya dari: {allowed}).",

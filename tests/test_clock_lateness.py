@@ -25,6 +25,7 @@ from db import open_database
 from desk import services
 from desk.automatic import apply_automatic_transitions
 from desk.calendar import WITA, national_calendar
+from desk.case_view import load_case_view
 from desk.clocks import days_left
 from desk.i18n import clock_text
 from desk.inbox import InboxSource, Query
@@ -156,6 +157,13 @@ def test_a_case_102_hk_late_held_and_resumed_is_102_hk_late(
     held = act(database, ADMIN, Action.HOLD, case_id, late, reason="Lokasi belum jelas")
     assert held["hold_remaining_hk"] == -102
     assert held["due_at"] is None  # no deadline runs while the office waits on the reporter
+    # While held, the case screen still says how late it was when it was paused.
+    paused = [
+        clock
+        for clock in load_case_view(database, ADMIN, case_id, late + timedelta(days=3)).clocks
+        if clock.kind == "verifikasi_ditunda"
+    ]
+    assert [clock.remaining for clock in paused] == ["lewat 102 HK"]
 
     resumed_at = late + timedelta(days=9)
     act(database, ADMIN, Action.RESUME, case_id, resumed_at)
