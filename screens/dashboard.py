@@ -242,7 +242,7 @@ class DashboardScreen(Screen[None]):
                 received=number_text(report.office.received),
                 at=format_moment(report.generated_at, report.office_tz or self.office_tz),
             ),
-            layout=False,
+            layout=True,  # two lines at 80 columns: the "as of" must not be cut
         )
         self.query_one("#criteria", Static).update(t("dashboard.criteria", min=report.min_cases))
         self._draw_charts()

@@ -295,14 +295,25 @@ async def test_the_unit_name_and_the_ranking_column_stay_visible(
         assert ("71,4" if lang == "id" else "71.4") in line  # and PUPR's figure in it
 
 
-async def test_as_of_is_in_the_offices_time_zone(office_db: Path) -> None:
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_as_of_is_in_the_offices_time_zone(office_db: Path, size: tuple[int, int]) -> None:
     app = desk_app(office_db)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         screen = await open_dashboard(app, pilot, office_db, min_cases=3)
         period = str(screen.query_one("#period", Static).render())
         assert screen.report is not None and screen.report.generated_at.endswith("Z")
         assert "per Sen, 30/11/2026 10:00 WITA" in period  # NOW is 02:00 UTC
         assert "T02:00" not in period and "Z" not in period.split("per")[-1]
+        # On screen whole, at 80 columns too (it wraps; it was cut after "per Sen," when the
+        # figures replaced the one-line "computing" text): once more, after a new period.
+        await pilot.press("m")
+        await pilot.pause()
+        await settle(app)
+        await pilot.pause()
+        from tests.test_tui_case import visible_text
+
+        shown = " ".join(visible_text(app).split())
+        assert "per Sen, 30/11/2026 10:00 WITA" in shown
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
