@@ -158,6 +158,28 @@ def test_serve_runs_as_a_command_and_announces_its_attachment_limits(
         assert hello.status_code == 200
         limits = hello.json()["limits"]
         assert limits["file"] == 3 * 1024 * 1024 and limits["office_files"] == 5 * 1024**3
+        # A load balancer's question needs no token.
+        health = httpx.get(f"http://127.0.0.1:{port}/sync/v1/health")
+        assert health.status_code == 200 and health.json()["status"] == "ok"
     finally:
         server.terminate()
         server.wait(timeout=10)
+    # One line per request: the office, the status, the bytes, the time; never the token.
+    logged = server.stderr.read().decode() if server.stderr else ""
+    line = next(row for row in logged.splitlines() if "/sync/v1/hello" in row)
+    assert "office=pupr GET /sync/v1/hello 200" in line and " out=" in line and " ms=" in line
+    assert "office=- GET /sync/v1/health 200" in logged
+    assert token_file.read_text().strip() not in logged
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx` with")  # starlette's TestClient on httpx
+def test_health_is_503_when_the_store_cannot_answer(central_db: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from desk.central.app import create_app
+
+    with TestClient(create_app(central_db, auto_interval=None)) as client:
+        assert client.get("/sync/v1/health").json() == {"status": "ok", "store": "sqlite"}
+        client.app.state.central.database.conn.close()  # type: ignore[attr-defined]
+        answer = client.get("/sync/v1/health")
+        assert answer.status_code == 503 and answer.json()["status"] == "unavailable"

@@ -30,6 +30,7 @@ import sqlite_utils
 import zstandard
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
@@ -37,9 +38,10 @@ from starlette.routing import Route
 from db.timefmt import to_text, utc_now
 from desk.attachments import media_type_of, settle, stored_path
 from desk.automatic import apply_automatic_transitions
-from desk.central import feed, files, stream
+from desk.central import feed, files, operations, stream
 from desk.central.apply import BadOp, apply_op, names, validate_op
 from desk.central.digest import digest_endpoint
+from desk.central.operations import note_office
 from desk.central.store import Office, authenticate, epoch, fill_event_uids, open_central
 from desk.central.witness import witness_endpoint, witnessed
 from desk.i18n import t
@@ -325,6 +327,7 @@ async def office_of(request: Request) -> Office:
     office = await central.run(lambda db: authenticate(db, token.strip()))
     if office is None:
         raise HttpError(401, "unauthorized", "token refused (unknown or revoked)")
+    note_office(request, office.name)  # for the request's log line, a 429 included
     wait = central.limiter.wait_needed(office.name)
     if wait > 0:
         seconds = max(1, math.ceil(wait))
@@ -663,6 +666,7 @@ def create_app(db_path: str | os.PathLike[str], **options: Any) -> Starlette:
 
     app = Starlette(
         routes=[
+            Route("/sync/v1/health", operations.health, methods=["GET"]),
             Route("/sync/v1/hello", endpoint(hello), methods=["GET"]),
             Route("/sync/v1/changes", endpoint(witnessed(changes)), methods=["GET"]),
             Route("/sync/v1/push", endpoint(witnessed(push)), methods=["POST"]),
@@ -677,6 +681,7 @@ def create_app(db_path: str | os.PathLike[str], **options: Any) -> Starlette:
         ],
         exception_handlers={404: not_found, 405: not_allowed, 500: server_error},
         lifespan=lifespan,
+        middleware=[Middleware(operations.RequestLog)],
     )
     app.state.central = central
     return app

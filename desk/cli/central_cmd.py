@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import stat
@@ -271,8 +272,20 @@ def serve(
         max_file=max_file_mb * 1024 * 1024,  # announced in hello, checked per attach op
         office_quota=office_files_gb * 1024**3,
     )
+    # One line per request, ours (desk/central/operations.py: the office, bytes and time),
+    # instead of uvicorn's access log, which knows neither the office nor the bytes.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    requests_log = logging.getLogger("desk.central.requests")
+    requests_log.addHandler(handler)
+    requests_log.setLevel(logging.INFO)
     config = uvicorn.Config(
-        app_, log_level="info", lifespan="on", server_header=False, date_header=False
+        app_,
+        log_level="info",
+        access_log=False,
+        lifespan="on",
+        server_header=False,
+        date_header=False,
     )
     uvicorn.Server(config).run(sockets=[sock])
 
