@@ -29,9 +29,9 @@ import sqlite3
 
 import sqlite_utils
 
-from db.connection import write_transaction
+from db.connection import BULK_LOAD_MARKER, write_transaction
 
-MARKER = "bulk_load.dropped_indexes"  # settings key: who dropped which indexes
+MARKER = BULK_LOAD_MARKER  # settings key: who dropped which indexes
 # Kept during a load: appended to in key order (cheap), and what updating a case's timeline
 # looks events up by.
 KEEP = frozenset({"events_by_case"})

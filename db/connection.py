@@ -136,7 +136,9 @@ def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> sqli
         raise explain(error, location) from error
     if location != ":memory:":
         tighten_database_files(location)  # a database: now it may be closed to others
-    database = sqlite_utils.Database(conn)
+    # No sqlite-utils plugins: desk uses none, and any installed one would get to change every
+    # connection; finding them scanned every installed package (17 ms of each command's start).
+    database = sqlite_utils.Database(conn, execute_plugins=False)
     if migrate:
         from db.migrations import migrate as run_migrations
 
@@ -148,10 +150,24 @@ def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> sqli
         except StorageError:
             conn.close()
             raise
-        from db.bulk_load import heal
+        if _bulk_load_noted(database):  # a killed bulk load left its indexes dropped
+            from db.bulk_load import heal
 
-        heal(database)  # indexes a killed bulk load dropped (db/bulk_load.py)
+            heal(database)
     return database
+
+
+BULK_LOAD_MARKER = "bulk_load.dropped_indexes"  # settings key: who dropped which indexes
+
+
+def _bulk_load_noted(database: sqlite_utils.Database) -> bool:
+    """Whether a bulk load's note is there (db/bulk_load.py is imported only then: 4 ms of
+    every command's start otherwise)."""
+    try:
+        query = "SELECT 1 FROM settings WHERE key = ?"
+        return database.execute(query, [BULK_LOAD_MARKER]).fetchone() is not None
+    except sqlite3.Error:
+        return False  # heal() never stops a database from opening either
 
 
 def database_path(database: sqlite_utils.Database) -> str:

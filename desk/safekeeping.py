@@ -295,7 +295,7 @@ def inspect(path: Path, *, label: Path | None = None, missing_indexes: bool = Fa
         problems = schema_problems(conn, missing_indexes=missing_indexes)
         if problems:
             raise InvalidInput(t("safe.not_desk", path=label, detail=summary(problems)))
-        chain_break = audit.verify(sqlite_utils.Database(conn))
+        chain_break = audit.verify(sqlite_utils.Database(conn, execute_plugins=False))
         if chain_break is not None:
             raise InvalidInput(t("safe.audit_broken", path=label, detail=chain_break.problem))
         cases = int(conn.execute("SELECT count(*) FROM cases").fetchone()[0])
