@@ -61,6 +61,25 @@ def append(
     return seq
 
 
+def record(
+    database: sqlite_utils.Database,
+    *,
+    at: str,
+    actor_nip: str | None,
+    action: str,
+    case_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> int:
+    """Append one entry in a transaction of its own: for what is recorded on its own (a
+    refusal raised right after, a file's summary), not as part of an action's writes."""
+    from db.connection import write_transaction
+
+    with write_transaction(database):
+        return append(
+            database, at=at, actor_nip=actor_nip, action=action, case_id=case_id, detail=detail
+        )
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     seq: int  # the first entry that is missing or does not match

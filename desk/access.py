@@ -25,13 +25,14 @@ for whole-table reads (exports).
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlite_utils
 
-from db import audit, write_transaction
+from db import audit
 from db.inbox import CaseFilter
 from db.timefmt import to_text, utc_now
 from desk.errors import ActionRefused, DeskError
@@ -137,18 +138,16 @@ def readable_case(
     why = read_refusal(database, actor, case)
     if why is None:
         return case
-    try:
-        with write_transaction(database):
-            audit.append(
-                database,
-                at=to_text(utc_now()),
-                actor_nip=actor.nip,
-                action=READ_REFUSED,
-                case_id=int(case["id"]),
-                detail={"case": case_label(case), "for": purpose, "unit": actor.unit_code},
-            )
-    except (sqlite3.Error, DeskError):
-        pass  # refused all the same; the entry is what could not be written, not the refusal
+    # Refused all the same when the entry cannot be written (a locked or read-only database).
+    with contextlib.suppress(sqlite3.Error, DeskError):
+        audit.record(
+            database,
+            at=to_text(utc_now()),
+            actor_nip=actor.nip,
+            action=READ_REFUSED,
+            case_id=int(case["id"]),
+            detail={"case": case_label(case), "for": purpose, "unit": actor.unit_code},
+        )
     raise ReadRefused(why)
 
 

@@ -602,15 +602,14 @@ def read_attachment(
     entry = pick(database, actor, reference, which)
     path = checked_path(entry)
     case = find_case(database, reference)
-    with write_transaction(database):
-        audit.append(
-            database,
-            at=to_text(now or utc_now()),
-            actor_nip=actor.nip,
-            action="attachment_read",
-            case_id=int(case["id"]),
-            detail={"name": entry.name, "sha256": entry.sha256, "as": shown},
-        )
+    audit.record(
+        database,
+        at=to_text(now or utc_now()),
+        actor_nip=actor.nip,
+        action="attachment_read",
+        case_id=int(case["id"]),
+        detail={"name": entry.name, "sha256": entry.sha256, "as": shown},
+    )
     return entry, path
 
 

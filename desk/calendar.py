@@ -553,14 +553,13 @@ def store_regional_holidays(
     except OSError:
         digest = None
     if not may_keep_desk(database, actor):
-        with write_transaction(database):
-            audit.append(
-                database,
-                at=at,
-                actor_nip=actor.nip if actor else None,
-                action="holidays_import_refused",
-                detail={"file": source.name, "sha256": digest},
-            )
+        audit.record(
+            database,
+            at=at,
+            actor_nip=actor.nip if actor else None,
+            action="holidays_import_refused",
+            detail={"file": source.name, "sha256": digest},
+        )
         role = role_label(actor.role.value) if actor else "-"
         raise ActionRefused(t("calendar.need_admin", role=role))
     with write_transaction(database):

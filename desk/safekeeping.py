@@ -362,14 +362,13 @@ def backup(
     if target.exists() and not force:
         raise InvalidInput(t("safe.exists", path=target))
     cases = _copy_database(database.conn, target)
-    with write_transaction(database):
-        audit.append(
-            database,
-            at=to_text(now),
-            actor_nip=actor.nip if actor else None,
-            action="backup",
-            detail={"path": str(target.resolve()), "cases": cases},
-        )
+    audit.record(
+        database,
+        at=to_text(now),
+        actor_nip=actor.nip if actor else None,
+        action="backup",
+        detail={"path": str(target.resolve()), "cases": cases},
+    )
     return BackupResult(target, target.stat().st_size, cases)
 
 
@@ -455,14 +454,13 @@ def _audit(
     source: Path,
     detail: dict[str, Any],
 ) -> None:
-    with write_transaction(database):
-        audit.append(
-            database,
-            at=to_text(now),
-            actor_nip=actor.nip if actor else None,
-            action=action,
-            detail={"from": str(source.resolve()), **detail},
-        )
+    audit.record(
+        database,
+        at=to_text(now),
+        actor_nip=actor.nip if actor else None,
+        action=action,
+        detail={"from": str(source.resolve()), **detail},
+    )
 
 
 def _copy_bytes(source: Path, target: Path) -> None:

@@ -228,14 +228,13 @@ def check_may_seed(
     """
     if may_keep_desk(database, actor):
         return
-    with write_transaction(database):
-        audit.append(
-            database,
-            at=to_text(now or utc_now()),
-            actor_nip=actor.nip if actor else None,
-            action="seed_refused",
-            detail={"role": actor.role.value if actor else None},
-        )
+    audit.record(
+        database,
+        at=to_text(now or utc_now()),
+        actor_nip=actor.nip if actor else None,
+        action="seed_refused",
+        detail={"role": actor.role.value if actor else None},
+    )
     if actor is None:
         raise ActionRefused(t("seed.refused.nobody"))
     raise ActionRefused(t("seed.refused.role", nip=actor.nip, role=role_label(actor.role)))
@@ -318,28 +317,27 @@ def seed_database(
             progress(0, 0)
         if cases:
             merge_search_index(database)  # one segment per chunk slows every search down
-        with write_transaction(database):
-            audit.append(
-                database,
-                at=to_text(now),
-                actor_nip=actor_nip,
-                action="seed",
-                detail={
-                    "cases": cases,
-                    "events": events,
-                    "first_id": plan.first_id if cases else None,
-                    "last_id": plan.first_id + cases - 1 if cases else None,
-                    "tracking_nos": [
-                        str(plan.first_tracking_no),
-                        str(plan.first_tracking_no + cases - 1),
-                    ]
-                    if cases
-                    else None,
-                    "seed": seed,
-                    "units_added": units_added,
-                    "officers_added": officers_added,
-                },
-            )
+        audit.record(
+            database,
+            at=to_text(now),
+            actor_nip=actor_nip,
+            action="seed",
+            detail={
+                "cases": cases,
+                "events": events,
+                "first_id": plan.first_id if cases else None,
+                "last_id": plan.first_id + cases - 1 if cases else None,
+                "tracking_nos": [
+                    str(plan.first_tracking_no),
+                    str(plan.first_tracking_no + cases - 1),
+                ]
+                if cases
+                else None,
+                "seed": seed,
+                "units_added": units_added,
+                "officers_added": officers_added,
+            },
+        )
     finally:
         if pool is not None:
             pool.terminate()

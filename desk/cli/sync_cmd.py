@@ -206,17 +206,16 @@ def remote_set(
 
 def _audit_remote(database: Any, actor: Any, action: str, detail: dict[str, Any]) -> None:
     """Who repointed sync (or tried to), from where to where; never the token."""
-    from db import audit, write_transaction
+    from db import audit
     from db.timefmt import to_text, utc_now
 
-    with write_transaction(database):
-        audit.append(
-            database,
-            at=to_text(utc_now()),
-            actor_nip=actor.nip if actor is not None else None,
-            action=action,
-            detail=detail,
-        )
+    audit.record(
+        database,
+        at=to_text(utc_now()),
+        actor_nip=actor.nip if actor is not None else None,
+        action=action,
+        detail=detail,
+    )
 
 
 @remote_app.command("show", help=t("help.remote.show"))

@@ -326,18 +326,17 @@ def _check_permission(
     else:
         reason = "role"
         message = t("import.refused.role", nip=actor.nip, role=role_label(actor.role))
-    with write_transaction(database):
-        audit.append(
-            database,
-            at=to_text(now),
-            actor_nip=actor.nip if actor else None,
-            action="import_refused",
-            detail={
-                "reason": reason,
-                "role": actor.role.value if actor else None,
-                "files": [Path(path).name for path in paths],
-            },
-        )
+    audit.record(
+        database,
+        at=to_text(now),
+        actor_nip=actor.nip if actor else None,
+        action="import_refused",
+        detail={
+            "reason": reason,
+            "role": actor.role.value if actor else None,
+            "files": [Path(path).name for path in paths],
+        },
+    )
     raise ActionRefused(message)
 
 
@@ -609,20 +608,19 @@ def _audit_aborted(
     """--on-error abort rolled a file back: what was attempted, and why it stopped."""
     if database.conn.in_transaction:
         return  # a dry run: everything it did is rolled back anyway
-    with write_transaction(database):
-        audit.append(
-            database,
-            at=to_text(now),
-            actor_nip=actor.nip if actor else None,
-            action="import_aborted",
-            detail={
-                "file": info.path.name,
-                "sha256": info.sha256,
-                "format": info.format,
-                "rows": result.rows,
-                "reason": result.aborted,
-            },
-        )
+    audit.record(
+        database,
+        at=to_text(now),
+        actor_nip=actor.nip if actor else None,
+        action="import_aborted",
+        detail={
+            "file": info.path.name,
+            "sha256": info.sha256,
+            "format": info.format,
+            "rows": result.rows,
+            "reason": result.aborted,
+        },
+    )
 
 
 def _audit(
@@ -636,26 +634,25 @@ def _audit(
 ) -> None:
     """One audit entry per imported file, once it is complete: its name, sha256 and what
     happened to its rows (each chunk has its own entry too)."""
-    with write_transaction(database):
-        audit.append(
-            database,
-            at=to_text(now),
-            actor_nip=actor.nip if actor else None,
-            action="import",
-            detail={
-                "file": info.path.name,
-                "sha256": info.sha256,
-                "format": info.format,
-                "encoding": info.encoding,
-                "rows": result.rows,
-                "inserted": result.inserted,
-                "updated": result.updated,
-                "unchanged": result.unchanged,
-                "rejected": result.rejected,
-                "units_created": units_created,
-                "chunks": len(chunks),
-            },
-        )
+    audit.record(
+        database,
+        at=to_text(now),
+        actor_nip=actor.nip if actor else None,
+        action="import",
+        detail={
+            "file": info.path.name,
+            "sha256": info.sha256,
+            "format": info.format,
+            "encoding": info.encoding,
+            "rows": result.rows,
+            "inserted": result.inserted,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "rejected": result.rejected,
+            "units_created": units_created,
+            "chunks": len(chunks),
+        },
+    )
 
 
 class _ErrorsFile:
