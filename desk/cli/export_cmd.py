@@ -13,21 +13,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
 
 from desk.cli.case_cmd import open_session, print_json
-from desk.cli.common import AsOption, DbOption, bad_option, console, error_console
+from desk.cli.common import AsOption, DbOption, bad_option, console
+from desk.cli.progress import progress_bar
 from desk.errors import InvalidInput
 from desk.exporting import FORMATS, ExportOptions, export_cases, parse_day
 from desk.exporting.options import check_options, format_for
-from desk.exporting.service import Progress as ProgressCallback
 from desk.i18n import count_text as _number
 from desk.i18n import extend, t
 
@@ -182,7 +174,7 @@ def export_command(
         )
         check_options(options)
     session = open_session(ctx, db, as_nip)
-    with _bad_options(), _progress(enabled=not as_json) as progress:
+    with _bad_options(), progress_bar(t("export.progress"), enabled=not as_json) as progress:
         summary = export_cases(
             session.database, output, options, actor=session.actor, progress=progress
         )
@@ -212,26 +204,3 @@ def _bad_options() -> Iterator[None]:
         yield
     except InvalidInput as error:
         raise bad_option(str(error)) from None
-
-
-@contextmanager
-def _progress(*, enabled: bool) -> Iterator[ProgressCallback | None]:
-    """A progress bar on stderr when it is a terminal (scripts and pipes get none)."""
-    if not (enabled and error_console.is_terminal):
-        yield None
-        return
-    with Progress(
-        TextColumn(t("export.progress")),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TimeRemainingColumn(),
-        console=error_console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("export", total=None)
-
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield advance

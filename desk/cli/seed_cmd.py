@@ -6,7 +6,6 @@ from typing import Annotated
 
 import sqlite_utils
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from desk.cli.common import (
     AsOption,
@@ -18,6 +17,7 @@ from desk.cli.common import (
     open_for_command,
     sign_in_officer,
 )
+from desk.cli.progress import progress_bar
 from desk.i18n import count_text, decimal_text, extend, t
 
 extend(
@@ -58,19 +58,7 @@ def seed(
     check_may_seed(database, actor)
     before = _case_count(database)
     try:
-        with Progress(
-            TextColumn(t("cli.seed.progress")),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
-            task = progress.add_task("seed", total=cases)
-
-            def advance(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
-
+        with progress_bar(t("cli.seed.progress")) as advance:
             summary = seed_database(
                 database,
                 cases,
