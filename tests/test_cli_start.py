@@ -27,3 +27,24 @@ def test_case_show_imports_neither_pydantic_nor_package_metadata(tmp_path: Path)
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
     for module in ("pydantic", "importlib.metadata", "db.bulk_load", "httpx", "openpyxl"):
         assert module not in imported, module
+
+
+def test_a_verb_of_a_group_is_made_without_its_sibling_verbs() -> None:
+    """`desk case show` turns only `show` from Typer into Click (each verb costs ~1 ms), while
+    `desk case --help` still lists every verb, in registration order, with the lazy ones."""
+    from typer import _click
+
+    from desk.cli.case_cmd import CaseGroup
+    from desk.cli.commands import TOP_LEVEL, load
+
+    group = load("case", TOP_LEVEL["case"])
+    assert isinstance(group, CaseGroup)
+    assert group.commands == {}
+    context = _click.Context(group)
+    show = group.get_command(context, "show")
+    assert show is not None and show.name == "show"
+    assert list(group.commands) == ["show"]
+    listed = group.list_commands(context)
+    assert listed[:3] == ["list", "show", "verify"]
+    assert "new" in listed and "reporter-reply" in listed
+    assert listed.count("show") == 1

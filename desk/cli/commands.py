@@ -21,6 +21,7 @@ group shows for a lazily loaded command is its entry's key in `TOP_LEVEL` or `La
 
 from __future__ import annotations
 
+import copy
 import importlib
 import inspect
 import os
@@ -31,7 +32,7 @@ import typer
 from typer import _click
 from typer._click.utils import make_default_short_help
 from typer.core import TyperGroup
-from typer.main import get_command_from_info, get_group_from_info
+from typer.main import get_command_from_info, get_command_name, get_group_from_info
 from typer.models import CommandInfo, TyperInfo
 
 from desk.i18n import CATALOG, LANGUAGES, extend, set_language, t
@@ -270,12 +271,7 @@ def load(name: str, entry: Lazy) -> _click.Command:
     target = getattr(importlib.import_module(module), attribute)
     command: _click.Command
     if isinstance(target, typer.Typer):
-        command = get_group_from_info(
-            TyperInfo(target, name=name, help=t(help_key)),
-            pretty_exceptions_short=True,
-            rich_markup_mode=None,
-            suggest_commands=True,
-        )
+        command = _subgroup(target, name, t(help_key))
     else:
         info = CommandInfo(name=name, callback=target, help=t(help_key))
         command = get_command_from_info(info, pretty_exceptions_short=True, rich_markup_mode=None)
@@ -283,17 +279,53 @@ def load(name: str, entry: Lazy) -> _click.Command:
     return command
 
 
+def _subgroup(app: typer.Typer, name: str, help_text: str) -> LazyGroup:
+    """A group of `app`'s commands, each turned into a Click command only when it is resolved.
+
+    Typer turns every command of a group into Click at once, reading each function's signature
+    (~1 ms a command): `desk case show` would pay for the sixteen verbs of `desk case`."""
+    shell = copy.copy(app)
+    shell.registered_commands = []
+    cls = app.info.cls if isinstance(app.info.cls, type) else LazyGroup
+    group = get_group_from_info(
+        TyperInfo(shell, name=name, help=help_text, cls=cls),
+        pretty_exceptions_short=True,
+        rich_markup_mode=None,
+        suggest_commands=True,
+    )
+    assert isinstance(group, LazyGroup), f"{name}: its Typer app's cls must be a LazyGroup"
+    group.pending = {
+        info.name or get_command_name(info.callback.__name__): info
+        for info in app.registered_commands
+        if info.callback is not None
+    }
+    return group
+
+
 class LazyGroup(TyperGroup):
-    """A group whose commands in `lazy` are imported when one is run or its help shown."""
+    """A group whose commands are made when one is run or its help shown: those in `lazy` are
+    imported from their modules, those in `pending` turned from Typer into Click."""
 
     lazy: ClassVar[dict[str, Lazy]] = {}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pending: dict[str, CommandInfo] = {}
+
     def list_commands(self, ctx: _click.Context) -> list[str]:
-        return [name for name in self.commands if name not in self.lazy] + list(self.lazy)
+        made = [
+            name for name in self.commands if name not in self.lazy and name not in self.pending
+        ]
+        return list(self.pending) + made + list(self.lazy)
 
     def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
         command = self.commands.get(cmd_name)
-        if command is None and cmd_name in self.lazy:
+        if command is None and cmd_name in self.pending:
+            command = get_command_from_info(
+                self.pending[cmd_name], pretty_exceptions_short=True, rich_markup_mode=None
+            )
+            self.commands[cmd_name] = command
+        elif command is None and cmd_name in self.lazy:
             command = load(cmd_name, self.lazy[cmd_name])
             self.commands[cmd_name] = command
         if command is not None:
