@@ -528,6 +528,10 @@ class InboxScreen(Screen[None]):
             message += " " + report.error
         message += _refusal_lines(database, report.log_id)
         severity = {"ok": "information", "partial": "warning"}.get(report.outcome, "error")
+        held = report.numbers_held_text()
+        if held:
+            message += "\n" + held
+            severity = "warning" if severity == "information" else severity
         alarm = alarm_text(database)
         if alarm:  # the central system holds an alarm about this desk's audit log
             message += "\n" + alarm

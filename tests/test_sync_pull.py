@@ -242,3 +242,44 @@ def central_cases(path: Path) -> int:
         return int(database.execute("SELECT count(*) FROM cases").fetchone()[0])
     finally:
         database.conn.close()
+
+
+def test_a_pulled_case_whose_number_a_desk_only_record_holds_is_kept_and_the_sync_says_so(
+    tmp_path: Path,
+) -> None:
+    """A local import and the central system both hold LAPOR! complaint N under different ids:
+    the pulled case is stored (never a failed page) without the number, and the officer is told
+    which numbers and what to do, instead of finding an unnumbered "lokal" case by chance."""
+    from typer.testing import CliRunner
+
+    from desk.cli.main import app
+    from tests.conftest import make_office, new_case
+
+    central_path, token = central_with(tmp_path, cases=3)
+    central = open_central(central_path)
+    number, central_id = central.execute(
+        "SELECT tracking_no, local_id FROM cases ORDER BY id LIMIT 1"
+    ).fetchone()
+    central.conn.close()
+    desk_path = tmp_path / "desk.db"
+    desk = open_database(desk_path)
+    make_office(desk)
+    new_case(desk, number=number)
+    desk.execute("DELETE FROM outbox")  # as an import leaves it: history, nothing to send
+    desk.conn.commit()
+    with running_server(central_path) as url:
+        save_remote(desk, desk_path, url, token)
+        desk.conn.close()
+        result = CliRunner().invoke(app, ["sync", "--db", str(desk_path)])
+    assert result.exit_code == 0, result.output
+    assert "1 kasus dari pusat disimpan tanpa nomor pelacakannya" in result.output
+    assert f"({number})" in result.output
+    desk = open_database(desk_path)
+    rows = desk.execute(
+        "SELECT local_id, tracking_no FROM cases WHERE tracking_no = ? OR local_id = ?",
+        [number, central_id],
+    ).fetchall()
+    desk.conn.close()
+    numbers = dict(rows)
+    assert numbers.pop(central_id) is None  # the central system's case, kept without it
+    assert list(numbers.values()) == [number]  # the desk-only record keeps its number

@@ -379,6 +379,9 @@ def _print_report(database: Any, report: SyncReport) -> None:
         error_console.print(plain(f"desk: {report.error}"), soft_wrap=True)
     if report.conflicts:
         console.print(plain(t("sync.conflicts_hint", count=report.conflicts)), soft_wrap=True)
+    held = report.numbers_held_text()
+    if held:
+        error_console.print(plain(held), soft_wrap=True)
     if report.files_up or report.files_down or report.files_waiting:
         files_line = t(
             "sync.files_summary",

@@ -138,10 +138,13 @@ def apply_case(
     events: list[dict[str, Any]] | None = None,
     *,
     protect: tuple[str, ...] = UNSENT,
+    numbers_held: list[str] | None = None,
 ) -> int:
     """Insert or update one case from the server; returns its row id. Call inside a transaction.
 
     `protect`: the states of the operations whose fields keep the desk's value.
+    `numbers_held`: gets the tracking number of a case stored without it because a record of
+    this desk already holds that number (the sync says so: the officer must know).
     """
     missing = [name for name in REQUIRED if case.get(name) in (None, "")]
     if missing:
@@ -167,6 +170,8 @@ def apply_case(
         if holder is not None and holder[0] != local_id:
             # Another local record already has this number (e.g. imported separately): keep
             # both cases rather than fail the page; the number stays with the older one.
+            if numbers_held is not None:
+                numbers_held.append(str(values["tracking_no"]))
             values["tracking_no"] = None
     if values["provisional_no"]:
         holder = database.execute(

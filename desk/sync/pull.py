@@ -57,6 +57,8 @@ class PullResult:
     not_modified: bool = False
     restarted: bool = False  # a 410 made it start again from an empty cursor
     total: int | None = None  # changes of the whole pull, once the server said
+    # tracking numbers of pulled cases stored without them: a desk-only record holds them
+    numbers_held: list[str] = field(default_factory=list)
     limits: list[int] = field(default_factory=list)  # the page size of each request
 
 
@@ -132,12 +134,14 @@ class _PageReader:
         database = self.pull.database
         try:
             with write_transaction(database):
-                applied, gone = store_changes(database, self.reference, changes)
+                held: list[str] = []
+                applied, gone = store_changes(database, self.reference, changes, held)
                 self.reference = None
                 state.put(database, state.CURSOR, cursor)
                 self.pull.result.changes += applied
                 self.pull.result.gone += gone
                 self.pull.result.checkpoints += 1
+                self.pull.result.numbers_held.extend(held)
                 if self.pull.checkpoint is not None:
                     self.pull.checkpoint()
         except (BadChange, TypeError, ValueError) as error:
@@ -283,9 +287,13 @@ def next_size(size: int, limit: int, *, whole: bool, stored: bool) -> int:
 
 
 def store_changes(
-    database: sqlite_utils.Database, reference: Any, changes: list[Any]
+    database: sqlite_utils.Database,
+    reference: Any,
+    changes: list[Any],
+    numbers_held: list[str] | None = None,
 ) -> tuple[int, int]:
     """Apply a page's reference data (when given) and changes; returns (cases, tombstones).
+    `numbers_held` gets the numbers of cases stored without theirs (`apply_case`).
     Call inside the transaction that also stores their cursor; raises `BadChange` (or a
     TypeError/ValueError) for what the desk cannot store, before anything is half-written."""
     if reference is not None:
@@ -305,7 +313,7 @@ def store_changes(
         if not isinstance(case, dict) or not isinstance(events, list):
             raise BadChange("a change without a case")
         try:
-            apply_case(database, case, events)
+            apply_case(database, case, events, numbers_held=numbers_held)
         except (
             sqlite3.IntegrityError,
             sqlite3.ProgrammingError,

@@ -112,6 +112,8 @@ class SyncReport:
     file_bytes: int = 0  # attachment content moved (what --budget counts)
     files_waiting: int = 0  # left for a later sync (--attachments, --budget, not uploaded yet)
     files_failed: list[tuple[str, str]] = field(default_factory=list)  # name, reason
+    # pulled cases stored without their tracking number: a desk-only record holds it
+    numbers_held: list[str] = field(default_factory=list)
     seconds: float = 0.0
     log_id: int = 0
 
@@ -140,6 +142,15 @@ class SyncReport:
             retries=self.retries,
             seconds=decimal_text(self.seconds),
         )
+
+    def numbers_held_text(self) -> str | None:
+        """What the officer must hear when pulled cases were stored without their number."""
+        if not self.numbers_held:
+            return None
+        shown = ", ".join(self.numbers_held[:5])
+        if len(self.numbers_held) > 5:
+            shown += ", …"
+        return t("sync.numbers_held", count=len(self.numbers_held), numbers=shown)
 
 
 def size_text(count: int) -> str:
@@ -352,6 +363,7 @@ def _collect(
     report.ops_rejected = pushed.rejected
     report.refused = pushed.refused
     report.changes_pulled, report.pages = pulled.changes, pulled.pages
+    report.numbers_held = list(pulled.numbers_held)
     report.cases_refreshed = refreshed.fetched
     report.not_modified, report.full_repull = pulled.not_modified, pulled.restarted
     counters = transport.counters

@@ -118,6 +118,23 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sync.outcome.partial": ("sebagian", "partial"),
     "sync.outcome.failed": ("gagal", "failed"),
     "sync.outcome.running": ("terputus", "interrupted"),
+    # A pulled case whose tracking number a desk-only record (a local import) already holds.
+    "sync.numbers_held": (
+        "{count} kasus dari pusat disimpan tanpa nomor pelacakannya, karena kasus lain di desk "
+        "ini sudah memakai nomor itu ({numbers}): cari nomornya, lalu arsipkan salinan yang "
+        "ganda sebagai duplikat.",
+        "{count} cases from the central system were stored without their tracking number, "
+        "because another case on this desk already holds it ({numbers}): look the number up, "
+        "then archive the extra copy as a duplicate.",
+    ),
+    "sync.numbers_held.one": (
+        "{count} kasus dari pusat disimpan tanpa nomor pelacakannya, karena kasus lain di desk "
+        "ini sudah memakai nomor itu ({numbers}): cari nomornya, lalu arsipkan salinan yang "
+        "ganda sebagai duplikat.",
+        "{count} case from the central system was stored without its tracking number, "
+        "because another case on this desk already holds it ({numbers}): look the number up, "
+        "then archive the extra copy as a duplicate.",
+    ),
     "sync.conflicts_hint": (
         "{count} kasus berkonflik: lihat 'desk sync conflicts', pilih dengan 'desk sync resolve "
         "NOMOR --keep mine|theirs'.",
