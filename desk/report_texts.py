@@ -133,6 +133,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Rank (units with ≥{min} cases): % followed up ≤5 WD, then % followed up, then median "
         "WD (medians, hold time excluded). Enter: that unit's overdue cases.",
     ),
+    "dashboard.charts_hint": (
+        "g: grafik per minggu dan waktu sampai tindak lanjut",
+        "g: charts per week and time to follow-up",
+    ),
     "dashboard.no_unit": ("Pilih baris unit dulu.", "Choose a unit row first."),
     "binding.dashboard": ("Dasbor", "Dashboard"),  # the inbox's key that opens the dashboard
     "binding.dash_month": ("Bulan ini", "This month"),
@@ -141,6 +145,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "binding.dash_year": ("Tahun", "Year"),
     "binding.dash_custom": ("Rentang…", "Range…"),
     "binding.dash_open": ("Buka lewat batas", "Open overdue"),
+    "binding.dash_charts": ("Grafik", "Charts"),
     "dashboard.custom_prompt": (
         "Periode: 2026-11, 2026-Q4, 2026 atau 2026-10-01..2026-10-15",
         "Period: 2026-11, 2026-Q4, 2026 or 2026-10-01..2026-10-15",

@@ -60,7 +60,11 @@ BINDING_LABELS = {
     "dash-open": "binding.dash_open",
     "dash-back": "binding.back",
     "dash-reload": "binding.reload",
+    "dash-charts": "binding.dash_charts",
 }
+# Below this many rows the charts (14 rows) would leave the ranking three units: they wait
+# behind `g` instead.
+SHORT_SCREEN = 32
 
 
 def sparkline(values: list[int], peak: int) -> str:
@@ -126,16 +130,23 @@ class DashboardScreen(Screen[None]):
     DashboardScreen #trend { width: 1fr; padding: 0 1; }
     DashboardScreen #distribution { width: 1fr; padding: 0 1; }
     DashboardScreen #criteria { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
+    DashboardScreen #charts-hint { display: none; height: 1; padding: 0 1; color: $text-muted; }
+    /* A short terminal gives the rows to the ranking; `g` brings the charts (SHORT_SCREEN). */
+    DashboardScreen.short #charts { display: none; }
+    DashboardScreen.short #charts-hint { display: block; }
+    DashboardScreen.short.charts #charts { display: block; }
+    DashboardScreen.short.charts #charts-hint { display: none; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Kembali", id="dash-back"),
         Binding("m", "period('month')", "Bulan ini", id="dash-month"),
         Binding("l", "period('last-month')", "Bulan lalu", id="dash-last-month"),
         Binding("q", "period('quarter')", "Kuartal", id="dash-quarter"),
         Binding("y", "period('year')", "Tahun", id="dash-year"),
         Binding("c", "custom", "Rentang…", id="dash-custom"),
         Binding("enter", "open_overdue", "Buka lewat batas", id="dash-open"),
+        Binding("g", "toggle_charts", "Grafik", show=False, id="dash-charts"),
         Binding("ctrl+r", "reload", "Muat ulang", show=False, id="dash-reload"),
-        Binding("escape", "back", "Kembali", id="dash-back"),
     ]
 
     def __init__(
@@ -168,6 +179,7 @@ class DashboardScreen(Screen[None]):
         yield Input(placeholder=t("dashboard.custom_prompt"), id="custom", disabled=True)
         yield DataTable(id="ranking", cursor_type="row", zebra_stripes=True, fixed_columns=3)
         yield Static("", id="criteria", markup=False)
+        yield Static(t("dashboard.charts_hint"), id="charts-hint", markup=False)
         with Horizontal(id="charts"):
             yield Static("", id="trend", markup=False)
             yield Static("", id="distribution", markup=False)
@@ -263,7 +275,11 @@ class DashboardScreen(Screen[None]):
         self.query_one("#distribution", Static).update(distribution_text(self.report, half))
 
     def on_resize(self) -> None:
+        self.set_class(self.size.height < SHORT_SCREEN, "short")
         self._draw_charts()
+
+    def action_toggle_charts(self) -> None:
+        self.toggle_class("charts")
 
     # -- keys ------------------------------------------------------------------------------
 

@@ -336,3 +336,31 @@ async def test_the_weekly_chart_covers_exactly_the_period(
         assert len(trend[-2]) <= size[0] and len(blocks) <= size[0]
         if period == "year" and size[0] == 80:
             assert "1 balok = " in trend[-3]  # 53 weeks in fewer columns: said
+
+
+async def test_a_short_terminal_gives_its_rows_to_the_ranking_and_g_brings_the_charts(
+    office_db: Path,
+) -> None:
+    """At 80×24 the charts (14 rows) left the ranking three units; they now wait behind `g`,
+    which a line says, and the same key hides them again."""
+    app = desk_app(office_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(app, pilot, office_db, min_cases=3)
+        table = screen.query_one("#ranking", DataTable)
+        charts = screen.query_one("#charts")
+        hint = screen.query_one("#charts-hint", Static)
+        assert not charts.display and hint.display
+        assert "g: grafik" in str(hint.render())
+        assert table.size.height >= 12  # header and ten or more units
+        await pilot.press("g")
+        await pilot.pause()
+        assert charts.display and not hint.display
+        assert "Diterima" in str(screen.query_one("#trend", Static).render())
+        await pilot.press("g")
+        await pilot.pause()
+        assert not charts.display
+    app = desk_app(office_db)
+    async with app.run_test(size=(120, 40)) as pilot:  # a tall one shows them from the start
+        screen = await open_dashboard(app, pilot, office_db, min_cases=3)
+        assert screen.query_one("#charts").display
+        assert not screen.query_one("#charts-hint", Static).display
