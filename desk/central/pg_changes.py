@@ -97,18 +97,39 @@ _TRIGGERS: dict[SourceKind, list[tuple[str, str, str]]] = {
 }
 
 
-def install(conn: psycopg.Connection[Any], sources: dict[str, SourceKind]) -> None:
-    """Make the change log and its triggers on `sources` ({table: kind}); idempotent.
+def create_log(conn: psycopg.Connection[Any]) -> None:
+    """Make the log's table, sequence and function, without any trigger; idempotent.
 
-    A case table needs `id`, `unit_code`, `version` and `tracking_no`; an event table `id` and
-    `case_id`. One transaction, under a lock: several workers may start at once.
+    `desk central migrate` copies the SQLite log (and the tables it refers to) into these first
+    and installs the triggers after, so that copying rows numbers nothing.
     """
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [SCHEMA_LOCK_KEY])
         conn.execute(SCHEMA)
+
+
+def install(
+    conn: psycopg.Connection[Any],
+    sources: dict[str, SourceKind],
+    *,
+    watched: dict[str, tuple[str, ...]] | None = None,
+) -> None:
+    """Make the change log and its triggers on `sources` ({table: kind}); idempotent.
+
+    A case table needs `id`, `unit_code`, `version` and `tracking_no`; an event table `id` and
+    `case_id`. `watched` ({table: columns}) limits a table's update trigger to changes of those
+    columns (officers: a PIN or a failed sign-in is not reference data a desk pulls). One
+    transaction, under a lock: several workers may start at once.
+    """
+    with conn.transaction():
+        create_log(conn)
         for table, kind in sources.items():
             for suffix, event, condition in _TRIGGERS[kind]:
                 name = f"central_log_{table}_{suffix}"
+                fires_on: sql.Composable = sql.SQL(event)
+                if event == "UPDATE" and watched and table in watched:
+                    columns = sql.SQL(", ").join(map(sql.Identifier, watched[table]))
+                    fires_on = sql.SQL("UPDATE OF {}").format(columns)
                 exists = conn.execute(
                     "SELECT 1 FROM pg_trigger WHERE tgname = %s AND tgrelid = %s::regclass",
                     [name, table],
@@ -122,7 +143,7 @@ def install(conn: psycopg.Connection[Any], sources: dict[str, SourceKind]) -> No
                         "EXECUTE FUNCTION central_log_change({kind})"
                     ).format(
                         name=sql.Identifier(name),
-                        event=sql.SQL(event),
+                        event=fires_on,
                         table=sql.Identifier(table),
                         condition=sql.SQL(condition),
                         kind=sql.Literal(kind),
