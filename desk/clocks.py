@@ -3,12 +3,17 @@
 Deadlines are computed once, when an action starts a clock, and stored on the case (`due_at`
 for the officers' deadline, `auto_at` for the system's automatic move), so that the inbox can
 sort and count overdue cases with an index instead of a calendar walk per row.
+
+The deciding code (these clocks and `desk.services.plan_action`) reads the reference rows it
+needs through `ReferenceData`, never through SQL of its own: the desk answers it from SQLite
+(`SqliteReference`), the central server from its own store (docs/central-postgresql.md, 1.2).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol, TypeAlias
 
 import sqlite_utils
 
@@ -20,6 +25,100 @@ VERIFY_HK = 3  # receipt → disposition
 FOLLOW_UP_HK = 5  # disposition or reporter's reply → follow-up
 REPORTER_WINDOW_HK = 10  # follow-up without reply → closed automatically
 HOLD_LIMIT_HK = 10  # on hold without new data → archived automatically (our rule)
+
+
+class ReferenceData(Protocol):
+    """The rows the deciding code reads, as plain answers: the rules stay with the caller."""
+
+    def office_zone(self) -> str | None:
+        """The office's `office_tz` setting; None when it has none."""
+        ...
+
+    def unit_zone(self, code: str) -> str | None:
+        """The time zone of the unit with exactly this code; None when there is no such unit."""
+        ...
+
+    def holidays(self, unit: str | None) -> list[str]:
+        """The regional holidays (ISO days) of `unit` and of all units."""
+        ...
+
+    def active_unit(self, code: str) -> str | None:
+        """The code, as stored, of the active unit matching `code` in any case; else None."""
+        ...
+
+    def petugas_of(self, nip: str, unit: str | None) -> str | None:
+        """`nip` when it is an active petugas of exactly `unit` (None: of no unit); else None."""
+        ...
+
+    def case_ref(self, reference: str | int) -> dict[str, Any] | None:
+        """The case row `desk.services.find_case` finds for `reference`; None when none."""
+        ...
+
+
+class SqliteReference:
+    """`ReferenceData` read from a desk (or central) SQLite database."""
+
+    __slots__ = ("database",)
+
+    def __init__(self, database: sqlite_utils.Database) -> None:
+        self.database = database
+
+    def office_zone(self) -> str | None:
+        row = self.database.execute("SELECT value FROM settings WHERE key = 'office_tz'").fetchone()
+        return str(row[0]) if row else None
+
+    def unit_zone(self, code: str) -> str | None:
+        row = self.database.execute("SELECT tz FROM units WHERE code = ?", [code]).fetchone()
+        return str(row[0]) if row else None
+
+    def holidays(self, unit: str | None) -> list[str]:
+        rows = self.database.execute(
+            "SELECT day FROM regional_holidays WHERE unit_code IS NULL OR unit_code = ?",
+            [unit or ""],
+        ).fetchall()
+        return [day for (day,) in rows]
+
+    def active_unit(self, code: str) -> str | None:
+        row = self.database.execute(
+            "SELECT code FROM units WHERE code = ? COLLATE NOCASE AND active = 1", [code]
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def petugas_of(self, nip: str, unit: str | None) -> str | None:
+        row = self.database.execute(
+            "SELECT nip FROM officers WHERE nip = ? AND unit_code IS ? AND active = 1 "
+            "AND role = 'petugas'",
+            [nip, unit],
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def case_ref(self, reference: str | int) -> dict[str, Any] | None:
+        database = self.database
+        if isinstance(reference, int):
+            rows = list(database.query("SELECT * FROM cases WHERE id = ?", [reference]))
+        else:
+            text = reference.strip().lstrip("#")
+            rows = list(
+                database.query(
+                    "SELECT * FROM cases WHERE tracking_no = ? OR local_id = ?", [text, text]
+                )
+            )
+            if not rows and text[:2].upper() == "L-":
+                rows = list(
+                    database.query("SELECT * FROM cases WHERE provisional_no = ?", [text.upper()])
+                )
+        return rows[0] if rows else None
+
+
+# The desk's callers pass their database; the central stores pass their own ReferenceData.
+ReferenceSource: TypeAlias = "sqlite_utils.Database | ReferenceData"
+
+
+def reference_of(source: ReferenceSource) -> ReferenceData:
+    """`source` as `ReferenceData`: a SQLite database is read with `SqliteReference`."""
+    if isinstance(source, sqlite_utils.Database):
+        return SqliteReference(source)
+    return source
 
 
 @dataclass(frozen=True)
@@ -43,38 +142,37 @@ class ClockState:
         }
 
 
-def office_time_zone(database: sqlite_utils.Database) -> str:
+def office_time_zone(source: ReferenceSource) -> str:
     """The time zone of the receiving office (before a case has a unit, its clock runs there)."""
-    row = database.execute("SELECT value FROM settings WHERE key = 'office_tz'").fetchone()
-    return str(row[0]) if row else WITA
+    zone = reference_of(source).office_zone()
+    return WITA if zone is None else zone
 
 
-def unit_time_zone(database: sqlite_utils.Database, unit_code: str | None) -> str:
+def unit_time_zone(source: ReferenceSource, unit_code: str | None) -> str:
+    reference = reference_of(source)
     if unit_code:
-        row = database.execute("SELECT tz FROM units WHERE code = ?", [unit_code]).fetchone()
-        if row:
-            return str(row[0])
-    return office_time_zone(database)
+        zone = reference.unit_zone(unit_code)
+        if zone is not None:
+            return zone
+    return office_time_zone(reference)
 
 
-def calendar_for(database: sqlite_utils.Database, unit_code: str | None) -> WorkingCalendar:
+def calendar_for(source: ReferenceSource, unit_code: str | None) -> WorkingCalendar:
     """The working-day calendar of a unit: national holidays plus its regional ones."""
-    rows = database.execute(
-        "SELECT day FROM regional_holidays WHERE unit_code IS NULL OR unit_code = ?",
-        [unit_code or ""],
-    ).fetchall()
-    return calendar_with(datetime.fromisoformat(day).date() for (day,) in rows)
+    days = reference_of(source).holidays(unit_code)
+    return calendar_with(datetime.fromisoformat(day).date() for day in days)
 
 
-def verification_clock(database: sqlite_utils.Database, received_at: datetime) -> ClockState:
+def verification_clock(source: ReferenceSource, received_at: datetime) -> ClockState:
     """The clock of a newly received case: verify within 3 HK."""
-    tz = office_time_zone(database)
-    deadline = calendar_for(database, None).deadline(received_at, VERIFY_HK, tz)
+    reference = reference_of(source)
+    tz = office_time_zone(reference)
+    deadline = calendar_for(reference, None).deadline(received_at, VERIFY_HK, tz)
     return ClockState(due_at=to_text(deadline), due_kind="verifikasi")
 
 
 def clock_after(
-    database: sqlite_utils.Database,
+    source: ReferenceSource,
     action: Action,
     case: dict[str, object],
     new_status: Status,
@@ -90,10 +188,11 @@ def clock_after(
     a new decision) or ends the clock (a follow-up, a close, an archive): docs/workflow.md,
     "Clocks". The central server applies pushed operations through this same function.
     """
+    reference = reference_of(source)
 
     def deadline(hk: int, unit: str | None) -> str:
-        calendar = calendar_for(database, unit)
-        return to_text(calendar.deadline(now, hk, unit_time_zone(database, unit)))
+        calendar = calendar_for(reference, unit)
+        return to_text(calendar.deadline(now, hk, unit_time_zone(reference, unit)))
 
     if action in (Action.NOTE, Action.ASSIGN):
         return None
@@ -104,8 +203,8 @@ def clock_after(
         if case.get("due_at"):
             # Negative when the case is already late: a pause stops the count, it does not
             # forgive the days missed (a case 102 HK late is 102 HK late when it comes back).
-            owed = calendar_for(database, None).frozen_at(
-                from_text(str(case["due_at"])), now, office_time_zone(database)
+            owed = calendar_for(reference, None).frozen_at(
+                from_text(str(case["due_at"])), now, office_time_zone(reference)
             )
         return ClockState(
             auto_at=deadline(HOLD_LIMIT_HK, None),
@@ -131,9 +230,7 @@ def clock_after(
     return ClockState()  # closed or archived: no clock runs
 
 
-def days_left(
-    database: sqlite_utils.Database, case: dict[str, object], now: datetime
-) -> int | None:
+def days_left(source: ReferenceSource, case: dict[str, object], now: datetime) -> int | None:
     """Working days left on the case's running deadline (negative when overdue), or None.
 
     Read in the calendar and time zone the deadline was set in: the office's for verification,
@@ -147,5 +244,6 @@ def days_left(
         if case.get("due_kind") == "tindak_lanjut" and case.get("unit_code")
         else None
     )
-    calendar = calendar_for(database, unit)
-    return calendar.days_left(from_text(str(due_at)), now, unit_time_zone(database, unit))
+    reference = reference_of(source)
+    calendar = calendar_for(reference, unit)
+    return calendar.days_left(from_text(str(due_at)), now, unit_time_zone(reference, unit))

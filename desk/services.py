@@ -17,7 +17,7 @@ import sqlite_utils
 
 from db import audit, write_transaction
 from db.timefmt import to_text, utc_now
-from desk.clocks import clock_after, verification_clock
+from desk.clocks import ReferenceData, SqliteReference, clock_after, verification_clock
 from desk.errors import ActionRefused, InvalidInput, NotFound, StaleCase
 from desk.i18n import action_label, t
 from desk.sync.state import GONE_PREFIX
@@ -61,22 +61,10 @@ def _new_ulid() -> str:
 def find_case(database: sqlite_utils.Database, reference: str | int) -> dict[str, Any]:
     """A case by tracking number ("#8112829" or "8112829"), local id (ULID), row id, or the
     provisional number a desk gave it at intake ("L-PUPR-0007", any case; docs/intake.md)."""
-    if isinstance(reference, int):
-        rows = list(database.query("SELECT * FROM cases WHERE id = ?", [reference]))
-    else:
-        text = reference.strip().lstrip("#")
-        rows = list(
-            database.query(
-                "SELECT * FROM cases WHERE tracking_no = ? OR local_id = ?", [text, text]
-            )
-        )
-        if not rows and text[:2].upper() == "L-":
-            rows = list(
-                database.query("SELECT * FROM cases WHERE provisional_no = ?", [text.upper()])
-            )
-    if not rows:
+    case = SqliteReference(database).case_ref(reference)
+    if case is None:
         raise NotFound(t("notfound.case", ref=reference))
-    return rows[0]
+    return case
 
 
 def case_label(case: dict[str, Any]) -> str:
@@ -192,6 +180,35 @@ class Applied:
         }
 
 
+@dataclass(frozen=True)
+class Plan:
+    """An action judged and worked out, not yet written: what a store writes to carry it out.
+
+    The desk writes it to SQLite (`apply_action`); the central server's stores to theirs.
+    """
+
+    before: dict[str, Any]  # the case as read in this transaction
+    action: Action
+    changes: dict[str, Any]  # column -> new value of the case row, `version` included
+    event: dict[str, Any]  # the keyword arguments of `append_event`, `case_id` included
+    payload: dict[str, Any]  # the changed fields and the text, as the outbox carries them
+    uid: str
+    at: str
+
+    @property
+    def case_id(self) -> int:
+        return int(self.before["id"])
+
+    @property
+    def expected_version(self) -> int:
+        """The version the case must still have when the changes are written."""
+        return int(self.before["version"])
+
+    def applied(self, case: dict[str, Any], event_id: int) -> Applied:
+        """What the action did, once written: `case` read back, `event_id` appended."""
+        return Applied(self.before, case, self.action, self.payload, event_id, self.uid, self.at)
+
+
 def apply_action(
     database: sqlite_utils.Database,
     actor: Actor,
@@ -214,6 +231,47 @@ def apply_action(
     raises a `DeskError` when the action is refused, before anything is written. The event it
     appends gets `uid`.
     """
+    plan = plan_action(
+        SqliteReference(database),
+        actor,
+        action,
+        case,
+        reason=reason,
+        text=text,
+        unit_code=unit_code,
+        officer_nip=officer_nip,
+        duplicate_of=duplicate_of,
+        now=now,
+        uid=uid,
+    )
+    assignments = ", ".join(f"{column} = ?" for column in plan.changes)
+    database.execute(
+        f"UPDATE cases SET {assignments} WHERE id = ? AND version = ?",
+        [*plan.changes.values(), plan.case_id, plan.expected_version],
+    )
+    event_id = append_event(database, **plan.event)
+    return plan.applied(find_case(database, plan.case_id), event_id)
+
+
+def plan_action(
+    reference: ReferenceData,
+    actor: Actor,
+    action: Action,
+    case: dict[str, Any],
+    *,
+    reason: str | None = None,
+    text: str | None = None,
+    unit_code: str | None = None,
+    officer_nip: str | None = None,
+    duplicate_of: str | int | None = None,
+    now: datetime,
+    uid: str,
+) -> Plan:
+    """Judge `action` on `case` and work out what it writes, reading only through `reference`.
+
+    Raises a `DeskError` when the action is refused. Writes nothing: every store carries out
+    the plan with its own statements, so the desk and the central server decide alike.
+    """
     status = Status(case["status"])
     check(actor, action, status, case["unit_code"])
     rule = ACTIONS[action]
@@ -232,22 +290,24 @@ def apply_action(
         changes["status"] = payload["status"] = new_status.value
     new_unit = case["unit_code"]
     if rule.needs_unit:
-        new_unit = _checked_unit(database, unit_code, name)
+        new_unit = _checked_unit(reference, unit_code, name)
         if new_unit == case["unit_code"] and status is not Status.BARU:
             raise InvalidInput(t("input.same_unit", unit=new_unit))
         changes["unit_code"] = payload["unit"] = new_unit
         changes["assignee_nip"] = None
     if rule.needs_officer:
         changes["assignee_nip"] = payload["assignee"] = _checked_assignee(
-            database, officer_nip, case["unit_code"], name
+            reference, officer_nip, case["unit_code"], name
         )
     if action is Action.ARCHIVE and duplicate_of is not None:
-        original = find_case(database, duplicate_of)
+        original = reference.case_ref(duplicate_of)
+        if original is None:
+            raise NotFound(t("notfound.case", ref=duplicate_of))
         if original["id"] == case["id"]:
             raise InvalidInput(t("input.duplicate_self"))
         changes["duplicate_of"] = original["id"]
         payload["duplicate_of"] = original["local_id"]
-    clock = clock_after(database, action, case, new_status, new_unit, now)
+    clock = clock_after(reference, action, case, new_status, new_unit, now)
     if clock is not None:
         changes.update(clock.as_columns())
     if reason:
@@ -258,53 +318,41 @@ def apply_action(
     at = to_text(now)
     changes["updated_at"] = at
     changes["version"] = case["version"] + 1
-    assignments = ", ".join(f"{column} = ?" for column in changes)
-    database.execute(
-        f"UPDATE cases SET {assignments} WHERE id = ? AND version = ?",
-        [*changes.values(), case["id"], case["version"]],
-    )
-    event_id = append_event(
-        database,
-        case_id=case["id"],
-        at=at,
-        actor_kind="officer",
-        actor_nip=actor.nip,
-        kind=action.value,
-        visibility="public" if action in PUBLIC_EVENTS else "internal",
-        from_status=status.value,
-        to_status=new_status.value,
-        unit_code=new_unit,
-        body=text or reason,
-        data={k: v for k, v in payload.items() if k not in ("text", "reason", "status")},
-        uid=uid,
-    )
-    return Applied(case, find_case(database, case["id"]), action, payload, event_id, uid, at)
+    event = {
+        "case_id": case["id"],
+        "at": at,
+        "actor_kind": "officer",
+        "actor_nip": actor.nip,
+        "kind": action.value,
+        "visibility": "public" if action in PUBLIC_EVENTS else "internal",
+        "from_status": status.value,
+        "to_status": new_status.value,
+        "unit_code": new_unit,
+        "body": text or reason,
+        "data": {k: v for k, v in payload.items() if k not in ("text", "reason", "status")},
+        "uid": uid,
+    }
+    return Plan(case, action, changes, event, payload, uid, at)
 
 
-def _checked_unit(database: sqlite_utils.Database, code: str | None, action: str) -> str:
+def _checked_unit(reference: ReferenceData, code: str | None, action: str) -> str:
     if not code or not code.strip():
         raise InvalidInput(t("input.unit", action=action))
-    row = database.execute(
-        "SELECT code FROM units WHERE code = ? COLLATE NOCASE AND active = 1", [code.strip()]
-    ).fetchone()
-    if row is None:
+    found = reference.active_unit(code.strip())
+    if found is None:
         raise NotFound(t("notfound.unit", code=code))
-    return str(row[0])
+    return found
 
 
 def _checked_assignee(
-    database: sqlite_utils.Database, nip: str | None, unit_code: str | None, action: str
+    reference: ReferenceData, nip: str | None, unit_code: str | None, action: str
 ) -> str:
     if not nip or not nip.strip():
         raise InvalidInput(t("input.officer", action=action))
-    row = database.execute(
-        "SELECT nip FROM officers WHERE nip = ? AND unit_code IS ? AND active = 1 "
-        "AND role = 'petugas'",
-        [nip.strip(), unit_code],
-    ).fetchone()
-    if row is None:
+    found = reference.petugas_of(nip.strip(), unit_code)
+    if found is None:
         raise InvalidInput(t("input.officer_unit", nip=nip, unit=unit_code))
-    return str(row[0])
+    return found
 
 
 def append_event(
