@@ -180,6 +180,6 @@ def test_health_is_503_when_the_store_cannot_answer(central_db: Path) -> None:
 
     with TestClient(create_app(central_db, auto_interval=None)) as client:
         assert client.get("/sync/v1/health").json() == {"status": "ok", "store": "sqlite"}
-        client.app.state.central.database.conn.close()  # type: ignore[attr-defined]
+        client.app.state.central.store.close()  # type: ignore[attr-defined]
         answer = client.get("/sync/v1/health")
         assert answer.status_code == 503 and answer.json()["status"] == "unavailable"

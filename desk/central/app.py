@@ -5,8 +5,10 @@ is stored; tokens are never logged), request and response bodies in gzip or zstd
 typed JSON object, errors as `desk-sync/error` with the status of the protocol's table, and a
 per-office token bucket answering 429 with Retry-After.
 
-SQLite work runs in a worker thread under one lock: one connection, one writer, which is what
-SQLite allows anyway, and the feed reads a consistent snapshot.
+Every read and write goes through the central store (desk/central/store_api.py), one call per
+unit of work, made in a worker thread so that the event loop never waits on the store. How the
+store keeps concurrent calls apart is its own business (desk/central/sqlite_store.py: one
+connection under one lock).
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-import sqlite_utils
 import zstandard
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -37,12 +38,11 @@ from starlette.routing import Route
 
 from db.timefmt import to_text, utc_now
 from desk.attachments import media_type_of, settle, stored_path
-from desk.automatic import apply_automatic_transitions
 from desk.central import feed, files, operations, stream
-from desk.central.apply import BadOp, apply_op, names, validate_op
+from desk.central.apply import BadOp, names, validate_op
 from desk.central.digest import digest_endpoint
 from desk.central.operations import note_office
-from desk.central.store import Office, authenticate, epoch, fill_event_uids, open_central
+from desk.central.store_api import CentralStore, Office, open_store
 from desk.central.witness import witness_endpoint, witnessed
 from desk.i18n import t
 from desk.sync.codec import BadEncoding, TooLarge, inflate
@@ -110,33 +110,26 @@ class RateLimiter:
 
 
 class Central:
-    """The server's state: the database (one connection, one lock), options, rate limits."""
+    """The server's state: its store, options, rate limits and upload locks."""
 
-    def __init__(self, db_path: str | os.PathLike[str], options: Options) -> None:
-        self.database: sqlite_utils.Database = open_central(db_path)
+    def __init__(self, store: CentralStore, options: Options) -> None:
+        self.store = store
         self.options = options
-        self.lock = threading.Lock()
         self.limiter = RateLimiter(options.rate, options.burst)
         self.file_locks: dict[str, asyncio.Lock] = {}
 
-    async def run(self, work: Callable[[sqlite_utils.Database], T]) -> T:
-        def locked() -> T:
-            with self.lock:
-                return work(self.database)
-
-        return await run_in_threadpool(locked)
+    async def run(self, work: Callable[[CentralStore], T]) -> T:
+        """`work(store)` in a worker thread (a store call may wait on a lock or the network)."""
+        return await run_in_threadpool(work, self.store)
 
     def automatic(self) -> None:
         """Apply the automatic transitions due now; their events get uids for the feed."""
-        with self.lock:
-            result = apply_automatic_transitions(self.database, self.options.clock())
-            fill_event_uids(self.database)
-        if result.closed or result.archived:
+        result = self.store.run_automatic(self.options.clock)
+        if result is not None and (result.closed or result.archived):
             log.info("automatic: %d closed, %d archived", result.closed, result.archived)
 
     def close(self) -> None:
-        with self.lock:
-            self.database.conn.close()
+        self.store.close()
 
 
 # Bodies ------------------------------------------------------------------------------------
@@ -324,7 +317,7 @@ async def office_of(request: Request) -> Office:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise HttpError(401, "unauthorized", "missing bearer token")
-    office = await central.run(lambda db: authenticate(db, token.strip()))
+    office = await central.run(lambda store: store.authenticate(token.strip()))
     if office is None:
         raise HttpError(401, "unauthorized", "token refused (unknown or revoked)")
     note_office(request, office.name)  # for the request's log line, a 429 included
@@ -353,7 +346,7 @@ def endpoint(
 
 async def hello(request: Request, office: Office) -> Response:
     central: Central = request.app.state.central
-    current = await central.run(epoch)
+    current = await central.run(lambda store: store.epoch())
     options = central.options
     body = {
         "type": "desk-sync/hello",
@@ -388,7 +381,7 @@ async def changes(request: Request, office: Office) -> Response:
     if streamed not in ("0", "1"):
         raise HttpError(400, "bad_request", "stream must be 0 or 1")
     try:
-        page = await central.run(lambda db: feed.changes(db, office, cursor, limit))
+        page = await central.run(lambda store: store.changes(office, cursor, limit))
     except feed.CursorGone:
         raise HttpError(
             410, "cursor_gone", "unknown or expired cursor: pull again from the start"
@@ -436,12 +429,11 @@ async def push(request: Request, office: Office) -> Response:
     if len(set(ids)) != len(ids):
         raise HttpError(400, "bad_request", "the same op id twice in one push")
 
-    def apply_all(database: sqlite_utils.Database) -> list[dict[str, Any]]:
-        now = central.options.clock()
-        limits = files.FileLimits(central.options.max_file, central.options.office_quota)
-        return [apply_op(database, office, op, now, frozenset(ids), limits) for op in checked]
-
-    results = await central.run(apply_all)
+    limits = files.FileLimits(central.options.max_file, central.options.office_quota)
+    request_ids = frozenset(ids)
+    results = await central.run(
+        lambda store: store.apply_ops(office, checked, central.options.clock, request_ids, limits)
+    )
     tracking = {}
     for op, result in zip(checked, results, strict=True):
         number = result.pop("tracking", None)
@@ -470,7 +462,7 @@ async def fetch_cases(request: Request, office: Office) -> Response:
         raise HttpError(400, "bad_request", 'the body must be {"ids": [distinct case ids]}')
     if len(ids) > feed.MAX_FETCH:
         raise HttpError(413, "too_large", f"more than {feed.MAX_FETCH} cases in one request")
-    answer = await central.run(lambda db: feed.cases_by_id(db, office, ids))
+    answer = await central.run(lambda store: store.cases_by_id(office, ids))
     return json_response(request, answer, {})
 
 
@@ -495,16 +487,16 @@ async def file_endpoint(request: Request, office: Office) -> Response:
     through the cases an office may read (desk/central/files.py says who may do what)."""
     central: Central = request.app.state.central
     sha256 = _sha_of(request)
-    root = await central.run(files.files_root)
+    root = await central.run(lambda store: store.files_root())
     if request.method == "GET":
-        size = await central.run(lambda db: files.readable_size(db, office, sha256))
+        size = await central.run(lambda store: store.readable_size(office, sha256))
         if size is None or not await run_in_threadpool(files.stored, root, sha256, size):
-            known = await central.run(lambda db: files.visible(db, office, sha256))
+            known = await central.run(lambda store: store.visible(office, sha256))
             if not known:
                 raise HttpError(404, "unknown_file", "no attachment with this sha256 in your cases")
             raise HttpError(404, "not_uploaded", "the file has not reached the server yet")
         return _file_get(request, root, sha256, size)
-    claimed = await central.run(lambda db: files.upload_claim(db, office, sha256))
+    claimed = await central.run(lambda store: store.upload_claim(office, sha256))
     if claimed is None:
         # Not claimed by this office (its attach op was refused or never sent): to it, the
         # content does not exist, whoever else holds it.
@@ -514,7 +506,7 @@ async def file_endpoint(request: Request, office: Office) -> Response:
     # offices write elsewhere.
     lock = central.file_locks.setdefault(f"{office.name}\0{sha256}", asyncio.Lock())
     async with lock:
-        proven = await central.run(lambda db: files.proven_by(db, office.name, sha256))
+        proven = await central.run(lambda store: store.proven_by(office.name, sha256))
         offset = await run_in_threadpool(files.held, root, office.name, sha256, size, bool(proven))
         if request.method == "HEAD":
             return Response(status_code=200, headers=_file_headers(offset, size))
@@ -571,7 +563,7 @@ async def _file_put(
     if digest != sha256:
         part.unlink()
         raise HttpError(422, "corrupt", "the whole file does not match its sha256: send it again")
-    declared_type = await central.run(lambda db: files.declared_media_type(db, office, sha256))
+    declared_type = await central.run(lambda store: store.declared_media_type(office, sha256))
     found = await run_in_threadpool(media_type_of, part)
     if found != declared_type:
         part.unlink()
@@ -579,7 +571,7 @@ async def _file_put(
         raise HttpError(422, "wrong_type", message)
     await run_in_threadpool(settle, root, part, sha256)  # drops it if the store has it already
     now = to_text(central.options.clock())
-    await central.run(lambda db: files.mark_proven(db, office.name, sha256, now))
+    await central.run(lambda store: store.mark_proven(office.name, sha256, now))
     return _file_receipt(request, size, size)
 
 
@@ -638,14 +630,18 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return error_response(HttpError(500, "internal", "internal server error"))
 
 
-def create_app(db_path: str | os.PathLike[str], **options: Any) -> Starlette:
-    """The ASGI app of a central server on the database at `db_path` (created if missing).
+def create_app(store: CentralStore | str | os.PathLike[str], **options: Any) -> Starlette:
+    """The ASGI app of a central server on `store`: an open store, or its location (a SQLite
+    file path, created if missing, or a URL: desk/central/store_api.py `open_store`). The app
+    closes the store when it shuts down.
 
     `options` are the fields of `Options` (rate, burst, auto_interval, max_body,
     max_wire_body, max_ops, max_file, office_quota, clock).
     """
     settings = Options(**options)
-    central = Central(db_path, settings)
+    if isinstance(store, str | os.PathLike):
+        store = open_store(store)
+    central = Central(store, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

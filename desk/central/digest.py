@@ -290,7 +290,7 @@ async def digest_endpoint(request: Request, office: Office) -> Response:
     except BadDigestRequest as error:
         raise HttpError(400, "bad_request", str(error)) from None
     try:
-        answer = await central.run(lambda db: digests(db, office, query))
+        answer = await central.run(lambda store: store.digests(office, query))
     except TooManyCases as error:
         raise HttpError(413, "too_large", str(error)) from None
     return json_response(request, answer, {})

@@ -1,9 +1,13 @@
-"""The central store: the desk schema plus the server's own tables, and the offices in it.
+"""The central SQLite database: the desk schema plus the server's own tables, and the offices.
 
 The central database is a desk database (db.open_database migrates it), so cases, events,
 reporters, units and officers have the same columns on both sides of a sync. On top of it,
 desk/central/schema.sql adds offices and their tokens, the record of applied operations, the
 change log that drives the feed (kept by triggers) and the feed's epoch.
+
+These functions take the connection: at run time the server reaches them only through
+`SqliteStore` (desk/central/sqlite_store.py), under its lock. `Office` lives in
+desk/central/store_api.py (every store gives it) and is importable from here too.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ import hashlib
 import hmac
 import os
 import secrets
-from dataclasses import dataclass
 from importlib import resources
 
 import sqlite_utils
@@ -21,8 +24,25 @@ from ulid import ULID
 from db import open_database, write_transaction
 from db.migrations import statements
 from db.timefmt import to_text, utc_now
+from desk.central.store_api import Office
 from desk.errors import InvalidInput, NotFound
 from desk.i18n import t
+
+__all__ = [
+    "Office",
+    "add_office",
+    "authenticate",
+    "ensure_schema",
+    "epoch",
+    "fill_event_uids",
+    "in_scope",
+    "list_offices",
+    "new_epoch",
+    "open_central",
+    "revoke_office",
+    "scope_sql",
+    "token_digest",
+]
 
 
 def open_central(path: str | os.PathLike[str]) -> sqlite_utils.Database:
@@ -80,15 +100,6 @@ def fill_event_uids(database: sqlite_utils.Database) -> int:
 
 
 # Offices -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Office:
-    name: str
-    coordinator: bool
-    units: tuple[str, ...]
-    revoked_at: str | None = None
-    created_at: str = ""
 
 
 def token_digest(token: str) -> str:

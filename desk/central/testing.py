@@ -1,12 +1,13 @@
-"""A real central server for tests: `running_server(db_path) -> base URL`.
+"""A real central server for tests: `running_server(store) -> base URL`.
 
     with running_server(tmp_path / "central.db", rate=1000) as url:
         httpx.get(f"{url}/sync/v1/hello", headers={"Authorization": f"Bearer {token}"})
 
 The server listens on 127.0.0.1 on a free port, in a background thread, and stops cleanly when
 the block ends. Options are those of `desk.central.app.create_app`; by default the automatic
-transitions run once at start only. `prepare_central` fills a central database and registers
-offices for a test.
+transitions run once at start only. `prepare_central` fills a central store and registers
+offices for a test. Both take the store's location: a SQLite file path (as most tests give) or a
+URL (desk/central/store_api.py `open_store`).
 """
 
 from __future__ import annotations
@@ -23,16 +24,16 @@ from typing import Any
 import uvicorn
 
 from desk.central.app import create_app
-from desk.central.store import add_office, fill_event_uids, open_central
+from desk.central.store_api import open_store
 
 STARTUP_TIMEOUT = 10.0
 
 
 @contextlib.contextmanager
-def running_server(db_path: str | os.PathLike[str], **options: Any) -> Iterator[str]:
-    """Run a central server on `db_path` for the duration of the block; yields its base URL."""
+def running_server(store: str | os.PathLike[str], **options: Any) -> Iterator[str]:
+    """Run a central server on `store` for the duration of the block; yields its base URL."""
     options.setdefault("auto_interval", 3600.0)
-    app = create_app(db_path, **options)
+    app = create_app(store, **options)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -66,26 +67,24 @@ def running_server(db_path: str | os.PathLike[str], **options: Any) -> Iterator[
 
 
 def prepare_central(
-    db_path: str | os.PathLike[str],
+    store: str | os.PathLike[str],
     *,
     cases: int = 0,
     seed: int = 1,
     now: datetime | None = None,
     offices: dict[str, tuple[list[str], bool]] | None = None,
 ) -> dict[str, str]:
-    """Seed `cases` into a central database and register `offices` (name: (units, coordinator)).
+    """Seed `cases` into a central store and register `offices` (name: (units, coordinator)).
 
     Returns each office's token. With `cases=0` the seeded units and officers are still added.
     """
-    from desk.seed import seed_database
-
-    database = open_central(db_path)
+    central = open_store(store)
     try:
-        seed_database(database, cases, seed=seed, now=now, workers=0)
-        fill_event_uids(database)
+        central.seed(cases, seed=seed, now=now, workers=0)
+        central.fill_event_uids()
         return {
-            name: add_office(database, name, units, coordinator=coordinator)
+            name: central.add_office(name, units, coordinator=coordinator)
             for name, (units, coordinator) in (offices or {}).items()
         }
     finally:
-        database.conn.close()
+        central.close()

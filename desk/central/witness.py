@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
 
-    from desk.central.store import Office
+    from desk.central.store_api import CentralStore, Office
 
 log = logging.getLogger("desk.central")
 
@@ -175,9 +175,13 @@ def stored_receipt_text(statement: Statement) -> str:
 
 # The server's record ---------------------------------------------------------------------------
 
+# `judge` is the decision, shared by every store; the functions taking a database are the
+# SQLite store's reads and writes (desk/central/sqlite_store.py calls them).
 
-def _key(database: sqlite_utils.Database) -> bytes:
-    """The server's receipt key: 32 random bytes made the first time (central_meta)."""
+
+def receipt_key(database: sqlite_utils.Database) -> bytes:
+    """The server's receipt key: 32 random bytes made the first time (central_meta). Call it
+    inside a transaction."""
     row = database.execute("SELECT value FROM central_meta WHERE key = ?", [KEY_NAME]).fetchone()
     if row is None:
         database.execute(
@@ -200,11 +204,57 @@ def _unix(text: str) -> int:
     return int(from_text(text).timestamp())
 
 
-def _statement(
-    database: sqlite_utils.Database, office: str, status: str, seq: int, digest: str, at: str
-) -> Statement:
-    when = _unix(at)
-    return Statement(status, seq, digest, when, make_tag(_key(database), office, seq, digest, when))
+@dataclass(frozen=True)
+class WitnessRecord:
+    """The head the server has witnessed for an office, and when."""
+
+    seq: int
+    hash: str
+    at: str
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What a report means against the witnessed head (`judge`): the statement's `status`, the
+    head it states (`witnessed`), whether that head is newly witnessed and must be stored
+    (`store`), and the alarm to record, if any (`truncated` | `rewritten`)."""
+
+    status: str
+    witnessed: WitnessRecord
+    store: bool = False
+    alarm: str | None = None
+
+
+def judge(record: WitnessRecord | None, head: Head, base: Head | None, at: str) -> Judgement:
+    """The decision of `observe`, the same whatever the store: does `head` (with its proof
+    `base`) extend what was witnessed (`record`)? `at`: now, as stored."""
+    if record is None:
+        return Judgement("ok", WitnessRecord(head.seq, head.hash, at), store=True)
+    if head.seq < record.seq:
+        return Judgement("alarm", record, alarm="truncated")
+    if head.seq == record.seq:
+        if not hmac.compare_digest(head.hash, record.hash):
+            return Judgement("alarm", record, alarm="rewritten")
+        return Judgement("ok", record)
+    if base is None or base.seq != record.seq:
+        return Judgement("prove", record)
+    if not hmac.compare_digest(base.hash, record.hash):
+        return Judgement("alarm", record, alarm="rewritten")
+    return Judgement("ok", WitnessRecord(head.seq, head.hash, at), store=True)
+
+
+def witness_record(database: sqlite_utils.Database, office: str) -> WitnessRecord | None:
+    row = database.execute(
+        "SELECT seq, hash, witnessed_at FROM audit_witness WHERE office = ?", [office]
+    ).fetchone()
+    return None if row is None else WitnessRecord(int(row[0]), str(row[1]), str(row[2]))
+
+
+def _statement(database: sqlite_utils.Database, office: str, judgement: Judgement) -> Statement:
+    witnessed = judgement.witnessed
+    when = _unix(witnessed.at)
+    tag = make_tag(receipt_key(database), office, witnessed.seq, witnessed.hash, when)
+    return Statement(judgement.status, witnessed.seq, witnessed.hash, when, tag)
 
 
 def observe(
@@ -214,37 +264,24 @@ def observe(
     (an alarm, recorded once per divergence). One transaction."""
     at = to_text(now)
     with write_transaction(database):
-        row = database.execute(
-            "SELECT seq, hash, witnessed_at FROM audit_witness WHERE office = ?", [office]
-        ).fetchone()
-        if row is None:
+        record = witness_record(database, office)
+        judgement = judge(record, head, base, at)
+        witnessed = judgement.witnessed
+        if judgement.store and record is None:
             database.execute(
                 "INSERT INTO audit_witness (office, seq, hash, witnessed_at, since) "
                 "VALUES (?, ?, ?, ?, ?)",
-                [office, head.seq, head.hash, at, at],
+                [office, witnessed.seq, witnessed.hash, at, at],
             )
-            return _statement(database, office, "ok", head.seq, head.hash, at)
-        seq, digest, witnessed_at = int(row[0]), str(row[1]), str(row[2])
-        kind: str | None = None
-        if head.seq < seq:
-            kind = "truncated"
-        elif head.seq == seq:
-            if not hmac.compare_digest(head.hash, digest):
-                kind = "rewritten"
-        elif base is None or base.seq != seq:
-            return _statement(database, office, "prove", seq, digest, witnessed_at)
-        elif not hmac.compare_digest(base.hash, digest):
-            kind = "rewritten"
-        else:
+        elif judgement.store:
             database.execute(
                 "UPDATE audit_witness SET seq = ?, hash = ?, witnessed_at = ? WHERE office = ?",
-                [head.seq, head.hash, at, office],
+                [witnessed.seq, witnessed.hash, at, office],
             )
-            seq, digest, witnessed_at = head.seq, head.hash, at
-        if kind is None:
-            return _statement(database, office, "ok", seq, digest, witnessed_at)
-        _raise_alarm(database, office, kind, Head(seq, digest), witnessed_at, head, at)
-        return _statement(database, office, "alarm", seq, digest, witnessed_at)
+        if judgement.alarm is not None:
+            seen = Head(witnessed.seq, witnessed.hash)
+            _raise_alarm(database, office, judgement.alarm, seen, witnessed.at, head, at)
+        return _statement(database, office, judgement)
 
 
 def _raise_alarm(
@@ -420,7 +457,7 @@ def witnessed(
         else:
             central = request.app.state.central
             now = central.options.clock()
-            statement = await central.run(lambda db: observe(db, office.name, head, base, now))
+            statement = await central.run(lambda store: store.observe(office.name, head, base, now))
             receipt = receipt_value(statement, head)
         try:
             response = await handler(request, office)
@@ -454,13 +491,11 @@ async def witness_endpoint(request: Request, office: Office) -> Response:
         except ValueError as error:
             raise HttpError(400, "bad_request", f"receipt: {error}") from None
 
-    def read(database: sqlite_utils.Database) -> dict[str, Any]:
-        row = database.execute(
-            "SELECT seq, hash, witnessed_at FROM audit_witness WHERE office = ?", [office.name]
-        ).fetchone()
+    def read(store: CentralStore) -> dict[str, Any]:
+        record = store.witness_record(office.name)
         body: dict[str, Any] = {
             "type": "desk-sync/witness",
-            "head": {"seq": row[0], "hash": row[1], "at": row[2]} if row else None,
+            "head": {"seq": record.seq, "hash": record.hash, "at": record.at} if record else None,
             "alarms": [
                 {
                     "id": alarm.id,
@@ -472,13 +507,11 @@ async def witness_endpoint(request: Request, office: Office) -> Response:
                     "last_at": alarm.last_at,
                     "times": alarm.times,
                 }
-                for alarm in alarms(database, office=office.name)
+                for alarm in store.alarms(office=office.name)
             ],
         }
         if claim is not None:
-            with write_transaction(database):
-                key = _key(database)
-            expected = make_tag(key, office.name, claim[0], claim[1], claim[2])
+            expected = make_tag(store.receipt_key(), office.name, claim[0], claim[1], claim[2])
             body["receipt"] = hmac.compare_digest(expected, claim[3])
         return body
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
 import stat
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import sqlite_utils
 import typer
 from rich.table import Table
 
@@ -18,6 +19,9 @@ from desk.cli import commands as _commands  # noqa: F401  (registers "help.centr
 from desk.cli.common import console, error_console, plain
 from desk.errors import DeskError
 from desk.i18n import extend, t
+
+if TYPE_CHECKING:
+    from desk.central.store_api import CentralStore
 
 extend(
     {
@@ -29,9 +33,11 @@ extend(
             "Saksi audit: desk yang rantai auditnya tidak memuat yang sudah disaksikan.",
             "The audit witness: desks whose audit chain does not hold what was witnessed.",
         ),
-        "help.central.db": (
-            "Berkas basis data server pusat (atau $DESK_CENTRAL_DB).",
-            "The central database file (or $DESK_CENTRAL_DB).",
+        "help.central.store": (
+            "Basis data server pusat: berkas SQLite (jalurnya, atau sqlite:///jalur) atau "
+            "postgresql://... (--db JALUR sama artinya).",
+            "The central store: a SQLite file (its path, or sqlite:///path) or "
+            "postgresql://... (--db PATH means the same).",
         ),
         "help.central.json": ("Cetak JSON.", "Print JSON."),
         "help.central.serve": (
@@ -202,31 +208,41 @@ app.add_typer(office_app, name="office")
 audit_app = typer.Typer(help=t("help.central.audit"), no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
-# The central database is never the desk's own: no default, so that one cannot be turned into
-# the other by a forgotten option.
-CentralDb = Annotated[
-    Path,
+# The central store is never the desk's own database: no default, so that one cannot be turned
+# into the other by a forgotten option. `--db PATH` (and $DESK_CENTRAL_DB) came first and stay.
+CentralStoreOption = Annotated[
+    str,
     typer.Option(
+        "--store",
         "--db",
-        envvar="DESK_CENTRAL_DB",
-        help=t("help.central.db"),
+        envvar=["DESK_CENTRAL_STORE", "DESK_CENTRAL_DB"],
+        metavar="URL",
+        help=t("help.central.store"),
         show_default=False,
     ),
 ]
 
 
-def _open(path: Path, *, must_exist: bool = True) -> sqlite_utils.Database:
-    from desk.central.store import open_central
+@contextlib.contextmanager
+def _opened(location: str, *, must_exist: bool = True) -> Iterator[CentralStore]:
+    """The store at `location` for the block; with `must_exist`, a missing SQLite file is an
+    error (named) instead of a new empty store."""
+    store = _open(location, must_exist=must_exist)
+    try:
+        yield store
+    finally:
+        store.close()
 
-    path = path.expanduser()
-    if must_exist and not path.exists():
-        raise DeskError(t("central.no_database", path=path))
-    return open_central(path)
+
+def _open(location: str, *, must_exist: bool = True) -> CentralStore:
+    from desk.central.store_api import open_store
+
+    return open_store(location, create=not must_exist)
 
 
 @app.command("serve", help=t("help.central.serve"))
 def serve(
-    db: CentralDb,
+    store: CentralStoreOption,
     host: Annotated[str, typer.Option("--host", help=t("help.central.serve.host"))] = "127.0.0.1",
     port: Annotated[
         int, typer.Option("--port", min=1, max=65535, help=t("help.central.serve.port"))
@@ -254,19 +270,20 @@ def serve(
 
     from desk.central.app import create_app
 
-    path = db.expanduser()
-    _open(path, must_exist=False).conn.close()  # create and migrate before listening
+    central = _open(store, must_exist=False)  # created and migrated before listening
     try:
         sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
     except OSError as error:
+        central.close()
         raise DeskError(
             t("central.serve.port_busy", host=host, port=port, error=error.strerror or error)
         ) from None
-    error_console.print(t("central.serve.start", host=host, port=port, path=path), markup=False)
-    app_ = create_app(
-        path,
+    shown = central.location
+    error_console.print(t("central.serve.start", host=host, port=port, path=shown), markup=False)
+    app_ = create_app(  # the app closes the store when the server stops
+        central,
         rate=rate,
         burst=burst,
         max_file=max_file_mb * 1024 * 1024,  # announced in hello, checked per attach op
@@ -293,7 +310,7 @@ def serve(
 @office_app.command("add", help=t("help.central.office.add"))
 def office_add(
     name: Annotated[str, typer.Argument(help=t("help.central.office.add.name"))],
-    db: CentralDb,
+    store: CentralStoreOption,
     units: Annotated[
         list[str] | None, typer.Option("--unit", help=t("help.central.office.add.unit"))
     ] = None,
@@ -317,11 +334,11 @@ def office_add(
     """Register an office and give its token once, now, never again: into a new owner-only
     file with --token-file, else on stdout."""
     from db.connection import create_private
-    from desk.central.store import add_office
 
     shown = ", ".join(sorted(units or []))
     if token_file is None:
-        token = add_office(_open(db, must_exist=False), name, units or [], coordinator=coordinator)
+        with _opened(store, must_exist=False) as central:
+            token = central.add_office(name, units or [], coordinator=coordinator)
         error_console.print(t("central.office.added", name=name, units=shown), markup=False)
         _keep_stdout_private()
         # The token alone on stdout, so that a pipe gets exactly it.
@@ -339,7 +356,8 @@ def office_add(
         reason = error.strerror or str(error)
         raise DeskError(t("central.token_file.cannot", path=path, reason=reason)) from None
     try:
-        token = add_office(_open(db, must_exist=False), name, units or [], coordinator=coordinator)
+        with _opened(store, must_exist=False) as central:
+            token = central.add_office(name, units or [], coordinator=coordinator)
     except BaseException:
         os.close(descriptor)
         path.unlink(missing_ok=True)
@@ -370,18 +388,14 @@ def _keep_stdout_private() -> None:
 
 
 @office_app.command("list", help=t("help.central.office.list"))
-def office_list(db: CentralDb) -> None:
+def office_list(store: CentralStoreOption) -> None:
     """List the offices, their units and whether their token is revoked (never the token)."""
-    from desk.central.store import list_offices
-
-    database = _open(db)
-    offices = list_offices(database)
+    with _opened(store) as central:
+        offices = central.list_offices()
+        alarmed = central.open_alarm_counts() if offices else {}
     if not offices:
         console.print(t("central.office.none"), markup=False)
         return
-    from desk.central.witness import open_alarm_counts
-
-    alarmed = open_alarm_counts(database)
     table = Table(show_edge=False)
     for key in ("name", "units", "coordinator", "state", "audit"):
         table.add_column(t(f"central.office.col.{key}"))
@@ -400,7 +414,7 @@ def office_list(db: CentralDb) -> None:
 
 @audit_app.command("alarms", help=t("help.central.audit.alarms"))
 def audit_alarms(
-    db: CentralDb,
+    store: CentralStoreOption,
     everything: Annotated[
         bool, typer.Option("--all", help=t("help.central.audit.alarms.all"))
     ] = False,
@@ -410,9 +424,8 @@ def audit_alarms(
     (docs/security.md, "The audit witness"); exit 1 while any alarm is open."""
     import json
 
-    from desk.central.witness import alarms
-
-    found = alarms(_open(db), include_resolved=everything)
+    with _opened(store) as central:
+        found = central.alarms(include_resolved=everything)
     if as_json:
         typer.echo(json.dumps([alarm.as_dict() for alarm in found], ensure_ascii=False))
     elif not found:
@@ -452,57 +465,54 @@ def _minute(at: str) -> str:
 @audit_app.command("resolve", help=t("help.central.audit.resolve"))
 def audit_resolve(
     alarm_id: Annotated[int, typer.Argument(help=t("help.central.audit.resolve.id"))],
-    db: CentralDb,
+    store: CentralStoreOption,
     note: Annotated[str, typer.Option("--note", help=t("help.central.audit.resolve.note"))] = "",
 ) -> None:
     """Close an alarm after investigating it. When the office has no other open alarm, its
     witness starts again from the head its next sync reports (audited centrally)."""
     from db.timefmt import utc_now
-    from desk.central.witness import UnknownAlarm, alarms, resolve_alarm
+    from desk.central.witness import UnknownAlarm
 
     if not note.strip():
         raise DeskError(t("central.audit.no_note"))
-    database = _open(db)
-    try:
-        office = resolve_alarm(database, alarm_id, note.strip()[:500], utc_now())
-    except UnknownAlarm:
-        raise DeskError(t("central.audit.unknown", id=alarm_id)) from None
-    key = "resolved_kept" if alarms(database, office=office) else "resolved_done"
+    with _opened(store) as central:
+        try:
+            office = central.resolve_alarm(alarm_id, note.strip()[:500], utc_now())
+        except UnknownAlarm:
+            raise DeskError(t("central.audit.unknown", id=alarm_id)) from None
+        key = "resolved_kept" if central.alarms(office=office) else "resolved_done"
     console.print(t(f"central.audit.{key}", id=alarm_id, office=office), markup=False)
 
 
 @office_app.command("revoke", help=t("help.central.office.revoke"))
 def office_revoke(
     name: Annotated[str, typer.Argument(help=t("help.central.office.revoke.name"))],
-    db: CentralDb,
+    store: CentralStoreOption,
 ) -> None:
     """Revoke an office's token: its desk gets 401 from now on (its local work stays)."""
-    from desk.central.store import revoke_office
-
-    revoke_office(_open(db), name)
+    with _opened(store) as central:
+        central.revoke_office(name)
     console.print(t("central.office.revoked", name=name), markup=False)
 
 
 @app.command("seed", help=t("help.central.seed"))
 def seed(
-    db: CentralDb,
+    store: CentralStoreOption,
     cases: Annotated[int, typer.Option("--cases", min=0, help=t("help.central.seed.cases"))] = 1000,
     seed_value: Annotated[int, typer.Option("--seed", help=t("help.central.seed.seed"))] = 1,
 ) -> None:
-    """Fill the central database from the seed generator (units, officers, cases)."""
-    from desk.central.store import fill_event_uids
-    from desk.seed import seed_database
-
-    database = _open(db, must_exist=False)
-    summary = seed_database(database, cases, seed=seed_value)
-    uids = fill_event_uids(database)
+    """Fill the central store from the seed generator (units, officers, cases)."""
+    with _opened(store, must_exist=False) as central:
+        summary = central.seed(cases, seed=seed_value)
+        uids = central.fill_event_uids()
+        shown = central.location
     console.print(
         t(
             "central.seed.done",
             cases=summary.cases,
             events=summary.events,
             uids=uids,
-            path=db.expanduser(),
+            path=shown,
         ),
         markup=False,
     )

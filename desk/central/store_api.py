@@ -1,0 +1,242 @@
+"""What the central server asks of its store, and `open_store`, which picks one by its location.
+
+The HTTP app (desk/central/app.py) and `desk central` (desk/cli/central_cmd.py) talk to a
+`CentralStore` only: one call is one unit of work (a feed page in one snapshot, a push, an
+office registered...), safe to make from any thread. Where it runs its SQL and how it keeps
+concurrent calls apart is the store's business: `SqliteStore` (desk/central/sqlite_store.py)
+holds one connection under one lock; a PostgreSQL store (docs/central-postgresql.md, section
+1.2) will hold a pool.
+
+What *decides* is shared by every store and stays out of it: the cursor rules and the pages
+(feed.py), the op rules (apply.py), the witness's wire format and judgement (witness.py), the
+digest definitions (digest.py), the file rules (files.py).
+
+A store is named by a location: a file path or `sqlite:///path` (SQLAlchemy's spelling:
+`sqlite:///central.db` is relative, `sqlite:////srv/central.db` absolute) for SQLite,
+`postgresql://...` for PostgreSQL (not available yet: `_open_postgresql`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from desk.errors import DeskError
+from desk.i18n import extend, t
+
+if TYPE_CHECKING:
+    from desk.automatic import AutomaticResult
+    from desk.central.digest import DigestQuery
+    from desk.central.feed import Page
+    from desk.central.files import FileLimits
+    from desk.central.witness import Alarm, Head, Statement, WitnessRecord
+    from desk.seed import SeedSummary
+
+extend(
+    {
+        "central.store.unknown_kind": (
+            "Basis data pusat {location} tidak dikenal: beri jalur berkas SQLite, "
+            "sqlite:///jalur, atau postgresql://...",
+            "Unknown central store {location}: give a SQLite file path, sqlite:///path or "
+            "postgresql://...",
+        ),
+        "central.store.postgresql_later": (
+            "Server pusat belum bisa memakai PostgreSQL ({location}); untuk sekarang pakai "
+            "berkas SQLite (docs/central-postgresql.md).",
+            "The central server cannot use PostgreSQL yet ({location}); use a SQLite file for "
+            "now (docs/central-postgresql.md).",
+        ),
+    }
+)
+
+StoreKind = Literal["sqlite", "postgresql"]
+SQLITE_PREFIX = "sqlite:///"
+POSTGRESQL_SCHEMES = ("postgresql", "postgres")
+
+
+@dataclass(frozen=True)
+class Office:
+    """A desk's office as the server knows it: the units it works, and whether it coordinates."""
+
+    name: str
+    coordinator: bool
+    units: tuple[str, ...]
+    revoked_at: str | None = None
+    created_at: str = ""
+
+
+class CentralStore(Protocol):
+    """Every read and write of the central server, each call one unit of work."""
+
+    kind: StoreKind
+
+    @property
+    def location(self) -> str:
+        """Where the store is, for messages (a path, or a URL without its password)."""
+        ...
+
+    def close(self) -> None: ...
+
+    def healthy(self, timeout: float) -> bool:
+        """Whether the store answers a trivial query within `timeout` seconds (never raises)."""
+        ...
+
+    # The feed's epoch ---------------------------------------------------------------------
+
+    def epoch(self) -> str: ...
+
+    def new_epoch(self) -> str:
+        """Start a new epoch: every cursor given out before answers 410 and desks re-pull."""
+        ...
+
+    # Offices ------------------------------------------------------------------------------
+
+    def add_office(self, name: str, units: list[str], *, coordinator: bool = False) -> str:
+        """Register an office; its new token (shown once, only its digest is stored)."""
+        ...
+
+    def list_offices(self) -> list[Office]: ...
+
+    def revoke_office(self, name: str) -> None: ...
+
+    def authenticate(self, token: str) -> Office | None:
+        """The office holding `token`, or None (unknown or revoked)."""
+        ...
+
+    # The feed, read in one snapshot per call -----------------------------------------------
+
+    def changes(self, office: Office, cursor: str, limit: int) -> Page:
+        """One page of the feed after `cursor` (raises `feed.CursorGone`)."""
+        ...
+
+    def cases_by_id(self, office: Office, local_ids: list[str]) -> dict[str, Any]: ...
+
+    def digests(self, office: Office, query: DigestQuery) -> dict[str, Any]:
+        """The answer to a digest request (raises `digest.TooManyCases`)."""
+        ...
+
+    # The push ------------------------------------------------------------------------------
+
+    def apply_ops(
+        self,
+        office: Office,
+        ops: list[dict[str, Any]],
+        clock: Callable[[], datetime],
+        request: frozenset[str],
+        limits: FileLimits,
+    ) -> list[dict[str, Any]]:
+        """Apply validated ops in their order, each at most once; their results, in order.
+
+        `clock` is read once the store is ready to write (not before waiting for it), so that
+        what pushes record follows the order they were applied in. `request`: the op ids of
+        the whole push (an op may stack on an earlier one of it)."""
+        ...
+
+    # Attachments: who may upload and download what (files.py has the rules) -----------------
+
+    def files_root(self) -> Path:
+        """The folder holding the contents (made, owner-only, when missing)."""
+        ...
+
+    def upload_claim(self, office: Office, sha256: str) -> int | None: ...
+
+    def proven_by(self, office: str, sha256: str) -> str | None: ...
+
+    def declared_media_type(self, office: Office, sha256: str) -> str: ...
+
+    def readable_size(self, office: Office, sha256: str) -> int | None: ...
+
+    def visible(self, office: Office, sha256: str) -> bool: ...
+
+    def mark_proven(self, office: str, sha256: str, at: str) -> None: ...
+
+    # The audit witness (witness.py has the wire format and the judgement) --------------------
+
+    def observe(self, office: str, head: Head, base: Head | None, now: datetime) -> Statement: ...
+
+    def witness_record(self, office: str) -> WitnessRecord | None:
+        """The head witnessed for `office`, or None."""
+        ...
+
+    def alarms(self, *, office: str | None = None, include_resolved: bool = False) -> list[Alarm]:
+        """The alarms, newest first: the open ones, or all of them."""
+        ...
+
+    def open_alarm_counts(self) -> dict[str, int]: ...
+
+    def resolve_alarm(self, alarm_id: int, note: str, now: datetime) -> str:
+        """Close an alarm (raises `witness.UnknownAlarm`); returns its office."""
+        ...
+
+    def receipt_key(self) -> bytes:
+        """The key of the witness's receipts (made the first time)."""
+        ...
+
+    # Housekeeping --------------------------------------------------------------------------
+
+    def run_automatic(self, clock: Callable[[], datetime]) -> AutomaticResult | None:
+        """The automatic transitions due now (`clock`, read as for `apply_ops`), their events
+        given uids; None when another process runs this round."""
+        ...
+
+    def fill_event_uids(self) -> int:
+        """Give every event without a uid (seeded, imported) one; returns how many."""
+        ...
+
+    def seed(
+        self, cases: int, *, seed: int = 1, now: datetime | None = None, workers: int | None = None
+    ) -> SeedSummary:
+        """Add seeded units, officers and `cases` cases (desk/seed.py; `workers` processes
+        generate them, None: as many as suit `cases`, 0: in this process)."""
+        ...
+
+
+class StoreUnavailable(DeskError):
+    """The location names no store this server can open (shown to the operator as it is)."""
+
+
+class NoCentralDatabase(DeskError):
+    """A command that works on an existing store was pointed at none."""
+
+
+def open_store(location: str | os.PathLike[str], *, create: bool = True) -> CentralStore:
+    """Open the store at `location` (see the module's docstring), creating a SQLite file (and
+    the central tables) when missing unless `create` is false."""
+    text = os.fspath(location)
+    scheme, separator, _ = text.partition("://")
+    if not separator:
+        return _open_sqlite(Path(text), create)
+    if text.startswith(SQLITE_PREFIX):
+        return _open_sqlite(Path(text.removeprefix(SQLITE_PREFIX)), create)
+    if scheme.lower() in POSTGRESQL_SCHEMES:
+        return _open_postgresql(text)
+    raise StoreUnavailable(t("central.store.unknown_kind", location=shown_location(text)))
+
+
+def _open_sqlite(path: Path, create: bool) -> CentralStore:
+    from desk.central.sqlite_store import SqliteStore
+
+    path = path.expanduser()
+    if not create and not path.exists():
+        raise NoCentralDatabase(t("central.no_database", path=path))
+    return SqliteStore(path)
+
+
+def _open_postgresql(url: str) -> CentralStore:
+    # Step 3 of docs/central-postgresql.md section 10 replaces this with `PgStore(url)`.
+    raise StoreUnavailable(t("central.store.postgresql_later", location=shown_location(url)))
+
+
+def shown_location(location: str) -> str:
+    """A location fit for messages and logs: a URL's password replaced by `***`."""
+    scheme, separator, rest = location.partition("://")
+    netloc, slash, tail = rest.partition("/")
+    credentials, at, host = netloc.rpartition("@")
+    if not separator or not at or ":" not in credentials:
+        return location
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}{slash}{tail}"
