@@ -1,0 +1,69 @@
+"""What every part of the PostgreSQL central store stands on: the pool and its two transactions.
+
+`PgStore` (desk/central/pg_store.py) is assembled from parts that each hold one job's SQL:
+the feed's reads (pg_feed.py), the push and the automatic moves (pg_ops.py), offices, the
+witness and the rest (pg_store.py). Each part reaches the database only through the two
+context managers here, so that the isolation rules of docs/central-postgresql.md are stated
+once:
+
+- `_read()`: one `REPEATABLE READ, READ ONLY` transaction, a single snapshot for a feed page or
+  a digest (the page's end is the snapshot's end of the log: section 2.2);
+- `_write()`: one `READ COMMITTED` transaction, committed when the block ends and rolled back
+  when it raises. READ COMMITTED is what the op claim (`INSERT ... ON CONFLICT DO NOTHING`,
+  section 3) and the case lock (`FOR NO KEY UPDATE`, section 4) are designed for: each
+  statement sees what committed before it.
+
+Rows come as dicts (`dict_row`), as sqlite-utils gives them to the shared code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import IsolationLevel
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+DEFAULT_POOL = 10  # connections per server process (`--pool`)
+CONNECT_TIMEOUT = 5.0  # seconds to get a connection before a request fails
+
+
+class PgBase:
+    """The pool, the location and the files folder; the parts add the jobs."""
+
+    kind = "postgresql"
+
+    def __init__(self, url: str, *, files: Path, pool_size: int = DEFAULT_POOL) -> None:
+        self.url = url
+        self.files = files
+        self.pool: ConnectionPool[psycopg.Connection[dict[str, Any]]] = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=max(1, pool_size),
+            kwargs={"row_factory": dict_row, "autocommit": False},
+            timeout=CONNECT_TIMEOUT,
+            open=True,
+        )
+
+    @contextmanager
+    def _read(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+        with self.pool.connection() as conn:
+            conn.isolation_level = IsolationLevel.REPEATABLE_READ
+            conn.read_only = True
+            with conn.transaction():
+                yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+        with self.pool.connection() as conn:
+            conn.isolation_level = IsolationLevel.READ_COMMITTED
+            conn.read_only = False
+            with conn.transaction():
+                yield conn
+
+    def close(self) -> None:
+        self.pool.close()
