@@ -49,9 +49,7 @@ def append(
     """Append one entry; call inside the write transaction of the action it records."""
     last = database.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    detail_text = json.dumps(
-        detail or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":")
-    )
+    detail_text = detail_json(detail)
     digest = entry_hash(seq, at, actor_nip, action, case_id, detail_text, prev)
     database.execute(
         "INSERT INTO audit_log (seq, at, actor_nip, action, case_id, detail, prev_hash, hash) "
@@ -59,6 +57,11 @@ def append(
         [seq, at, actor_nip, action, case_id, detail_text, prev, digest],
     )
     return seq
+
+
+def detail_json(detail: dict[str, Any] | None) -> str:
+    """An entry's detail as the text stored and hashed: one spelling on every store."""
+    return json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def record(

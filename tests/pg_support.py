@@ -15,6 +15,17 @@ When the server cannot be reached, or psycopg is not installed, the test is skip
 reason ("PostgreSQL not reachable at ...; set DESK_TEST_PG"), unless `DESK_REQUIRE_POSTGRES=1`:
 then it fails with that reason. CI sets it, so that CI never passes by skipping these tests.
 The server is tried once per test session: a missing server costs one connection attempt.
+
+`central_store` runs a test on both central stores: a SQLite file, then a fresh PostgreSQL
+database (as a `postgresql://` URL, with $DESK_CENTRAL_FILES set to a folder of the test's for
+the attachment contents), so that `running_server(central_store)` and
+`prepare_central(central_store)` work unchanged on either:
+
+    from tests.pg_support import central_store  # noqa: F401  (the fixture)
+
+Every PostgreSQL test is marked `postgresql` (`pytestmark = POSTGRESQL` in a module of them;
+the fixture marks its own PostgreSQL run), so that `pytest -m "not postgresql"` runs the
+SQLite ones only.
 """
 
 from __future__ import annotations
@@ -34,6 +45,8 @@ DATABASE_PREFIX = "desk_test_"
 CONNECT_TIMEOUT = 3  # seconds: a host that drops packets is "not reachable" soon enough
 
 _unreachable: str | None = None  # the reason, once the server was found missing this session
+
+POSTGRESQL = pytest.mark.postgresql  # `-m "not postgresql"` deselects these tests
 
 
 def server_dsn() -> str:
@@ -136,3 +149,37 @@ def pg_dsn() -> Iterator[str]:
     """A fresh database for this test (dropped after it); skips, or fails in CI, without one."""
     with fresh_database() as dsn:
         yield dsn
+
+
+def url_of(dsn: str) -> str:
+    """A libpq connection string as a `postgresql://` URL (what `open_store` recognises),
+    password included."""
+    from urllib.parse import quote
+
+    from psycopg.conninfo import conninfo_to_dict
+
+    parts = {key: str(value) for key, value in conninfo_to_dict(dsn).items()}
+    user, password = parts.pop("user", ""), parts.pop("password", "")
+    credentials = quote(user, safe="") + (f":{quote(password, safe='')}" if password else "")
+    host = quote(parts.pop("host", ""), safe=",")
+    port = f":{parts.pop('port')}" if "port" in parts else ""
+    database = quote(parts.pop("dbname", ""), safe="")
+    query = "&".join(f"{key}={quote(value, safe='')}" for key, value in sorted(parts.items()))
+    return f"postgresql://{credentials + '@' if credentials else ''}{host}{port}/{database}" + (
+        f"?{query}" if query else ""
+    )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=POSTGRESQL)])
+def central_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A central store's location, once per store: a SQLite file (not made yet), then a fresh
+    PostgreSQL database's URL (empty; its schema is made when it is first opened)."""
+    folder = tmp_path_factory.mktemp("central")
+    if request.param == "sqlite":
+        yield str(folder / "central.db")
+        return
+    with fresh_database() as dsn, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DESK_CENTRAL_FILES", str(folder / "central.files"))
+        yield url_of(dsn)

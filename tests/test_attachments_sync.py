@@ -281,3 +281,30 @@ def test_a_file_whose_attach_was_refused_is_not_offered_again(
     assert meta["sha256"] not in attachments.pending_uploads(desk)
     again = sync(desk, central.url, central.tokens["prov"])
     assert again.files_waiting == 0 and not puts
+
+
+def test_a_chunk_waits_for_a_chunk_being_written_and_then_lands_nowhere(tmp_path: Path) -> None:
+    """Several server processes may take chunks of one upload at once (a retry racing its
+    original on another worker): the offset is checked and the chunk appended under a lock on
+    the file, so a chunk for an offset another one just filled is not written a second time."""
+    import fcntl
+    import threading
+
+    from desk.central.files import append_at
+
+    part = tmp_path / "upload.up"
+    part.write_bytes(b"")
+    answers: list[int] = []
+    with open(part, "ab") as other:  # another process, in the middle of its append
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX)
+        racer = threading.Thread(target=lambda: answers.append(append_at(part, 0, b"b" * 10)))
+        racer.start()
+        racer.join(0.3)
+        assert racer.is_alive() and part.read_bytes() == b""  # it waits for the lock
+        other.write(b"a" * 10)
+        other.flush()
+    racer.join(5)
+    assert answers == [10]  # told where the file stands
+    assert part.read_bytes() == b"a" * 10  # and its bytes are not there twice
+    assert append_at(part, 10, b"c" * 5) == 15
+    assert part.read_bytes() == b"a" * 10 + b"c" * 5

@@ -41,12 +41,16 @@ def test_a_missing_file_is_named_not_made_when_it_must_exist(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize(
-    "location", ["postgresql://desk:s3cret@db.example/central", "postgres://db.example/central"]
+    "location",
+    ["postgresql://desk:s3cret@127.0.0.1:1/central", "postgres://desk:s3cret@127.0.0.1:1/central"],
 )
-def test_postgresql_is_refused_clearly_for_now_without_showing_a_password(location: str) -> None:
+def test_an_unreachable_postgresql_store_is_one_clear_error_without_its_password(
+    location: str, tmp_path: Path
+) -> None:
     with pytest.raises(StoreUnavailable, match="PostgreSQL") as refused:
-        open_store(location)
-    assert "s3cret" not in str(refused.value)
+        open_store(location, files=tmp_path)
+    assert "s3cret" not in str(refused.value) and "***" in str(refused.value)
+    assert "127.0.0.1:1" in str(refused.value)
 
 
 def test_an_unknown_kind_of_store_is_refused(tmp_path: Path) -> None:

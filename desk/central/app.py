@@ -21,10 +21,8 @@ import logging
 import math
 import os
 import re
-import threading
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -81,41 +79,14 @@ class HttpError(Exception):
         self.headers = headers or {}
 
 
-@dataclass
-class Bucket:
-    tokens: float
-    stamp: float
-
-
-@dataclass
-class RateLimiter:
-    """A token bucket per office: `burst` requests at once, refilled at `rate` per second."""
-
-    rate: float
-    burst: int
-    buckets: dict[str, Bucket] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def wait_needed(self, office: str) -> float:
-        """0 when the request may go now (and counts it), else the seconds until it may."""
-        now = time.monotonic()
-        with self.lock:
-            bucket = self.buckets.setdefault(office, Bucket(float(self.burst), now))
-            bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.stamp) * self.rate)
-            bucket.stamp = now
-            if bucket.tokens >= 1:
-                bucket.tokens -= 1
-                return 0.0
-            return (1 - bucket.tokens) / self.rate if self.rate > 0 else 3600.0
-
-
 class Central:
-    """The server's state: its store, options, rate limits and upload locks."""
+    """The server's state: its store, options and upload locks. The rate limit's buckets are
+    the store's (`CentralStore.take_token`): with several processes on one store, an office's
+    requests count against one bucket whichever process serves them."""
 
     def __init__(self, store: CentralStore, options: Options) -> None:
         self.store = store
         self.options = options
-        self.limiter = RateLimiter(options.rate, options.burst)
         self.file_locks: dict[str, asyncio.Lock] = {}
 
     async def run(self, work: Callable[[CentralStore], T]) -> T:
@@ -321,7 +292,8 @@ async def office_of(request: Request) -> Office:
     if office is None:
         raise HttpError(401, "unauthorized", "token refused (unknown or revoked)")
     note_office(request, office.name)  # for the request's log line, a 429 included
-    wait = central.limiter.wait_needed(office.name)
+    rate, burst = central.options.rate, central.options.burst
+    wait = await central.run(lambda store: store.take_token(office.name, rate, burst))
     if wait > 0:
         seconds = max(1, math.ceil(wait))
         raise HttpError(
@@ -543,20 +515,26 @@ async def _file_put(
         raise HttpError(413, "too_large", f"chunk over {central.options.max_wire_body} bytes")
     part = files.upload_path(root, office.name, sha256)
     part.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    written = offset
-    with open(part, "ab") as handle:
-        try:
-            async for chunk in request.stream():
-                if written + len(chunk) > size or written - offset + len(chunk) > (
-                    central.options.max_wire_body
-                ):
-                    handle.truncate(offset)
-                    raise HttpError(400, "bad_request", "more bytes than the file has")
-                handle.write(chunk)
-                written += len(chunk)
-        except ClientDisconnect:
-            # What arrived is kept: the next HEAD acknowledges it and the desk resumes there.
-            return Response(status_code=400)
+    received = bytearray()  # at most max_wire_body: the chunk is taken whole, then appended
+    cut = False
+    try:
+        async for chunk in request.stream():
+            if offset + len(received) + len(chunk) > size or len(received) + len(chunk) > (
+                central.options.max_wire_body
+            ):
+                raise HttpError(400, "bad_request", "more bytes than the file has")
+            received += chunk
+    except ClientDisconnect:
+        cut = True  # what arrived is kept: the next HEAD acknowledges it, the desk resumes
+    written = await run_in_threadpool(files.append_at, part, offset, bytes(received))
+    if written != offset + len(received):
+        # Another server process took a chunk of this upload first (a retry racing its
+        # original): nothing of this one was written; say where the file stands.
+        raise HttpError(
+            409, "offset", f"the server holds {written} bytes", headers=_file_headers(written, size)
+        )
+    if cut:
+        return Response(status_code=400)
     if written < size:
         return _file_receipt(request, written, size)
     digest = await run_in_threadpool(files.hash_of, part)
@@ -630,17 +608,30 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return error_response(HttpError(500, "internal", "internal server error"))
 
 
-def create_app(store: CentralStore | str | os.PathLike[str], **options: Any) -> Starlette:
+def create_app(
+    store: CentralStore | str | os.PathLike[str],
+    *,
+    files: str | os.PathLike[str] | None = None,
+    pool_size: int | None = None,
+    **options: Any,
+) -> Starlette:
     """The ASGI app of a central server on `store`: an open store, or its location (a SQLite
-    file path, created if missing, or a URL: desk/central/store_api.py `open_store`). The app
-    closes the store when it shuts down.
+    file path, created if missing, or a URL: desk/central/store_api.py `open_store`, which
+    takes `files` and `pool_size`). The app closes the store when it shuts down. A PostgreSQL
+    store must have its folder of attachment contents (refused here otherwise).
 
     `options` are the fields of `Options` (rate, burst, auto_interval, max_body,
     max_wire_body, max_ops, max_file, office_quota, clock).
     """
     settings = Options(**options)
     if isinstance(store, str | os.PathLike):
-        store = open_store(store)
+        store = open_store(store, files=files, pool_size=pool_size)
+    if store.kind == "postgresql":
+        try:
+            store.files_root()  # named now, not at the first upload
+        except BaseException:
+            store.close()
+            raise
     central = Central(store, settings)
 
     @contextlib.asynccontextmanager
@@ -691,3 +682,17 @@ async def _automatic_loop(central: Central, interval: float) -> None:
             await run_in_threadpool(central.automatic)
         except Exception:  # a bad run must not stop the next ones
             log.exception("automatic transitions failed")
+
+
+# `desk central serve --workers N`: uvicorn starts N processes, and each imports the app by name
+# and makes it with `app_from_env`; serve's options travel to them in this variable (JSON).
+WORKER_OPTIONS_ENV = "DESK_CENTRAL_WORKER_OPTIONS"
+
+
+def app_from_env() -> Starlette:
+    """The app of one worker process, on the store and with the options serve was given."""
+    settings = json.loads(os.environ[WORKER_OPTIONS_ENV])
+    location = settings.pop("store")
+    files, pool_size = settings.pop("files"), settings.pop("pool_size")
+    operations.log_requests_to_stderr()
+    return create_app(location, files=files, pool_size=pool_size, **settings)

@@ -18,7 +18,7 @@ For every op (docs/sync-protocol.md, "Push" and "Conflicts"), in its own transac
    `conflict`, naming the fields where the op's intent and the server's case differ. Notes
    always apply; follow-ups and reporter replies apply when still allowed from the current
    state, else they conflict on `status` (their text is never "in place").
-4. The same core as the desk (`desk.services.apply_action`) validates and writes, so the desk and
+4. The same core as the desk (`desk.services.plan_action`) validates, so the desk and
    the server can never disagree about what an action may do; its event gets uid = op id.
 
 Effective base: a desk numbers the versions its own actions make by adding one to what it had,
@@ -29,6 +29,12 @@ when applied (or the version it was judged at when its outcome was in place, `sa
 it was refused, that op's own effective base (so a stacked op is judged against what the desk
 really saw from the server). Every answer records the op's effective base, refusals of the
 officer or the scope included.
+
+Stores: the rules here read and write only through an `OpTransaction`, the statements of one
+op inside its transaction. `apply_op` runs an op on a SQLite central store (`SqliteOps`,
+desk/central/sqlite_ops.py: the statements it always ran, in a transaction of its own);
+`judge_op` is the same for any store, called by the PostgreSQL store (`PgOps`,
+desk/central/pg_ops.py) for each op of a push inside the push's one transaction.
 """
 
 from __future__ import annotations
@@ -36,29 +42,24 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sqlite3
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeAlias
 
 import sqlite_utils
 
-from db import audit, write_transaction
+from db import write_transaction
 from db.timefmt import to_text
-from desk.central.cases import case_json
 from desk.central.files import FileLimits, attach_op
-from desk.central.store import Office, in_scope
-from desk.clocks import verification_clock
+from desk.central.sqlite_ops import RowRefused, SqliteOps
+from desk.central.store import Office
+from desk.clocks import ReferenceData, verification_clock
 from desk.errors import DeskError
 from desk.i18n import t
 from desk.intake import CHANNELS, LIMITS
-from desk.services import (
-    CASE_FIELDS,
-    REPORTER_FIELDS,
-    append_event,
-    apply_action,
-    find_case,
-)
+from desk.services import CASE_FIELDS, REPORTER_FIELDS, Applied, Plan, plan_action
 from desk.workflow import ACTIONS, Action, Actor, Role, Status, refusal
 
 # The merge-relevant fields (sync-protocol.md): clocks follow the status and are not compared.
@@ -92,7 +93,127 @@ CREATE_TEXT = (
     "received_at",
     "provisional_no",
 )
+# The unique key on cases.local_id as PostgreSQL names it (a create racing its twin).
+CASE_LOCAL_ID_KEY = "cases_local_id_key"
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+# What an op id's first answer was: (office, content_sha256, result as recorded).
+Seen: TypeAlias = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class OpRecord:
+    """What `applied_ops` records of an op besides its answer."""
+
+    op_id: str
+    office: str
+    case_local_id: str
+    kind: str
+    base_version: int
+    content_sha256: str
+    at: str
+
+
+class OpTransaction(Protocol):
+    """The reads and writes of one op inside its transaction: everything the rules here (and
+    files.attach_op) ask of a store. `SqliteOps` (desk/central/sqlite_ops.py) and `PgOps`
+    (desk/central/pg_ops.py) implement it; the rules never run SQL of their own."""
+
+    def claim_op(self, record: OpRecord) -> Seen | None:
+        """The op id's recorded answer when it is known; None when this op is ours to judge
+        (PostgreSQL claims the id here, so that a racing twin waits and then finds it)."""
+        ...
+
+    def finish_op(self, record: OpRecord, result: str, eff_base: int | None) -> None:
+        """Record the op's answer (JSON text) and effective base with it."""
+        ...
+
+    def last_op(
+        self, office: str, case_local_id: str, base: int
+    ) -> tuple[str, str, int | None] | None:
+        """The latest non-attach op of `office` on the case with base `base`: (op id, result,
+        effective base)."""
+        ...
+
+    def officer(self, nip: str) -> tuple[str, str, str, str | None, int] | None:
+        """(nip, name, role, unit_code, active) of the officer."""
+        ...
+
+    def case_by_local_id(self, local_id: str) -> dict[str, Any] | None:
+        """The case row, locked against other ops until the transaction ends (PostgreSQL)."""
+        ...
+
+    def in_scope(self, office: Office, case_id: int) -> bool: ...
+
+    def versions_since(self, case_id: int, base: int) -> list[tuple[int, int, int, int]]:
+        """The (status, unit_code, assignee_nip, duplicate_of) change flags of each recorded
+        version of the case after `base`."""
+        ...
+
+    def case_id_of(self, reference: str) -> int | None:
+        """The row id of the case with this local id or tracking number."""
+        ...
+
+    def reference(self) -> ReferenceData:
+        """What the workflow and clock code read (desk/clocks.py)."""
+        ...
+
+    def case_json(self, case: dict[str, Any], office: Office) -> dict[str, Any]:
+        """The case as a conflict answer sends it (desk/central/cases.py)."""
+        ...
+
+    def local_id_taken(self, local_id: str) -> bool: ...
+
+    def provisional_taken(self, provisional_no: str) -> bool: ...
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A block whose writes are undone when it raises; a row the database refuses is
+        raised as `RowRefused`."""
+        ...
+
+    def write_plan(self, plan: Plan) -> Applied:
+        """Carry out a judged action: the case updated under the version it was judged at,
+        its event appended; what it did, the case read back."""
+        ...
+
+    def next_tracking_no(self, first: int) -> str:
+        """Take the next tracking number (at least `first`), given back if the block fails."""
+        ...
+
+    def insert_case(self, values: dict[str, Any], reporter: list[Any] | None, office: str) -> int:
+        """Insert a case (its reporter's REPORTER_FIELDS values, its origin office); its id."""
+        ...
+
+    def append_event(self, **fields: Any) -> int: ...
+
+    def append_audit(
+        self,
+        *,
+        at: str,
+        actor_nip: str | None,
+        action: str,
+        case_id: int | None,
+        detail: dict[str, Any],
+    ) -> None:
+        """Add an entry to the audit chain (on PostgreSQL at commit, in commit order)."""
+        ...
+
+    def claimed_bytes(self, office: str, excluding: str) -> int: ...
+
+    def proven_by(self, office: str, sha256: str) -> str | None: ...
+
+    def recorder(self, case_id: int) -> str | None:
+        """The officer of the case's first `received` event (who took it at the counter)."""
+        ...
+
+    def record_attachment(self, case_id: int, meta: dict[str, Any], at: str, by: str) -> None:
+        """Add the attachment row unless the case holds this content already."""
+        ...
+
+    def claim_attachment(
+        self, case_id: int, office: str, meta: dict[str, Any], proven: str | None
+    ) -> None: ...
 
 
 class BadOp(ValueError):
@@ -149,46 +270,59 @@ def apply_op(
     request: frozenset[str] = frozenset(),
     limits: FileLimits = DEFAULT_FILE_LIMITS,
 ) -> dict[str, Any]:
-    """Apply one (shape-checked) op for `office` in its own transaction; returns its result.
+    """Apply one (shape-checked) op for `office` in its own transaction of the SQLite central
+    store; returns its result (`judge_op`)."""
+    with write_transaction(database):
+        return judge_op(SqliteOps(database), office, op, now, request, limits)
+
+
+def judge_op(
+    tx: OpTransaction,
+    office: Office,
+    op: dict[str, Any],
+    now: datetime,
+    request: frozenset[str] = frozenset(),
+    limits: FileLimits = DEFAULT_FILE_LIMITS,
+) -> dict[str, Any]:
+    """Apply one (shape-checked) op for `office` inside the caller's transaction `tx`.
 
     `request`: the ids of the ops pushed in the same request (for the effective base).
 
     The result is recorded with the op before the transaction commits, so a replay after a lost
     answer gets the same result and never a second effect.
     """
-    digest = content_hash(op)
-    with write_transaction(database):
-        seen = database.execute(
-            "SELECT office, content_sha256, result FROM applied_ops WHERE op_id = ?", [op["id"]]
-        ).fetchone()
-        if seen is not None:
-            if seen[0] != office.name:
-                # Another office's op id: the same refusal whatever the content, and nothing
-                # recorded, so that no office learns what another's op was or what it gave.
-                return _rejected(op, 409, "op_reused", t("central.op.id_taken", op=op["id"]))
-            if seen[1] != digest:
-                return _rejected(op, 409, "op_reused", t("central.op.reused", op=op["id"]))
-            first: dict[str, Any] = json.loads(seen[2])
-            if first.get("r") == "applied":
-                first["r"] = "duplicate"
-            return first
-        result, eff_base = _judge(database, office, op, now, request, limits)
-        database.execute(
-            "INSERT INTO applied_ops (op_id, office, case_local_id, kind, base_version, eff_base, "
-            "content_sha256, result, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                op["id"],
-                office.name,
-                op["c"],
-                op["k"],
-                op["v"],
-                eff_base,
-                digest,
-                json.dumps(result, ensure_ascii=False, separators=(",", ":")),
-                to_text(now),
-            ],
-        )
-        return result
+    record = OpRecord(
+        op_id=op["id"],
+        office=office.name,
+        case_local_id=op["c"],
+        kind=op["k"],
+        base_version=op["v"],
+        content_sha256=content_hash(op),
+        at=to_text(now),
+    )
+    seen = tx.claim_op(record)
+    if seen is not None:
+        return _answer_again(op, office, record, seen)
+    result, eff_base = _judge(tx, office, op, now, request, limits)
+    tx.finish_op(record, json.dumps(result, ensure_ascii=False, separators=(",", ":")), eff_base)
+    return result
+
+
+def _answer_again(
+    op: dict[str, Any], office: Office, record: OpRecord, seen: Seen
+) -> dict[str, Any]:
+    """The answer to an op id seen before (the module's docstring, rule 1)."""
+    first_office, first_digest, first_result = seen
+    if first_office != office.name:
+        # Another office's op id: the same refusal whatever the content, and nothing
+        # recorded, so that no office learns what another's op was or what it gave.
+        return _rejected(op, 409, "op_reused", t("central.op.id_taken", op=op["id"]))
+    if first_digest != record.content_sha256:
+        return _rejected(op, 409, "op_reused", t("central.op.reused", op=op["id"]))
+    first: dict[str, Any] = json.loads(first_result)
+    if first.get("r") == "applied":
+        first["r"] = "duplicate"
+    return first
 
 
 def _rejected(op: dict[str, Any], status: int, code: str, reason: str) -> dict[str, Any]:
@@ -196,7 +330,7 @@ def _rejected(op: dict[str, Any], status: int, code: str, reason: str) -> dict[s
 
 
 def _judge(
-    database: sqlite_utils.Database,
+    tx: OpTransaction,
     office: Office,
     op: dict[str, Any],
     now: datetime,
@@ -211,8 +345,8 @@ def _judge(
     # The effective base is recorded with every answer, refusals included: an op the desk
     # stacked on this one offline is judged from it (a refusal recorded without it made every
     # later op of that desk on the case "based on a version newer than the server's").
-    base = None if op["k"] == "create" else effective_base(database, office, op, request)
-    actor_or_refusal = _actor(database, office, op)
+    base = None if op["k"] == "create" else effective_base(tx, office, op, request)
+    actor_or_refusal = _actor(tx, office, op)
     if isinstance(actor_or_refusal, dict):
         return actor_or_refusal, base
     actor = actor_or_refusal
@@ -220,14 +354,14 @@ def _judge(
     if isinstance(at, str):
         return _rejected(op, 422, "invalid", at), base
     if op["k"] == "create":
-        return _create(database, office, actor, op, at, now), None
+        return _create(tx, office, actor, op, at, now), None
     if op["k"] == "attach":
         # The metadata are text and a size: an object or a list where `check_meta` looks a
         # value up was a TypeError, a 500 (desk/attachments.py).
         nested = sorted(k for k, v in (op.get("p") or {}).items() if isinstance(v, dict | list))
         if nested:
             return _rejected(op, 422, "invalid", t("central.op.not_scalar", key=nested[0])), base
-        return attach_op(database, office, actor, op, at, limits), base
+        return attach_op(tx, office, actor, op, at, limits), base
     try:
         action = Action(op["k"])
     except ValueError:
@@ -239,11 +373,10 @@ def _judge(
     not_text = sorted(key for key, value in payload.items() if not isinstance(value, str))
     if not_text:
         return _rejected(op, 422, "invalid", t("central.op.not_text", key=not_text[0])), base
-    row = database.execute("SELECT id FROM cases WHERE local_id = ?", [op["c"]]).fetchone()
-    if row is None:
+    case = tx.case_by_local_id(op["c"])
+    if case is None:
         return _rejected(op, 404, "unknown_case", t("central.op.unknown_case", ref=op["c"])), base
-    case = find_case(database, int(row[0]))
-    if not in_scope(database, office, case["id"]):
+    if not tx.in_scope(office, case["id"]):
         reason = t("central.op.scope", ref=_label(case), office=office.name)
         return _rejected(op, 403, "scope", reason), base
 
@@ -260,12 +393,10 @@ def _judge(
         if action in APPENDING:
             overlap = [] if allowed_now else ["status"]
         else:
-            overlap = [
-                f for f in op_fields(action, payload) if f in changed_since(database, case, base)
-            ]
+            overlap = [f for f in op_fields(action, payload) if f in changed_since(tx, case, base)]
             if not overlap and not allowed_now:
                 overlap = ["status"]
-    if (overlap or not allowed_now) and in_place(database, action, payload, case):
+    if (overlap or not allowed_now) and in_place(tx, action, payload, case):
         # It cannot apply as it stands, but what it meant to do is done already (a close
         # against a close, a disposition to the unit the case is at): not a conflict.
         return {"id": op["id"], "r": "same", "v": server}, base
@@ -273,7 +404,7 @@ def _judge(
         # The fields where the outcomes differ: what the op means against what the server has,
         # and the status when the rules refuse the intent from the server's status (as "keep
         # mine" would redo it: sending to a unit is a verify from baru, a dispose after it).
-        differ = set(differing_fields(database, action, payload, case))
+        differ = set(differing_fields(tx, action, payload, case))
         if status not in ACTIONS[redo_action(action, status)].sources:
             differ.add("status")
         conflict = {
@@ -282,7 +413,7 @@ def _judge(
             "s": 409,
             "v": server,
             "fields": [f for f in MERGE_FIELDS if f in differ] or overlap,
-            "case": case_json(database, case, office),
+            "case": tx.case_json(case, office),
         }
         return conflict, base
     if not allowed_now:  # the desk acted on this very version: the rules refuse it
@@ -292,9 +423,10 @@ def _judge(
     if why is not None:
         return _rejected(op, 403, "role", why), base
     try:
-        with write_transaction(database):  # a savepoint: a refusal leaves nothing behind
-            applied = apply_action(
-                database,
+        with tx.savepoint():  # a refusal leaves nothing behind
+            # The desk's own rules judge it (desk/services.py), reading through the store.
+            plan = plan_action(
+                tx.reference(),
                 actor,
                 action,
                 case,
@@ -306,8 +438,8 @@ def _judge(
                 now=at,
                 uid=op["id"],
             )
-            audit.append(
-                database,
+            applied = tx.write_plan(plan)
+            tx.append_audit(
                 at=to_text(now),
                 actor_nip=actor.nip,
                 action=action.value,
@@ -323,14 +455,10 @@ def _label(case: dict[str, Any]) -> str:
     return f"#{case['tracking_no']}" if case.get("tracking_no") else str(case["local_id"])
 
 
-def _actor(
-    database: sqlite_utils.Database, office: Office, op: dict[str, Any]
-) -> Actor | dict[str, Any]:
+def _actor(tx: OpTransaction, office: Office, op: dict[str, Any]) -> Actor | dict[str, Any]:
     """The officer the op names, or the rejection when the server does not accept them."""
     nip = (op.get("a") or "").strip()
-    row = database.execute(
-        "SELECT nip, name, role, unit_code, active FROM officers WHERE nip = ?", [nip]
-    ).fetchone()
+    row = tx.officer(nip)
     if row is None:
         return _rejected(op, 403, "role", t("notfound.officer", nip=nip or "-"))
     if not row[4]:
@@ -370,7 +498,7 @@ def instant(text: object) -> datetime | None:
 
 
 def effective_base(
-    database: sqlite_utils.Database,
+    tx: OpTransaction,
     office: Office,
     op: dict[str, Any],
     request: frozenset[str] = frozenset(),
@@ -387,11 +515,7 @@ def effective_base(
     """
     base = int(op["v"])
     # An `attach` changes no version on either side: it never made a desk version.
-    row = database.execute(
-        "SELECT op_id, result, eff_base FROM applied_ops WHERE office = ? AND case_local_id = ? "
-        "AND base_version = ? AND kind != 'attach' ORDER BY rowid DESC LIMIT 1",
-        [office.name, op["c"], base - 1],
-    ).fetchone()
+    row = tx.last_op(office.name, op["c"], base - 1)
     if row is None:
         return base
     op_id, text, eff_base = row
@@ -418,9 +542,7 @@ def op_fields(action: Action, payload: dict[str, Any]) -> list[str]:
     return fields
 
 
-def intended(
-    database: sqlite_utils.Database, action: Action, payload: dict[str, Any]
-) -> dict[str, Any]:
+def intended(tx: OpTransaction, action: Action, payload: dict[str, Any]) -> dict[str, Any]:
     """What an op means the merge-relevant fields to be, as the server's case holds them.
 
     The status an action leads to (a reporter's reply: the one the desk computed), the unit of
@@ -438,11 +560,8 @@ def intended(
     if rule.needs_officer:
         values["assignee_nip"] = payload.get("assignee")
     if action is Action.ARCHIVE and payload.get("duplicate_of"):
-        row = database.execute(
-            "SELECT id FROM cases WHERE local_id = ? OR tracking_no = ?",
-            [payload["duplicate_of"], payload["duplicate_of"]],
-        ).fetchone()
-        values["duplicate_of"] = row[0] if row else payload["duplicate_of"]
+        found = tx.case_id_of(payload["duplicate_of"])
+        values["duplicate_of"] = found if found is not None else payload["duplicate_of"]
     return values
 
 
@@ -457,38 +576,32 @@ def redo_action(action: Action, status: Status) -> Action:
 
 
 def differing_fields(
-    database: sqlite_utils.Database, action: Action, payload: dict[str, Any], case: dict[str, Any]
+    tx: OpTransaction, action: Action, payload: dict[str, Any], case: dict[str, Any]
 ) -> list[str]:
     """The merge-relevant fields whose value the op intends and the server's case does not hold."""
     return [
-        name
-        for name, value in intended(database, action, payload).items()
-        if case.get(name) != value
+        name for name, value in intended(tx, action, payload).items() if case.get(name) != value
     ]
 
 
 def in_place(
-    database: sqlite_utils.Database, action: Action, payload: dict[str, Any], case: dict[str, Any]
+    tx: OpTransaction, action: Action, payload: dict[str, Any], case: dict[str, Any]
 ) -> bool:
     """Whether the op's outcome is already the server's state (never for ops that append text:
     their text is their outcome, and it is not on the server)."""
     if action in APPENDING:
         return False
-    values = intended(database, action, payload)
-    return bool(values) and not differing_fields(database, action, payload, case)
+    values = intended(tx, action, payload)
+    return bool(values) and not differing_fields(tx, action, payload, case)
 
 
-def changed_since(database: sqlite_utils.Database, case: dict[str, Any], base: int) -> set[str]:
+def changed_since(tx: OpTransaction, case: dict[str, Any], base: int) -> set[str]:
     """The merge-relevant fields the server changed after version `base` of `case`.
 
     Versions the server has no record of (history from before the change log, e.g. seeded)
     count as having changed every field: a conflict is recoverable, a wrong merge is not.
     """
-    rows = database.execute(
-        "SELECT status, unit_code, assignee_nip, duplicate_of FROM case_versions "
-        "WHERE case_id = ? AND version > ?",
-        [case["id"], base],
-    ).fetchall()
+    rows = tx.versions_since(case["id"], base)
     if len(rows) < int(case["version"]) - base:
         return set(MERGE_FIELDS)
     return {
@@ -496,28 +609,8 @@ def changed_since(database: sqlite_utils.Database, case: dict[str, Any], base: i
     }
 
 
-def _next_tracking_no(database: sqlite_utils.Database) -> str:
-    """The next tracking number; the last one given is kept, so this is not a table scan."""
-    row = database.execute(
-        "SELECT value FROM central_meta WHERE key = 'last_tracking_no'"
-    ).fetchone()
-    if row is None:
-        row = database.execute(
-            "SELECT max(CAST(tracking_no AS INTEGER)) FROM cases WHERE tracking_no GLOB '[0-9]*'"
-        ).fetchone()
-    number = max(FIRST_TRACKING_NO, int(row[0] or 0) + 1)
-    # Numbers given elsewhere (an import) may have caught up: skip the ones already taken.
-    while database.execute("SELECT 1 FROM cases WHERE tracking_no = ?", [str(number)]).fetchone():
-        number += 1
-    database.execute(
-        "INSERT OR REPLACE INTO central_meta (key, value) VALUES ('last_tracking_no', ?)",
-        [str(number)],
-    )
-    return str(number)
-
-
 def _create(
-    database: sqlite_utils.Database,
+    tx: OpTransaction,
     office: Office,
     actor: Actor,
     op: dict[str, Any],
@@ -535,8 +628,9 @@ def _create(
     if isinstance(checked, str):
         return _rejected(op, 422, "invalid", checked)
     payload, reporter, received_at = checked
-    if database.execute("SELECT 1 FROM cases WHERE local_id = ?", [op["c"]]).fetchone():
-        return _rejected(op, 422, "invalid", t("central.op.exists", ref=op["c"]))
+    exists = _rejected(op, 422, "invalid", t("central.op.exists", ref=op["c"]))
+    if tx.local_id_taken(op["c"]):
+        return exists
     values = {
         **{name: payload.get(name) for name in CASE_FIELDS},
         "local_id": op["c"],
@@ -545,7 +639,7 @@ def _create(
         "updated_at": to_text(at),
         "version": 1,
         "source": "desk",
-        **verification_clock(database, received_at).as_columns(),
+        **verification_clock(tx.reference(), received_at).as_columns(),
     }
     values["anonymous"] = int(bool(payload.get("anonymous")))
     values["confidential"] = int(bool(payload.get("confidential")))
@@ -554,33 +648,17 @@ def _create(
     provisional = payload.get("provisional_no")
     # The number on the citizen's receipt (docs/intake.md). Desks make them independently, so
     # one another case already holds is not stored rather than refusing the case.
-    if (
-        provisional
-        and not database.execute(
-            "SELECT 1 FROM cases WHERE provisional_no = ?", [provisional]
-        ).fetchone()
-    ):
+    if provisional and not tx.provisional_taken(provisional):
         values["provisional_no"] = provisional
+    known = None
+    if reporter and any(reporter.get(name) for name in REPORTER_FIELDS):
+        known = [reporter.get(name) for name in REPORTER_FIELDS]
     try:
-        with write_transaction(database):  # a savepoint: a refusal gives the number back
-            tracking_no = _next_tracking_no(database)
+        with tx.savepoint():  # a refusal gives the number back
+            tracking_no = tx.next_tracking_no(FIRST_TRACKING_NO)
             values["tracking_no"] = tracking_no
-            cursor = database.execute(
-                f"INSERT INTO cases ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
-                list(values.values()),
-            )
-            case_id = int(cursor.lastrowid or 0)
-            if reporter and any(reporter.get(name) for name in REPORTER_FIELDS):
-                database.execute(
-                    "INSERT INTO reporters (case_id, name, nik, phone, email, address) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [case_id, *(reporter.get(name) for name in REPORTER_FIELDS)],
-                )
-            database.execute(
-                "INSERT INTO case_origin (case_id, office) VALUES (?, ?)", [case_id, office.name]
-            )
-            append_event(
-                database,
+            case_id = tx.insert_case(values, known, office.name)
+            tx.append_event(
                 case_id=case_id,
                 at=to_text(received_at),
                 actor_kind="officer",
@@ -590,15 +668,16 @@ def _create(
                 to_status=Status.BARU.value,
                 uid=op["id"],
             )
-            audit.append(
-                database,
+            tx.append_audit(
                 at=to_text(at),
                 actor_nip=actor.nip,
                 action="create",
                 case_id=case_id,
                 detail={"case": f"#{tracking_no}", "source": "desk", "office": office.name},
             )
-    except sqlite3.IntegrityError as error:  # a CHECK (bad classification...) refuses the row
+    except RowRefused as error:  # a CHECK (bad classification...) refuses the row
+        if error.constraint == CASE_LOCAL_ID_KEY:
+            return exists  # the same case created at this moment by a push on another worker
         return _rejected(op, 422, "invalid", str(error))
     return {"id": op["id"], "r": "applied", "v": 1, "tracking": tracking_no}
 

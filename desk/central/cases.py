@@ -3,6 +3,9 @@
 The fields are those of docs/case-format.md. Every byte counts on a GPRS link, so null and
 false fields are left out (a reader takes a missing field as null or false), as are a case's
 unit name (the reference data carries the units) and empty event data.
+
+`case_wire` builds a case's JSON from rows any store read; `case_json` is its SQLite form for
+one case (a push's conflict answer, desk/central/apply.py).
 """
 
 from __future__ import annotations
@@ -34,7 +37,39 @@ REPORTER_COLUMNS = ("name", "nik", "phone", "email", "address")
 def case_json(
     database: sqlite_utils.Database, case: dict[str, Any], office: Office
 ) -> dict[str, Any]:
-    """The case as `office` may see it (reporter withheld for Anonim cases unless coordinating)."""
+    """The case as `office` may see it, its reporter and duplicate link read from SQLite (a
+    push's answer; the feed reads these for a whole page at once, desk/central/feed.py)."""
+    duplicate_ref = None
+    if case.get("duplicate_of") is not None:
+        row = database.execute(
+            "SELECT ifnull(tracking_no, local_id) FROM cases WHERE id = ?", [case["duplicate_of"]]
+        ).fetchone()
+        duplicate_ref = None if row is None else row[0]
+    reporter = None
+    if shows_reporter(case, office):
+        row = database.execute(
+            "SELECT name, nik, phone, email, address FROM reporters WHERE case_id = ?",
+            [case["id"]],
+        ).fetchone()
+        reporter = None if row is None else dict(zip(REPORTER_COLUMNS, row, strict=True))
+    return case_wire(case, office, duplicate_ref, reporter)
+
+
+def shows_reporter(case: dict[str, Any], office: Office) -> bool:
+    """Whether `office` may see the case's reporter: not an Anonim case's, unless coordinating
+    (DOMAIN.md: Anonim hides identity at the unit)."""
+    return not case.get("anonymous") or office.coordinator
+
+
+def case_wire(
+    case: dict[str, Any],
+    office: Office,
+    duplicate_ref: str | None,
+    reporter: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The case as `office` may see it, from its row, the tracking number (or local id) of the
+    case it duplicates (None: no link, or the target is gone) and its reporter row (None: none
+    stored); whichever store read them."""
     result: dict[str, Any] = {
         name: case[name] for name in CASE_COLUMNS if case.get(name) is not None
     }
@@ -44,23 +79,14 @@ def case_json(
         result["confidential"] = True
     if case.get("extra"):
         result["extra"] = json.loads(case["extra"])
-    if case.get("duplicate_of") is not None:
-        row = database.execute(
-            "SELECT ifnull(tracking_no, local_id) FROM cases WHERE id = ?", [case["duplicate_of"]]
-        ).fetchone()
-        if row is not None:
-            result["duplicate_of"] = row[0]
-    if case.get("anonymous") and not office.coordinator:
-        result["reporter"] = None  # withheld (DOMAIN.md: Anonim hides identity at the unit)
-    else:
-        row = database.execute(
-            "SELECT name, nik, phone, email, address FROM reporters WHERE case_id = ?",
-            [case["id"]],
-        ).fetchone()
-        if row is not None:
-            reporter = {k: v for k, v in zip(REPORTER_COLUMNS, row, strict=True) if v is not None}
-            if reporter:
-                result["reporter"] = reporter
+    if case.get("duplicate_of") is not None and duplicate_ref is not None:
+        result["duplicate_of"] = duplicate_ref
+    if not shows_reporter(case, office):
+        result["reporter"] = None  # withheld
+    elif reporter is not None:
+        shown = {name: reporter[name] for name in REPORTER_COLUMNS if reporter[name] is not None}
+        if shown:
+            result["reporter"] = shown
     return result
 
 

@@ -13,22 +13,23 @@ The definitions here (`bucket_key`, `case_entry`, `entry_digest`) are the protoc
 
 Server cost: one streaming query over the office's cases, a correlated look-up of each case's
 event uids (an index seek), a BLAKE2b per case: about 0.15 s for 20,000 cases (100,000 events)
-on a laptop. Narrowing requests filter by bucket inside SQLite (a registered function), so only
-the cases of the buckets asked for have their events read.
+on a laptop. Narrowing requests filter by bucket inside the store (SQLite: a registered
+function, desk/central/sqlite_feed.py; PostgreSQL: the stored `cases.bucket`, pg_feed.py), so
+only the cases of the buckets asked for have their events read. Each store reads the rows;
+`answer` makes the reply from them, the same for both.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from desk.central.store import Office, scope_sql
+from desk.central.store_api import Office
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -42,7 +43,7 @@ MAX_BUCKETS = 4096  # sub-buckets one answer may hold
 MAX_PREFIXES = 1024  # prefixes in `buckets` or in `cases`
 MAX_CASES = 2000  # cases one answer may list (the desk asks for at most 1000)
 MAX_SKIP = 5000  # cases the desk may ask to leave out (its unsent work)
-UID_SEPARATOR = "\x1f"  # between the uids of `group_concat` (a ULID never holds it)
+UID_SEPARATOR = "\x1f"  # between the uids of `group_concat`/`string_agg` (never in a ULID)
 BUCKET_FUNCTION = "desk_bucket"
 
 
@@ -109,24 +110,6 @@ def entry_digest(entry: Sequence[Any]) -> int:
 def register_bucket_function(database: sqlite_utils.Database) -> None:
     """`desk_bucket(local_id)` in SQL, so that a query reads only the buckets asked for."""
     database.conn.create_function(BUCKET_FUNCTION, 1, bucket_key, deterministic=True)
-
-
-def prefix_condition(column: str, prefixes: Iterable[str]) -> tuple[str, list[object]]:
-    """An SQL condition true for the rows whose bucket starts with one of `prefixes`."""
-    by_length: dict[int, list[str]] = {}
-    for prefix in set(prefixes):
-        if not prefix:
-            return "1", []
-        by_length.setdefault(len(prefix), []).append(prefix)
-    if not by_length:
-        return "0", []
-    parts: list[str] = []
-    params: list[object] = []
-    for length, group in sorted(by_length.items()):
-        marks = ", ".join("?" * len(group))
-        parts.append(f"substr({BUCKET_FUNCTION}({column}), 1, {length}) IN ({marks})")
-        params.extend(sorted(group))
-    return "(" + " OR ".join(parts) + ")", params
 
 
 @dataclass
@@ -212,30 +195,13 @@ def parse_query(body: object) -> DigestQuery:
 # The answer ----------------------------------------------------------------------------------
 
 
-def _rows(
-    database: sqlite_utils.Database, office: Office, prefixes: Iterable[str]
-) -> sqlite3.Cursor:
-    """(bucket key, case fields...) of the office's cases in the buckets of `prefixes`."""
-    scope, scope_params = scope_sql(office, "c")
-    target_scope, target_params = scope_sql(office, "d")
-    wanted, wanted_params = prefix_condition("c.local_id", prefixes)
-    sql = (
-        f"SELECT {BUCKET_FUNCTION}(c.local_id), c.local_id, c.version, c.status, c.tracking_no, "
-        "c.unit_code, c.assignee_nip, "
-        # The duplicate link as the feed sends it, when its target is the office's too (a desk
-        # cannot hold a link to a case it does not have).
-        "CASE WHEN c.duplicate_of IS NULL THEN NULL ELSE (SELECT ifnull(d.tracking_no, "
-        f"d.local_id) FROM cases d WHERE d.id = c.duplicate_of AND {target_scope}) END, "
-        f"(SELECT group_concat(e.uid, char(31)) FROM events e "
-        "WHERE e.case_id = c.id AND e.uid IS NOT NULL) "
-        f"FROM cases c WHERE {scope} AND {wanted}"
-    )
-    return database.execute(sql, [*target_params, *scope_params, *wanted_params])
+DigestRow = Sequence[Any]  # (bucket key, the fields of `case_entry` in order)
 
 
-def digests(database: sqlite_utils.Database, office: Office, query: DigestQuery) -> dict[str, Any]:
-    """The answer to a digest request for `office` (raises `TooManyCases`)."""
-    register_bucket_function(database)
+def answer(rows: Iterable[DigestRow], query: DigestQuery) -> dict[str, Any]:
+    """The answer to a digest request from the office's cases in the buckets asked for (those
+    of `query.buckets` and `query.cases`), read by a store in one snapshot: each row the case's
+    bucket key and `case_entry`'s fields, in any order (raises `TooManyCases`)."""
     tallies = [Tally(prefix, query.depth) for prefix in query.buckets]
     listed: list[list[list[Any]]] = [[] for _ in query.cases]
     tally_lengths = sorted({len(p) for p in query.buckets})
@@ -243,32 +209,23 @@ def digests(database: sqlite_utils.Database, office: Office, query: DigestQuery)
     list_lengths = sorted({len(p) for p in query.cases})
     list_at = {p: i for i, p in enumerate(query.cases)}
     total = 0
-    conn = database.conn
-    conn.execute("BEGIN")  # one snapshot for the whole answer
-    rows = None
-    try:
-        rows = _rows(database, office, (*query.buckets, *query.cases))
-        for key, *fields in rows:
-            if fields[0] in query.skip:
-                continue
-            entry = case_entry(*fields)
-            if tallies:
-                digest = entry_digest(entry)
-                for length in tally_lengths:
-                    index = tally_at.get(key[:length])
-                    if index is not None:
-                        tallies[index].add(key, digest)
-            for length in list_lengths:
-                index = list_at.get(key[:length])
+    for key, *fields in rows:
+        if fields[0] in query.skip:
+            continue
+        entry = case_entry(*fields)
+        if tallies:
+            digest = entry_digest(entry)
+            for length in tally_lengths:
+                index = tally_at.get(key[:length])
                 if index is not None:
-                    total += 1
-                    if total > MAX_CASES:
-                        raise TooManyCases(f"more than {MAX_CASES} cases in one answer")
-                    listed[index].append(entry)
-    finally:
-        if rows is not None:
-            rows.close()
-        conn.execute("COMMIT")
+                    tallies[index].add(key, digest)
+        for length in list_lengths:
+            index = list_at.get(key[:length])
+            if index is not None:
+                total += 1
+                if total > MAX_CASES:
+                    raise TooManyCases(f"more than {MAX_CASES} cases in one answer")
+                listed[index].append(entry)
     for cases in listed:
         cases.sort(key=lambda entry: str(entry[0]))
     return {
@@ -276,6 +233,15 @@ def digests(database: sqlite_utils.Database, office: Office, query: DigestQuery)
         "buckets": [tally.as_json() for tally in tallies],
         "cases": listed,
     }
+
+
+def digests(database: sqlite_utils.Database, office: Office, query: DigestQuery) -> dict[str, Any]:
+    """The answer for `office` from a SQLite central database (what SqliteStore.digests does;
+    kept for the callers that hold the database itself)."""
+    # Imported here: sqlite_feed builds on this module.
+    from desk.central.sqlite_feed import digests as sqlite_digests
+
+    return sqlite_digests(database, office, query)
 
 
 async def digest_endpoint(request: Request, office: Office) -> Response:

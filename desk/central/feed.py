@@ -17,20 +17,25 @@ the events after the cursor would drop them for good (issue 14: a fresh desk los
 events). The desk holds every change up to `base`, so the events after `base` are exactly what
 it may lack; a case sent in an earlier page of the same pull and changed again meanwhile comes
 again with some events it has, which it merges by uid.
+
+This module holds the rules: the cursor, the pages, the checkpoints, which cases come whole and
+which as tombstones, the reference data. The statements are a store's (`FeedReads`, one
+snapshot per call: desk/central/sqlite_feed.py, desk/central/pg_feed.py), read a page at a time
+with set reads, so that a store where each statement is a network hop asks a few per page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
-import sqlite_utils
-
-from desk.central.cases import case_json, event_json
-from desk.central.store import Office, epoch, scope_sql
+from desk.central.cases import case_wire, event_json, shows_reporter
+from desk.central.store_api import Office
 
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 1000
+MAX_FETCH = 500  # cases one `POST /sync/v1/cases` may name
 
 
 class CursorGone(Exception):
@@ -48,19 +53,104 @@ class Page:
     remaining: int = 0  # cases with a change after the cursor, this page's included
 
 
-def parse_cursor(database: sqlite_utils.Database, cursor: str) -> tuple[int, int]:
-    """The log position after which to read, and the pull's base; (0, 0) for an empty cursor."""
+class PageRow(NamedTuple):
+    """A case of a page: its latest change, whether the office may read it now (else it comes
+    as a tombstone), and how many cases the whole answer holds (this page's and later ones)."""
+
+    case_id: int
+    last: int
+    ours: bool
+    remaining: int
+
+
+class FeedReads(Protocol):
+    """What the feed reads, every call inside the one snapshot its caller holds.
+
+    Case ids are the stores' `cases.id`; a read of several cases answers for those it found.
+    """
+
+    def epoch(self) -> str: ...
+
+    def last_seq(self) -> int:
+        """The end of the change log (0 when empty)."""
+        ...
+
+    def page_rows(self, office: Office, after: int, tombstones: bool, limit: int) -> list[PageRow]:
+        """The cases with a change after `after` that the office may read, and, with
+        `tombstones`, those it could read before one of these changes: ordered by their latest
+        change, at most `limit`."""
+        ...
+
+    def reference_changed(self, after: int, end: int) -> bool:
+        """Whether units or officers changed in (after, end]."""
+        ...
+
+    def cases(self, case_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """The cases' rows (`SELECT *`), by id."""
+        ...
+
+    def cases_named(self, office: Office, local_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The rows of the cases with these local ids, by local id, each with `ours` (whether
+        the office may read it)."""
+        ...
+
+    def first_moves(self, case_ids: Sequence[int], after: int) -> dict[int, str | None]:
+        """For the cases with a change of the case itself (not an event) after `after`: the
+        unit the first of those changes found (`old_unit`)."""
+        ...
+
+    def known_at(self, case_ids: Sequence[int], seq: int) -> set[int]:
+        """Those of the cases with a change at or before `seq` (they existed then)."""
+        ...
+
+    def recorded_by(self, case_ids: Sequence[int], office: str) -> set[int]:
+        """Those of the cases that `office` recorded (case_origin)."""
+        ...
+
+    def events(
+        self, whole: Sequence[int], since: Sequence[int], after: int
+    ) -> Iterable[dict[str, Any]]:
+        """The event rows of the cases, a case's together and in (at, id) order: every event
+        of the cases in `whole`, the events appended after `after` of those in `since`. An
+        iterable, so that a store may hand them over as they come (a page holds thousands)."""
+        ...
+
+    def reporters(self, case_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """The cases' reporter rows (name, nik, phone, email, address), by case id."""
+        ...
+
+    def duplicate_refs(self, case_ids: Sequence[int]) -> dict[int, str]:
+        """The tracking number, else the local id, of these cases (duplicate targets)."""
+        ...
+
+    def units(self, office: Office) -> list[dict[str, Any]]:
+        """code, name, tz, active of the office's units (all for a coordinator), by code."""
+        ...
+
+    def officers(self, office: Office) -> list[dict[str, Any]]:
+        """nip, name, unit_code, role, active of the officers of those units, by unit, nip."""
+        ...
+
+
+# The cursor ------------------------------------------------------------------------------------
+
+
+def parse_cursor(cursor: str, current: str, last: int) -> tuple[int, int]:
+    """The log position after which to read, and the pull's base; (0, 0) for an empty cursor.
+
+    `current` is the store's epoch and `last` the end of its log, both of the snapshot the page
+    is read in."""
     if not cursor:
         return 0, 0
-    current, _, position = cursor.partition(".")
+    given, _, position = cursor.partition(".")
     seq_text, _, base_text = position.partition(".")
     base_text = base_text or seq_text
     # Positions are ASCII digits, 18 at most: `isdigit` alone takes "²" (which int() refuses)
     # and thousands of digits (which int() refuses too), and either was a 500.
-    if current != epoch(database) or not _position(seq_text) or not _position(base_text):
+    if given != current or not _position(seq_text) or not _position(base_text):
         raise CursorGone(cursor)
     seq, base = int(seq_text), int(base_text)
-    if seq > last_seq(database) or base > seq:
+    if seq > last or base > seq:
         raise CursorGone(cursor)
     return seq, base
 
@@ -69,76 +159,48 @@ def _position(text: str) -> bool:
     return 0 < len(text) <= 18 and text.isascii() and text.isdigit()
 
 
-def last_seq(database: sqlite_utils.Database) -> int:
-    row = database.execute("SELECT max(seq) FROM central_changes").fetchone()
-    return int(row[0] or 0)
+# A page ----------------------------------------------------------------------------------------
 
 
-def changes(
-    database: sqlite_utils.Database, office: Office, cursor: str, limit: int = DEFAULT_LIMIT
-) -> Page:
-    """One page of the feed for `office` after `cursor` (raises `CursorGone`)."""
-    conn = database.conn
-    conn.execute("BEGIN")  # one snapshot: the page and its cursor agree
-    try:
-        return _page(database, office, cursor, max(1, min(limit, MAX_LIMIT)))
-    finally:
-        conn.execute("COMMIT")
+def changes(reads: FeedReads, office: Office, cursor: str, limit: int = DEFAULT_LIMIT) -> Page:
+    """One page of the feed for `office` after `cursor` (raises `CursorGone`).
 
-
-def _page(database: sqlite_utils.Database, office: Office, cursor: str, limit: int) -> Page:
-    after, base = parse_cursor(database, cursor)
+    `reads` must hold one snapshot for the whole call: the page and its cursor agree."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    current = reads.epoch()  # once: the snapshot cannot see it change
+    last_seq = reads.last_seq()
+    after, base = parse_cursor(cursor, current, last_seq)
     full = base == 0  # the pull started from nothing: every case comes whole
-    scope, scope_params = scope_sql(office, "c")
-    if office.coordinator:
-        was_ours = "0"
-        was_params: list[object] = []
-    else:
-        # The case was the office's before a change: its unit then was one of the office's, or
-        # it had no unit and the office recorded it.
-        was_ours = (
-            "max(ch.event_id IS NULL AND (ch.old_unit IN "
-            "(SELECT unit_code FROM office_units WHERE office = ?) OR (ch.old_unit IS NULL AND "
-            "c.id IN (SELECT case_id FROM case_origin WHERE office = ?))))"
-        )
-        was_params = [office.name, office.name]
-    rows = database.execute(
-        f"SELECT ch.case_id, max(ch.seq) AS last, {scope} AS ours, {was_ours} AS was, "
-        "count(*) OVER () AS remaining "
-        "FROM central_changes ch JOIN cases c ON c.id = ch.case_id WHERE ch.seq > ? "
-        f"GROUP BY ch.case_id HAVING ours OR (was AND ?) ORDER BY last LIMIT ?",
-        [*scope_params, *was_params, after, int(after != 0), limit + 1],
-    ).fetchall()
+    rows = reads.page_rows(office, after, after != 0, limit + 1)
     has_more = len(rows) > limit
-    remaining = int(rows[0][4]) if rows else 0
+    remaining = rows[0].remaining if rows else 0
     rows = rows[:limit]
-    end = int(rows[-1][1]) if has_more else last_seq(database)
+    end = rows[-1].last if has_more else last_seq
     # Between pages the base travels with the cursor; the last page ends the pull, so the desk
     # then holds every change up to `end`, which is the next pull's base.
-    next_cursor = f"{epoch(database)}.{end}.{base}" if has_more else f"{epoch(database)}.{end}"
-    reference_changed = after == 0 or bool(
-        database.execute(
-            "SELECT 1 FROM central_changes WHERE case_id IS NULL AND seq > ? AND seq <= ? LIMIT 1",
-            [after, end],
-        ).fetchone()
-    )
+    next_cursor = f"{current}.{end}.{base}" if has_more else f"{current}.{end}"
+    reference_changed = after == 0 or reads.reference_changed(after, end)
     if not rows and not reference_changed:
         return Page(None, next_cursor)
-    current = epoch(database)
-    checkpoints = tuple(f"{current}.{last}.{base}" for _case, last, *_rest in rows)
+    checkpoints = tuple(f"{current}.{row.last}.{base}" for row in rows)
     if checkpoints:
         checkpoints = (*checkpoints[:-1], next_cursor)
+    found = reads.cases([row.case_id for row in rows])
+    ours = [row.case_id for row in rows if row.ours]
+    had = set() if full else _had_them(reads, office, ours, base)
+    events = _timelines(
+        reads, [i for i in ours if i not in had], [i for i in ours if i in had], base
+    )
+    wires = _case_wires(reads, office, [found[case_id] for case_id in ours])
     items: list[dict[str, Any]] = []
-    for case_id, _last, ours, _was, _remaining in rows:
-        case = next(iter(database.query("SELECT * FROM cases WHERE id = ?", [case_id])))
-        if not ours:
-            items.append({"gone": case["local_id"], "reason": "out_of_scope"})
+    for row in rows:
+        if not row.ours:
+            items.append({"gone": found[row.case_id]["local_id"], "reason": "out_of_scope"})
             continue
-        everything = full or not _had_it(database, office, case_id, base)
         items.append(
             {
-                "case": case_json(database, case, office),
-                "events": _events(database, case_id, None if everything else base),
+                "case": wires[row.case_id],
+                "events": events.get(row.case_id, []),
             }
         )
     body: dict[str, Any] = {
@@ -147,58 +209,68 @@ def _page(database: sqlite_utils.Database, office: Office, cursor: str, limit: i
         "has_more": has_more,
     }
     if reference_changed:
-        body["reference"] = reference(database, office)
+        body["reference"] = reference(reads, office)
     body["changes"] = items
     return Page(body, next_cursor, checkpoints, remaining)
 
 
-def _had_it(database: sqlite_utils.Database, office: Office, case_id: int, after: int) -> bool:
-    """Whether the office had the case at the cursor (else it gets the whole timeline now)."""
-    if office.coordinator:
-        return True
-    row = database.execute(
-        "SELECT old_unit, seq FROM central_changes WHERE case_id = ? AND event_id IS NULL "
-        "AND seq > ? ORDER BY seq LIMIT 1",
-        [case_id, after],
-    ).fetchone()
-    if row is None:
-        return True
-    inserted = database.execute(
-        "SELECT 1 FROM central_changes WHERE case_id = ? AND seq <= ? LIMIT 1", [case_id, after]
-    ).fetchone()
-    if inserted is None:  # the case was made after the cursor
-        return False
-    old_unit = row[0]
-    if old_unit is None:
-        return bool(
-            database.execute(
-                "SELECT 1 FROM case_origin WHERE case_id = ? AND office = ?",
-                [case_id, office.name],
-            ).fetchone()
+def _had_them(reads: FeedReads, office: Office, case_ids: list[int], after: int) -> set[int]:
+    """Those of the cases the office had at the cursor (the others get their whole timeline).
+
+    A case the office had is one that did not move since (no change of the case after the
+    cursor), or whose first move since found it in one of the office's units, or unit-less and
+    recorded by the office; a case made after the cursor it cannot have had."""
+    if office.coordinator or not case_ids:
+        return set(case_ids)
+    moves = reads.first_moves(case_ids, after)
+    had = {case_id for case_id in case_ids if case_id not in moves}
+    moved = [case_id for case_id in case_ids if case_id in moves]
+    existed = reads.known_at(moved, after) if moved else set()
+    unitless = [case_id for case_id in moved if case_id in existed and moves[case_id] is None]
+    recorded = reads.recorded_by(unitless, office.name) if unitless else set()
+    for case_id in moved:
+        if case_id not in existed:  # made after the cursor
+            continue
+        unit = moves[case_id]
+        if unit is None:
+            if case_id in recorded:
+                had.add(case_id)
+        elif unit in office.units:
+            had.add(case_id)
+    return had
+
+
+def _timelines(
+    reads: FeedReads, whole: list[int], since: list[int], after: int
+) -> dict[int, list[dict[str, Any]]]:
+    """The events' JSON by case (see `FeedReads.events`), each row turned to JSON as it comes."""
+    timelines: dict[int, list[dict[str, Any]]] = {}
+    if whole or since:
+        for row in reads.events(whole, since, after):
+            timelines.setdefault(row["case_id"], []).append(event_json(row))
+    return timelines
+
+
+def _case_wires(
+    reads: FeedReads, office: Office, cases: list[dict[str, Any]]
+) -> dict[int, dict[str, Any]]:
+    """The cases' JSON by id, their duplicate targets and reporters read once for all."""
+    targets = sorted({c["duplicate_of"] for c in cases if c.get("duplicate_of") is not None})
+    refs = reads.duplicate_refs(targets) if targets else {}
+    shown = [c["id"] for c in cases if shows_reporter(c, office)]
+    reporters = reads.reporters(shown) if shown else {}
+    return {
+        case["id"]: case_wire(
+            case,
+            office,
+            refs.get(case["duplicate_of"]) if case.get("duplicate_of") is not None else None,
+            reporters.get(case["id"]),
         )
-    return old_unit in office.units
+        for case in cases
+    }
 
 
-def _events(
-    database: sqlite_utils.Database, case_id: int, after: int | None
-) -> list[dict[str, Any]]:
-    if after is None:
-        rows = database.query("SELECT * FROM events WHERE case_id = ? ORDER BY at, id", [case_id])
-    else:
-        rows = database.query(
-            "SELECT e.* FROM events e JOIN central_changes ch ON ch.event_id = e.id "
-            "WHERE ch.case_id = ? AND ch.seq > ? ORDER BY e.at, e.id",
-            [case_id, after],
-        )
-    return [event_json(row) for row in rows]
-
-
-MAX_FETCH = 500  # cases one `POST /sync/v1/cases` may name
-
-
-def cases_by_id(
-    database: sqlite_utils.Database, office: Office, local_ids: list[str]
-) -> dict[str, Any]:
+def cases_by_id(reads: FeedReads, office: Office, local_ids: list[str]) -> dict[str, Any]:
     """The server's copy of named cases (`POST /sync/v1/cases`), each with its whole timeline.
 
     What a desk asks for when it knows a case of its own differs from the central one: after an
@@ -206,63 +278,49 @@ def cases_by_id(
     would never bring it), and when `desk sync verify` found a difference. A case the office may
     not read, or that does not exist, comes as `{"gone": id, "reason": "out_of_scope" |
     "unknown"}`: the same answer shape as the feed's tombstones, and no way to probe for cases
-    of other offices beyond "not yours".
+    of other offices beyond "not yours". `reads` holds one snapshot for every case of it.
     """
-    scope, scope_params = scope_sql(office, "c")
+    named = reads.cases_named(office, local_ids)
+    readable = [named[i] for i in dict.fromkeys(local_ids) if i in named and named[i]["ours"]]
+    ids = [case["id"] for case in readable]
+    events = _timelines(reads, ids, [], 0) if ids else {}
+    wires = _case_wires(reads, office, readable)
     items: list[dict[str, Any]] = []
-    conn = database.conn
-    conn.execute("BEGIN")  # one snapshot for every case of the answer
-    try:
-        for local_id in local_ids:
-            rows = list(
-                database.query(
-                    f"SELECT c.*, {scope} AS ours FROM cases c WHERE c.local_id = ?",
-                    [*scope_params, local_id],
-                )
-            )
-            if not rows:
-                items.append({"gone": local_id, "reason": "unknown"})
-                continue
-            case = rows[0]
-            if not case.pop("ours"):
-                items.append({"gone": local_id, "reason": "out_of_scope"})
-                continue
+    for local_id in local_ids:
+        case = named.get(local_id)
+        if case is None:
+            items.append({"gone": local_id, "reason": "unknown"})
+        elif not case["ours"]:
+            items.append({"gone": local_id, "reason": "out_of_scope"})
+        else:
             items.append(
                 {
-                    "case": case_json(database, case, office),
-                    "events": _events(database, case["id"], None),
+                    "case": wires[case["id"]],
+                    "events": events.get(case["id"], []),
                 }
             )
-    finally:
-        conn.execute("COMMIT")
     return {"type": "desk-sync/cases", "changes": items}
 
 
-def reference(database: sqlite_utils.Database, office: Office) -> dict[str, Any]:
+def reference(reads: FeedReads, office: Office) -> dict[str, Any]:
     """The units of the office and their officers (never PIN hashes): a new desk's staff list."""
-    if office.coordinator:
-        condition, params = "1", []
-    else:
-        condition = "code IN (SELECT unit_code FROM office_units WHERE office = ?)"
-        params = [office.name]
     units = [
-        {"code": code, "name": name, "tz": tz, **({} if active else {"active": False})}
-        for code, name, tz, active in database.execute(
-            f"SELECT code, name, tz, active FROM units WHERE {condition} ORDER BY code", params
-        )
+        {
+            "code": unit["code"],
+            "name": unit["name"],
+            "tz": unit["tz"],
+            **({} if unit["active"] else {"active": False}),
+        }
+        for unit in reads.units(office)
     ]
     officers = [
         {
-            "nip": nip,
-            "name": name,
-            "unit_code": unit,
-            "role": role,
-            **({} if active else {"active": False}),
+            "nip": officer["nip"],
+            "name": officer["name"],
+            "unit_code": officer["unit_code"],
+            "role": officer["role"],
+            **({} if officer["active"] else {"active": False}),
         }
-        for nip, name, unit, role, active in database.execute(
-            "SELECT nip, name, unit_code, role, active FROM officers WHERE unit_code IN "
-            f"(SELECT code FROM units WHERE {condition}) ORDER BY unit_code, nip",
-            params,
-        )
+        for officer in reads.officers(office)
     ]
     return {"units": units, "officers": officers}

@@ -25,29 +25,24 @@ office has uploaded the whole content and it hashed right and matched its declar
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from db import audit, write_transaction
+from db import write_transaction
 from db.timefmt import to_text
-from desk.attachments import (
-    COPY_CHUNK,
-    EVENT_KIND,
-    OP_KIND,
-    may_attach,
-    read_meta,
-    record,
-    store_root,
-    stored_path,
-)
-from desk.central.store import Office, in_scope, scope_sql
+from desk.attachments import COPY_CHUNK, EVENT_KIND, OP_KIND, read_meta, store_root, stored_path
+from desk.central.store import Office, scope_sql
 from desk.i18n import t
-from desk.services import append_event, case_label, find_case
-from desk.workflow import Actor
+from desk.services import case_label
+from desk.workflow import Action, Actor, Role, refusal
+
+if TYPE_CHECKING:
+    from desk.central.apply import OpTransaction
 
 DEFAULT_MAX_FILE = 25 * 1024 * 1024  # bytes one attachment may declare
 DEFAULT_OFFICE_QUOTA = 2 * 1024**3  # bytes of distinct contents one office may claim in all
@@ -60,14 +55,15 @@ class FileLimits:
 
 
 def attach_op(
-    database: sqlite_utils.Database,
+    tx: OpTransaction,
     office: Office,
     actor: Actor,
     op: dict[str, Any],
     at: datetime,
     limits: FileLimits,
 ) -> dict[str, Any]:
-    """Apply one `attach` op (inside its transaction); the result as the receipt gives it.
+    """Apply one `attach` op (inside its transaction `tx`, desk/central/apply.py); the result
+    as the receipt gives it.
 
     Attaching changes no field of the case, so its version stays: `v` is the current version.
     """
@@ -78,34 +74,28 @@ def attach_op(
     if meta["size"] > limits.max_file:
         reason = t("central.file.too_large", size=meta["size"], limit=limits.max_file)
         return {"id": op["id"], "r": "rejected", "s": 413, "code": "too_large", "reason": reason}
-    used = claimed_bytes(database, office.name, excluding=meta["sha256"])
+    used = tx.claimed_bytes(office.name, meta["sha256"])
     if used + meta["size"] > limits.office_quota:
         reason = t("central.file.quota", office=office.name, limit=limits.office_quota)
         return {"id": op["id"], "r": "rejected", "s": 413, "code": "too_large", "reason": reason}
-    row = database.execute("SELECT id FROM cases WHERE local_id = ?", [op["c"]]).fetchone()
-    if row is None:
+    case = tx.case_by_local_id(op["c"])
+    if case is None:
         reason = t("central.op.unknown_case", ref=op["c"])
         return {"id": op["id"], "r": "rejected", "s": 404, "code": "unknown_case", "reason": reason}
-    case = find_case(database, int(row[0]))
-    if not in_scope(database, office, case["id"]):
+    if not tx.in_scope(office, case["id"]):
         reason = t("central.op.scope", ref=case_label(case), office=office.name)
         return {"id": op["id"], "r": "rejected", "s": 403, "code": "scope", "reason": reason}
-    why = may_attach(database, actor, case)
+    why = _may_attach(tx, actor, case)
     if why is not None:
         return {"id": op["id"], "r": "rejected", "s": 403, "code": "role", "reason": why}
     when = to_text(at)
-    with write_transaction(database):
+    with tx.savepoint():
         # The same content attached again (from another desk) adds no second row; the event
         # still records who attached it.
-        record(database, case["id"], meta, at=when, by=actor.nip)
-        proven = proven_by(database, office.name, meta["sha256"])
-        database.execute(
-            "INSERT INTO attachment_claims (case_id, sha256, office, size, media_type, "
-            "verified_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [case["id"], meta["sha256"], office.name, meta["size"], meta["media_type"], proven],
-        )
-        append_event(
-            database,
+        tx.record_attachment(case["id"], meta, when, actor.nip)
+        proven = tx.proven_by(office.name, meta["sha256"])
+        tx.claim_attachment(case["id"], office.name, meta, proven)
+        tx.append_event(
             case_id=case["id"],
             at=when,
             actor_kind="officer",
@@ -116,8 +106,7 @@ def attach_op(
             data=meta,
             uid=op["id"],
         )
-        audit.append(
-            database,
+        tx.append_audit(
             at=when,
             actor_nip=actor.nip,
             action=OP_KIND,
@@ -125,6 +114,16 @@ def attach_op(
             detail={"case": case_label(case), "op_id": op["id"], **meta, "office": office.name},
         )
     return {"id": op["id"], "r": "applied", "v": int(case["version"])}
+
+
+def _may_attach(tx: OpTransaction, actor: Actor, case: dict[str, Any]) -> str | None:
+    """desk.attachments.may_attach, reading through the op's transaction: the note rule, and
+    the officer who took a complaint at the counter may add its photos before it is disposed."""
+    why = refusal(actor, Action.NOTE, case["status"], case.get("unit_code"))
+    counter_intake = case["status"] == "baru" and actor.role is not Role.PIMPINAN
+    if why is not None and counter_intake and tx.recorder(case["id"]) == actor.nip:
+        return None
+    return why
 
 
 def claimed_bytes(database: sqlite_utils.Database, office: str, *, excluding: str = "") -> int:
@@ -215,6 +214,35 @@ def held(root: Path, office: str, sha256: str, size: int, proven: bool) -> int:
         return size
     part = upload_path(root, office, sha256)
     return part.stat().st_size if part.exists() else 0
+
+
+def append_at(part: Path, offset: int, data: bytes) -> int:
+    """Append `data` to the upload `part` if it holds exactly `offset` bytes; the bytes it holds
+    afterwards (not `offset + len(data)` when another request got there first).
+
+    Several server processes (`--workers`, or hosts sharing the folder) may take chunks of one
+    upload at once, a retry racing its original: the check and the append happen under an
+    exclusive lock on the file itself, so two chunks never interleave or land twice. A chunk
+    is received whole before the lock is taken: a slow link never holds it."""
+    with open(part, "ab") as handle:
+        _lock(handle)
+        end = handle.seek(0, os.SEEK_END)
+        if end != offset:
+            return end
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+        return offset + len(data)
+
+
+def _lock(handle: Any) -> None:
+    """An exclusive lock on an open file until it is closed (flock: per open file, so between
+    threads too; on NFS v4 Linux maps it to a lock the server keeps)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: a central server there is one process (SQLite)
+        return
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
 
 
 def stored(root: Path, sha256: str, size: int) -> bool:

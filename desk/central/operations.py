@@ -99,3 +99,13 @@ async def health(request: Request) -> Response:
         reason = f"the store did not answer within {HEALTH_TIMEOUT:g} s, or cannot be reached"
         return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
     return JSONResponse({"status": "ok", "store": store.kind})
+
+
+def log_requests_to_stderr() -> None:
+    """The request log's lines on stderr (once per process: each worker of `--workers` too)."""
+    if log.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s pid=%(process)d %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)

@@ -33,11 +33,14 @@ CONNECT_TIMEOUT = 5.0  # seconds to get a connection before a request fails
 
 
 class PgBase:
-    """The pool, the location and the files folder; the parts add the jobs."""
+    """The pool, the location and the files folder; the parts add the jobs.
+
+    `files` is None for a store opened for a verb that stores no attachment (office, seed,
+    audit): `files_root()` says what is missing when one is asked for."""
 
     kind = "postgresql"
 
-    def __init__(self, url: str, *, files: Path, pool_size: int = DEFAULT_POOL) -> None:
+    def __init__(self, url: str, *, files: Path | None, pool_size: int = DEFAULT_POOL) -> None:
         self.url = url
         self.files = files
         self.pool: ConnectionPool[psycopg.Connection[dict[str, Any]]] = ConnectionPool(

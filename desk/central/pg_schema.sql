@@ -88,7 +88,7 @@ CREATE TABLE IF NOT EXISTS cases (
     assignee_nip text REFERENCES officers (nip),
     received_at text NOT NULL,
     updated_at text NOT NULL,
-    version integer NOT NULL DEFAULT 1,
+    version bigint NOT NULL DEFAULT 1,
     due_at text,
     due_kind text CHECK (due_kind IN ('verifikasi', 'tindak_lanjut')),
     auto_at text,
@@ -151,7 +151,7 @@ CREATE TABLE IF NOT EXISTS case_origin (
 -- kept by the trigger `case_versions_upkeep` (desk/central/pg_setup.py).
 CREATE TABLE IF NOT EXISTS case_versions (
     case_id bigint NOT NULL,
-    version integer NOT NULL,
+    version bigint NOT NULL,
     status integer NOT NULL CHECK (status IN (0, 1)),
     unit_code integer NOT NULL CHECK (unit_code IN (0, 1)),
     assignee_nip integer NOT NULL CHECK (assignee_nip IN (0, 1)),
@@ -213,8 +213,8 @@ CREATE TABLE IF NOT EXISTS applied_ops (
     office text NOT NULL,
     case_local_id text NOT NULL,
     kind text NOT NULL,
-    base_version integer NOT NULL,
-    eff_base integer,
+    base_version bigint NOT NULL,
+    eff_base bigint,
     content_sha256 text NOT NULL,
     result text,
     at text NOT NULL,

@@ -6,11 +6,12 @@ anyway, and it gives the feed a consistent snapshot without a second connection 
 the log, the cases and their events inside one BEGIN...COMMIT of this connection). The
 connection may be used from any thread (db.open_database), never from two at once.
 
-The SQL itself is today's, in the modules that own each job and take the connection:
-desk/central/store.py (schema, epoch, offices, scope), feed.py and cases.py (pages),
-apply.py and files.py (the push), digest.py, witness.py, desk/automatic.py and desk/seed.py.
-This class is the only caller of those at run time; a PostgreSQL store supplies the same
-methods with its own SQL (docs/central-postgresql.md, section 1.2).
+The SQL is in the modules that hold each job's SQLite statements and take the connection:
+desk/central/store.py (schema, epoch, offices, scope), sqlite_feed.py (feed pages, digests),
+sqlite_ops.py (the push's statements; apply.py and files.py keep the rules), witness.py,
+desk/automatic.py and desk/seed.py. This class is the only caller of those at run time; the
+PostgreSQL store (pg_store.py) supplies the same methods with its own SQL
+(docs/central-postgresql.md, section 1.2).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -27,9 +29,10 @@ import sqlite_utils
 
 from db import write_transaction
 from desk.automatic import AutomaticResult, apply_automatic_transitions
-from desk.central import digest, feed, files, store, witness
+from desk.central import digest, feed, files, sqlite_feed, store, witness
 from desk.central.apply import apply_op
-from desk.central.store_api import Office, StoreKind
+from desk.central.store_api import Office, StoreKind, StoreMoved
+from desk.i18n import t
 from desk.seed import SeedSummary, seed_database
 
 log = logging.getLogger("desk.central")
@@ -47,6 +50,15 @@ class SqliteStore:
         # rows themselves read through it; at run time only the methods below use it.
         self.database: sqlite_utils.Database = store.open_central(self.path)
         self._lock = threading.Lock()
+        moved = store.moved_to(self.database)
+        if moved is not None:
+            self.database.conn.close()
+            raise StoreMoved(t("central.store.moved", location=self.path, target=moved))
+        # The rate limit's buckets (office: tokens, monotonic stamp), in memory: one process
+        # serves a SQLite store, so they are all there are; a restart starts them full. Under
+        # a lock of their own: counting a request never waits for a push.
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._buckets_lock = threading.Lock()
 
     @property
     def location(self) -> str:
@@ -96,16 +108,27 @@ class SqliteStore:
     def authenticate(self, token: str) -> Office | None:
         return self._locked(lambda db: store.authenticate(db, token))
 
+    def take_token(self, office: str, rate: float, burst: int) -> float:
+        now = time.monotonic()
+        with self._buckets_lock:
+            tokens, stamp = self._buckets.get(office, (float(burst), now))
+            tokens = min(float(burst), tokens + (now - stamp) * rate)
+            if tokens >= 1:
+                self._buckets[office] = (tokens - 1, now)
+                return 0.0
+            self._buckets[office] = (tokens, now)
+            return (1 - tokens) / rate if rate > 0 else 3600.0
+
     # The feed ------------------------------------------------------------------------------
 
     def changes(self, office: Office, cursor: str, limit: int) -> feed.Page:
-        return self._locked(lambda db: feed.changes(db, office, cursor, limit))
+        return self._locked(lambda db: sqlite_feed.changes(db, office, cursor, limit))
 
     def cases_by_id(self, office: Office, local_ids: list[str]) -> dict[str, Any]:
-        return self._locked(lambda db: feed.cases_by_id(db, office, local_ids))
+        return self._locked(lambda db: sqlite_feed.cases_by_id(db, office, local_ids))
 
     def digests(self, office: Office, query: digest.DigestQuery) -> dict[str, Any]:
-        return self._locked(lambda db: digest.digests(db, office, query))
+        return self._locked(lambda db: sqlite_feed.digests(db, office, query))
 
     # The push ------------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from ulid import ULID
 from db import open_database, write_transaction
 from db.migrations import statements
 from db.timefmt import to_text, utc_now
-from desk.central.store_api import Office
+from desk.central.store_api import MOVED_KEY, Office
 from desk.errors import InvalidInput, NotFound
 from desk.i18n import t
 
@@ -37,6 +37,7 @@ __all__ = [
     "fill_event_uids",
     "in_scope",
     "list_offices",
+    "moved_to",
     "new_epoch",
     "open_central",
     "revoke_office",
@@ -71,6 +72,12 @@ def _new_epoch_value() -> str:
 def epoch(database: sqlite_utils.Database) -> str:
     row = database.execute("SELECT value FROM central_meta WHERE key = 'epoch'").fetchone()
     return str(row[0])
+
+
+def moved_to(database: sqlite_utils.Database) -> str | None:
+    """Where `desk central migrate` moved this store (a URL without password), or None."""
+    row = database.execute("SELECT value FROM central_meta WHERE key = ?", [MOVED_KEY]).fetchone()
+    return None if row is None else str(row[0])
 
 
 def new_epoch(database: sqlite_utils.Database) -> str:

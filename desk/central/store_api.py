@@ -13,7 +13,8 @@ digest definitions (digest.py), the file rules (files.py).
 
 A store is named by a location: a file path or `sqlite:///path` (SQLAlchemy's spelling:
 `sqlite:///central.db` is relative, `sqlite:////srv/central.db` absolute) for SQLite,
-`postgresql://...` for PostgreSQL (not available yet: `_open_postgresql`).
+`postgresql://...` for PostgreSQL (desk/central/pg_store.py), which also needs the folder of
+attachment contents every server process reaches (`files`, else $DESK_CENTRAL_FILES) to serve.
 """
 
 from __future__ import annotations
@@ -44,11 +45,16 @@ extend(
             "Unknown central store {location}: give a SQLite file path, sqlite:///path or "
             "postgresql://...",
         ),
-        "central.store.postgresql_later": (
-            "Server pusat belum bisa memakai PostgreSQL ({location}); untuk sekarang pakai "
-            "berkas SQLite (docs/central-postgresql.md).",
-            "The central server cannot use PostgreSQL yet ({location}); use a SQLite file for "
-            "now (docs/central-postgresql.md).",
+        "central.store.no_psycopg": (
+            "Untuk memakai PostgreSQL ({location}) pasang dulu psycopg: "
+            "pip install 'desk[postgres]'.",
+            "Using PostgreSQL ({location}) needs psycopg: pip install 'desk[postgres]'.",
+        ),
+        "central.store.moved": (
+            "Basis data pusat {location} sudah dipindahkan ke {target}: jalankan server pusat "
+            "di sana (desk central serve --store {target} --files FOLDER).",
+            "The central store {location} moved to {target}: serve that one instead "
+            "(desk central serve --store {target} --files DIR).",
         ),
     }
 )
@@ -56,6 +62,10 @@ extend(
 StoreKind = Literal["sqlite", "postgresql"]
 SQLITE_PREFIX = "sqlite:///"
 POSTGRESQL_SCHEMES = ("postgresql", "postgres")
+FILES_ENV = "DESK_CENTRAL_FILES"  # the folder of attachment contents of a PostgreSQL store
+# The central_meta key `desk central migrate` writes into a store it moved (where to): such a
+# store refuses to open, so that two central servers never run (desk/central/migrate.py).
+MOVED_KEY = "moved_to"
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,12 @@ class CentralStore(Protocol):
 
     def authenticate(self, token: str) -> Office | None:
         """The office holding `token`, or None (unknown or revoked)."""
+        ...
+
+    def take_token(self, office: str, rate: float, burst: int) -> float:
+        """Count a request of `office` against its token bucket (`burst` at once, refilled at
+        `rate` per second, across every process serving the store): 0 when it may go now,
+        else the seconds until it may (and it is not counted)."""
         ...
 
     # The feed, read in one snapshot per call -----------------------------------------------
@@ -203,18 +219,39 @@ class NoCentralDatabase(DeskError):
     """A command that works on an existing store was pointed at none."""
 
 
-def open_store(location: str | os.PathLike[str], *, create: bool = True) -> CentralStore:
-    """Open the store at `location` (see the module's docstring), creating a SQLite file (and
-    the central tables) when missing unless `create` is false."""
+class StoreMoved(DeskError):
+    """The store was migrated elsewhere (`desk central migrate`): the message says where."""
+
+
+def kind_of(location: str | os.PathLike[str]) -> StoreKind:
+    """Which store `location` names (see the module's docstring); `StoreUnavailable` when
+    neither."""
     text = os.fspath(location)
     scheme, separator, _ = text.partition("://")
-    if not separator:
-        return _open_sqlite(Path(text), create)
-    if text.startswith(SQLITE_PREFIX):
-        return _open_sqlite(Path(text.removeprefix(SQLITE_PREFIX)), create)
+    if not separator or text.startswith(SQLITE_PREFIX):
+        return "sqlite"
     if scheme.lower() in POSTGRESQL_SCHEMES:
-        return _open_postgresql(text)
+        return "postgresql"
     raise StoreUnavailable(t("central.store.unknown_kind", location=shown_location(text)))
+
+
+def open_store(
+    location: str | os.PathLike[str],
+    *,
+    create: bool = True,
+    files: str | os.PathLike[str] | None = None,
+    pool_size: int | None = None,
+) -> CentralStore:
+    """Open the store at `location` (see the module's docstring), creating a SQLite file (and
+    the central tables) when missing unless `create` is false. A PostgreSQL store's schema is
+    made when missing; `files` (default $DESK_CENTRAL_FILES) is its folder of attachment
+    contents, `pool_size` its connections in this process. A store that was migrated elsewhere
+    raises `StoreMoved`."""
+    text = os.fspath(location)
+    if kind_of(text) == "postgresql":
+        folder = files if files is not None else os.environ.get(FILES_ENV, "").strip() or None
+        return _open_postgresql(text, Path(folder).expanduser() if folder else None, pool_size)
+    return _open_sqlite(Path(text.removeprefix(SQLITE_PREFIX)), create)
 
 
 def _open_sqlite(path: Path, create: bool) -> CentralStore:
@@ -226,9 +263,18 @@ def _open_sqlite(path: Path, create: bool) -> CentralStore:
     return SqliteStore(path)
 
 
-def _open_postgresql(url: str) -> CentralStore:
-    # Step 3 of docs/central-postgresql.md section 10 replaces this with `PgStore(url)`.
-    raise StoreUnavailable(t("central.store.postgresql_later", location=shown_location(url)))
+def _open_postgresql(url: str, files: Path | None, pool_size: int | None) -> CentralStore:
+    try:
+        from desk.central.pg_store import open_pg_store
+    except ImportError as error:
+        if error.name not in ("psycopg", "psycopg_pool"):
+            raise
+        raise StoreUnavailable(
+            t("central.store.no_psycopg", location=shown_location(url))
+        ) from None
+    from desk.central.pg_base import DEFAULT_POOL
+
+    return open_pg_store(url, files=files, pool_size=pool_size or DEFAULT_POOL)
 
 
 def shown_location(location: str) -> str:

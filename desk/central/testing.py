@@ -7,7 +7,8 @@ The server listens on 127.0.0.1 on a free port, in a background thread, and stop
 the block ends. Options are those of `desk.central.app.create_app`; by default the automatic
 transitions run once at start only. `prepare_central` fills a central store and registers
 offices for a test. Both take the store's location: a SQLite file path (as most tests give) or a
-URL (desk/central/store_api.py `open_store`).
+URL (desk/central/store_api.py `open_store`); a PostgreSQL store also its folder of attachment
+contents, `files` (default $DESK_CENTRAL_FILES).
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ STARTUP_TIMEOUT = 10.0
 
 
 @contextlib.contextmanager
-def running_server(store: str | os.PathLike[str], **options: Any) -> Iterator[str]:
+def running_server(
+    store: str | os.PathLike[str], *, files: str | os.PathLike[str] | None = None, **options: Any
+) -> Iterator[str]:
     """Run a central server on `store` for the duration of the block; yields its base URL."""
     options.setdefault("auto_interval", 3600.0)
-    app = create_app(store, **options)
+    app = create_app(store, files=files, **options)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -73,12 +76,14 @@ def prepare_central(
     seed: int = 1,
     now: datetime | None = None,
     offices: dict[str, tuple[list[str], bool]] | None = None,
+    files: str | os.PathLike[str] | None = None,
 ) -> dict[str, str]:
     """Seed `cases` into a central store and register `offices` (name: (units, coordinator)).
 
     Returns each office's token. With `cases=0` the seeded units and officers are still added.
+    A PostgreSQL store is seeded only when empty (desk/central/pg_core.py `seed`).
     """
-    central = open_store(store)
+    central = open_store(store, files=files)
     try:
         central.seed(cases, seed=seed, now=now, workers=0)
         central.fill_event_uids()

@@ -175,8 +175,9 @@ def stored_receipt_text(statement: Statement) -> str:
 
 # The server's record ---------------------------------------------------------------------------
 
-# `judge` is the decision, shared by every store; the functions taking a database are the
-# SQLite store's reads and writes (desk/central/sqlite_store.py calls them).
+# `judge` is the decision, `statement_of` the answer and `alarm_raised` what an alarm tells,
+# shared by every store; the functions taking a database are the SQLite store's reads and
+# writes (desk/central/sqlite_store.py calls them; desk/central/pg_core.py has PostgreSQL's).
 
 
 def receipt_key(database: sqlite_utils.Database) -> bytes:
@@ -250,11 +251,38 @@ def witness_record(database: sqlite_utils.Database, office: str) -> WitnessRecor
     return None if row is None else WitnessRecord(int(row[0]), str(row[1]), str(row[2]))
 
 
-def _statement(database: sqlite_utils.Database, office: str, judgement: Judgement) -> Statement:
+def statement_of(key: bytes, office: str, judgement: Judgement) -> Statement:
+    """What the server answers for `judgement`, tagged with the receipt key (every store)."""
     witnessed = judgement.witnessed
     when = _unix(witnessed.at)
-    tag = make_tag(receipt_key(database), office, witnessed.seq, witnessed.hash, when)
+    tag = make_tag(key, office, witnessed.seq, witnessed.hash, when)
     return Statement(judgement.status, witnessed.seq, witnessed.hash, when, tag)
+
+
+def alarm_raised(
+    alarm_id: int, office: str, kind: str, witnessed: Head, witnessed_at: str, reported: Head
+) -> dict[str, Any]:
+    """A new alarm, told to the server's log; the detail of its audit entry (every store)."""
+    log.warning(
+        "audit witness alarm: office %s, chain %s (witnessed up to entry %d at %s, reported %d)",
+        office,
+        kind,
+        witnessed.seq,
+        witnessed_at,
+        reported.seq,
+    )
+    return {
+        "alarm": alarm_id,
+        "office": office,
+        "kind": kind,
+        "witnessed_seq": witnessed.seq,
+        "witnessed_at": witnessed_at,
+        "reported_seq": reported.seq,
+    }
+
+
+def _statement(database: sqlite_utils.Database, office: str, judgement: Judgement) -> Statement:
+    return statement_of(receipt_key(database), office, judgement)
 
 
 def observe(
@@ -321,23 +349,9 @@ def _raise_alarm(
             at,
         ],
     )
-    detail = {
-        "alarm": cursor.lastrowid,
-        "office": office,
-        "kind": kind,
-        "witnessed_seq": witnessed.seq,
-        "witnessed_at": witnessed_at,
-        "reported_seq": reported.seq,
-    }
+    assert cursor.lastrowid is not None
+    detail = alarm_raised(cursor.lastrowid, office, kind, witnessed, witnessed_at, reported)
     audit.append(database, at=at, actor_nip=None, action="audit_witness_alarm", detail=detail)
-    log.warning(
-        "audit witness alarm: office %s, chain %s (witnessed up to entry %d at %s, reported %d)",
-        office,
-        kind,
-        witnessed.seq,
-        witnessed_at,
-        reported.seq,
-    )
 
 
 @dataclass(frozen=True)

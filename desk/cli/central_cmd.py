@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import logging
+import json
 import os
 import socket
 import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -53,6 +53,86 @@ extend(
         "help.central.serve.burst": (
             "Permintaan sekaligus per kantor.",
             "Requests at once per office.",
+        ),
+        "help.central.serve.files": (
+            "Folder isi lampiran yang dijangkau setiap proses server (wajib untuk PostgreSQL; "
+            "SQLite memakai <basis data>.files).",
+            "The folder of attachment contents every server process reaches (required with "
+            "PostgreSQL; SQLite uses <database>.files).",
+        ),
+        "help.central.serve.pool": (
+            "Koneksi PostgreSQL per proses server.",
+            "PostgreSQL connections per server process.",
+        ),
+        "help.central.serve.workers": (
+            "Proses server yang melayani bersama (hanya PostgreSQL; SQLite satu proses).",
+            "Server processes serving together (PostgreSQL only; SQLite is one process).",
+        ),
+        "central.serve.workers_sqlite": (
+            "Server pusat di SQLite ({location}) dilayani satu proses (satu penulis): "
+            "--workers lebih dari 1 perlu PostgreSQL (desk central migrate).",
+            "A central server on SQLite ({location}) is served by one process (one writer): "
+            "--workers above 1 needs PostgreSQL (desk central migrate).",
+        ),
+        "central.serve.workers_start": (
+            "{workers} proses, masing-masing sampai {pool} koneksi: max_connections PostgreSQL "
+            "harus lebih dari {total} (semua host yang melayani basis data ini dijumlahkan).",
+            "{workers} processes, each with up to {pool} connections: PostgreSQL's "
+            "max_connections must exceed {total} (adding up every host serving this database).",
+        ),
+        "central.serve.no_files": (
+            "Server pusat di PostgreSQL ({location}) menyimpan isi lampiran di folder yang "
+            "dijangkau setiap prosesnya: beri --files FOLDER (atau DESK_CENTRAL_FILES).",
+            "A central server on PostgreSQL ({location}) keeps attachment contents in a folder "
+            "every one of its processes reaches: give --files DIR (or DESK_CENTRAL_FILES).",
+        ),
+        "help.central.migrate": (
+            "Pindahkan server pusat SQLite ke basis data PostgreSQL yang kosong, persis sama "
+            "(kantor, kasus, kejadian, catatan lampiran, log perubahan, rantai audit), agar "
+            "desk tetap sinkron. Hentikan dulu server pusatnya.",
+            "Move a SQLite central store into an empty PostgreSQL database, exactly "
+            "(offices, cases, events, attachment records, the change log, the audit chain), so "
+            "that desks keep syncing. Stop its central server first.",
+        ),
+        "help.central.migrate.from": (
+            "Berkas SQLite server pusat yang dipindahkan.",
+            "The SQLite file of the central store to move.",
+        ),
+        "help.central.migrate.to": (
+            "Basis data PostgreSQL tujuan (postgresql://...), harus kosong.",
+            "The PostgreSQL database to move it into (postgresql://...), which must be empty.",
+        ),
+        "help.central.migrate.new_epoch": (
+            "Beri epoch baru: setiap desk menarik ulang semuanya sekali (untuk salinan yang "
+            "tidak persis, mis. cadangan yang dipulihkan).",
+            "Give it a new epoch: every desk pulls everything again once (for a copy that is "
+            "not exact, such as a restored backup).",
+        ),
+        "central.migrate.done": (
+            "{source} dipindahkan ke {target} dalam {seconds} detik. Baris disalin:",
+            "{source} moved to {target} in {seconds} s. Rows copied:",
+        ),
+        "central.migrate.row": ("  {table}: {rows}", "  {table}: {rows}"),
+        "central.migrate.ends": (
+            "Log perubahan berakhir di {seq}; rantai audit sampai entri {head} (sama di kedua "
+            "sisi).",
+            "The change log ends at {seq}; the audit chain at entry {head} (the same on both "
+            "sides).",
+        ),
+        "central.migrate.continues": (
+            "Epoch {epoch} tetap: desk melanjutkan sinkron seperti biasa, tanpa menarik ulang.",
+            "Epoch {epoch} kept: desks continue syncing as before, with no re-pull.",
+        ),
+        "central.migrate.repull": (
+            "Epoch baru {epoch}: setiap desk menarik ulang semuanya sekali; pekerjaannya yang "
+            "belum terkirim tetap ada.",
+            "New epoch {epoch}: every desk pulls everything again once; its unsent work stays.",
+        ),
+        "central.migrate.next": (
+            "Berikutnya: salin {source}.files ke folder bersama, lalu jalankan desk central "
+            "serve --store {target} --files FOLDER. {source} tidak bisa dilayani lagi.",
+            "Next: copy {source}.files to the shared folder, then run desk central serve "
+            "--store {target} --files DIR. {source} can no longer be served.",
         ),
         "help.central.serve.max_file_mb": (
             "Ukuran terbesar satu berkas lampiran (MB).",
@@ -264,13 +344,37 @@ def serve(
             help=t("help.central.serve.office_files_gb"),
         ),
     ] = 2,
+    files: Annotated[
+        Path | None,
+        typer.Option(
+            "--files",
+            envvar="DESK_CENTRAL_FILES",
+            metavar="DIR",
+            file_okay=False,
+            help=t("help.central.serve.files"),
+            show_default=False,
+        ),
+    ] = None,
+    pool: Annotated[
+        int, typer.Option("--pool", min=1, max=1000, help=t("help.central.serve.pool"))
+    ] = 10,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=64, help=t("help.central.serve.workers"))
+    ] = 1,
 ) -> None:
     """Serve the sync protocol (docs/sync-protocol.md) over HTTP until Ctrl+C."""
     import uvicorn
 
-    from desk.central.app import create_app
+    from desk.central.app import WORKER_OPTIONS_ENV, create_app
+    from desk.central.operations import log_requests_to_stderr
+    from desk.central.store_api import kind_of, open_store, shown_location
 
-    central = _open(store, must_exist=False)  # created and migrated before listening
+    if kind_of(store) == "postgresql" and files is None:
+        raise DeskError(t("central.serve.no_files", location=shown_location(store)))
+    if workers > 1 and kind_of(store) != "postgresql":
+        raise DeskError(t("central.serve.workers_sqlite", location=shown_location(store)))
+    # Created and migrated before listening.
+    central = open_store(store, files=files, pool_size=pool)
     try:
         sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -282,29 +386,51 @@ def serve(
         ) from None
     shown = central.location
     error_console.print(t("central.serve.start", host=host, port=port, path=shown), markup=False)
-    app_ = create_app(  # the app closes the store when the server stops
-        central,
-        rate=rate,
-        burst=burst,
-        max_file=max_file_mb * 1024 * 1024,  # announced in hello, checked per attach op
-        office_quota=office_files_gb * 1024**3,
-    )
+    options: dict[str, Any] = {
+        "rate": rate,
+        "burst": burst,
+        "max_file": max_file_mb * 1024 * 1024,  # announced in hello, checked per attach op
+        "office_quota": office_files_gb * 1024**3,
+    }
     # One line per request, ours (desk/central/operations.py: the office, bytes and time),
     # instead of uvicorn's access log, which knows neither the office nor the bytes.
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    requests_log = logging.getLogger("desk.central.requests")
-    requests_log.addHandler(handler)
-    requests_log.setLevel(logging.INFO)
+    log_requests_to_stderr()
+    if workers == 1:
+        app_ = create_app(central, **options)  # the app closes the store when the server stops
+        config = uvicorn.Config(
+            app_,
+            log_level="info",
+            access_log=False,
+            lifespan="on",
+            server_header=False,
+            date_header=False,
+        )
+        uvicorn.Server(config).run(sockets=[sock])
+        return
+    # Several processes on the one listening socket (the kernel spreads the connections); each
+    # makes its own app and pool from the options (desk/central/app.py `app_from_env`). A
+    # worker that dies is started again by uvicorn's supervisor.
+    central.close()
+    error_console.print(
+        t("central.serve.workers_start", workers=workers, pool=pool, total=workers * pool),
+        markup=False,
+    )
+    os.environ[WORKER_OPTIONS_ENV] = json.dumps(
+        {"store": store, "files": str(files), "pool_size": pool, **options}
+    )
     config = uvicorn.Config(
-        app_,
+        "desk.central.app:app_from_env",
+        factory=True,
+        workers=workers,
         log_level="info",
         access_log=False,
         lifespan="on",
         server_header=False,
         date_header=False,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    from uvicorn.supervisors import Multiprocess
+
+    Multiprocess(config, sockets=[sock]).run()
 
 
 @office_app.command("add", help=t("help.central.office.add"))
@@ -493,6 +619,57 @@ def office_revoke(
     with _opened(store) as central:
         central.revoke_office(name)
     console.print(t("central.office.revoked", name=name), markup=False)
+
+
+@app.command("migrate", help=t("help.central.migrate"))
+def migrate(
+    source: Annotated[
+        Path,
+        typer.Option(
+            "--from",
+            metavar="FILE",
+            dir_okay=False,
+            help=t("help.central.migrate.from"),
+            show_default=False,
+        ),
+    ],
+    target: Annotated[
+        str,
+        typer.Option("--to", metavar="URL", help=t("help.central.migrate.to"), show_default=False),
+    ],
+    new_epoch: Annotated[
+        bool, typer.Option("--new-epoch", help=t("help.central.migrate.new_epoch"))
+    ] = False,
+) -> None:
+    """Move a SQLite central store into an empty PostgreSQL database, exactly, so that desks
+    keep syncing (docs/central-postgresql.md, section 7)."""
+    from desk.central.store_api import StoreUnavailable, shown_location
+
+    try:
+        from desk.central.migrate import migrate as move
+    except ImportError as error:
+        if error.name not in ("psycopg", "psycopg_pool"):
+            raise
+        raise StoreUnavailable(
+            t("central.store.no_psycopg", location=shown_location(target))
+        ) from None
+    report = move(source.expanduser(), target, new_epoch=new_epoch)
+    lines = [
+        t(
+            "central.migrate.done",
+            source=report.source,
+            target=report.target,
+            seconds=f"{report.seconds:.1f}",
+        ),
+        *(t("central.migrate.row", table=table, rows=rows) for table, rows in report.rows.items()),
+        t("central.migrate.ends", seq=report.last_seq, head=report.audit_head),
+        t(
+            "central.migrate.repull" if report.new_epoch else "central.migrate.continues",
+            epoch=report.epoch,
+        ),
+        t("central.migrate.next", source=report.source, target=report.target),
+    ]
+    console.print("\n".join(lines), markup=False, soft_wrap=True)
 
 
 @app.command("seed", help=t("help.central.seed"))

@@ -1,0 +1,662 @@
+"""The push, the automatic moves and the attachment claims on PostgreSQL (`PgOpsPart`).
+
+The rules are those of the SQLite store, shared: desk/central/apply.py judges every op (and
+files.py an `attach`) through an `OpTransaction`; `PgOps` below is the PostgreSQL one. What
+PostgreSQL adds is concurrency, several server processes on one database
+(docs/central-postgresql.md, sections 2.4, 3 and 4):
+
+- One transaction per push (READ COMMITTED, `PgBase._write`). It first locks every case the
+  push names, in id order (`FOR NO KEY UPDATE`): two pushes on the same cases wait for each
+  other instead of deadlocking, and an op is judged against the version committed before it,
+  never applied to a base another op already moved.
+- Each op claims its id first: `INSERT INTO applied_ops ... ON CONFLICT (op_id) DO NOTHING`.
+  A twin racing it on another worker waits for this transaction's row; once committed, the
+  twin finds it and answers `duplicate` (or `op_reused`), as a retry does on SQLite. If this
+  transaction rolls back, the twin's claim goes through and it applies the op. Never both.
+- The judging writes in savepoints (`PgOps.savepoint`), so a refused op leaves nothing but its
+  recorded answer. A deadlock or a serialization failure (two pushes claiming the same op ids
+  in opposite orders) retries the whole push: nothing of it was committed or answered.
+- Tracking numbers: one row of central_meta, updated in the create's savepoint: creates take
+  numbers one after the other, and a refused create gives its number back.
+- The audit entries of the transaction are appended at its end, under the change log's lock
+  (pg_core.append_audit): the chain follows commit order, one chain for every worker.
+- The automatic moves: one process per round (`pg_try_advisory_lock`), cases being judged by a
+  push skipped until the next round (`SKIP LOCKED`), every update under the version it read.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg import errors, sql
+from ulid import ULID
+
+from db.timefmt import to_text
+from desk.attachments import location_of
+from desk.automatic import CHUNK, DUE_COLUMNS, AutomaticResult, count, plan_move
+from desk.central.apply import OpRecord, Seen, judge_op
+from desk.central.cases import CASE_COLUMNS, REPORTER_COLUMNS
+from desk.central.digest import bucket_key
+from desk.central.files import FileLimits
+from desk.central.pg_base import PgBase
+from desk.central.pg_core import append_audit
+from desk.central.sqlite_ops import RowRefused
+from desk.central.store_api import Office
+from desk.clocks import ReferenceData
+from desk.services import Applied, Plan
+
+log = logging.getLogger("desk.central")
+
+Conn = psycopg.Connection[dict[str, Any]]
+
+# The advisory lock of the automatic moves' round: the bytes "desk-aut" as a bigint.
+AUTOMATIC_KEY = int.from_bytes(b"desk-aut", "big", signed=True)
+# How many times a push is tried again after a deadlock or a serialization failure.
+PUSH_RETRIES = 3
+
+
+class StaleWrite(RuntimeError):
+    """A case update under the version guard changed no row: the case moved under its lock,
+    which the lock makes impossible; it must not go unnoticed (the push is rolled back)."""
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """An audit entry of the transaction, appended to the chain at its end."""
+
+    at: str
+    actor_nip: str | None
+    action: str
+    case_id: int | None
+    detail: dict[str, Any]
+
+
+def scope_condition(office: Office, case: str = "cases") -> tuple[sql.Composable, list[object]]:
+    """desk/central/store.py `scope_sql` in PostgreSQL: true for the cases `office` works."""
+    if office.coordinator:
+        return sql.SQL("TRUE"), []
+    table = sql.Identifier(case)
+    condition = sql.SQL(
+        "({t}.unit_code IN (SELECT unit_code FROM office_units WHERE office = %s) "
+        "OR ({t}.unit_code IS NULL AND {t}.id IN "
+        "(SELECT case_id FROM case_origin WHERE office = %s)))"
+    ).format(t=table)
+    return condition, [office.name, office.name]
+
+
+class PgReference:
+    """`ReferenceData` (desk/clocks.py) read in the push's transaction.
+
+    The zones and holidays are kept for the transaction: a push of 20 ops reads them once."""
+
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+        self._office_zone: tuple[str | None] | None = None
+        self._unit_zones: dict[str, str | None] = {}
+        self._holidays: dict[str | None, list[str]] = {}
+
+    def _one(self, query: str, params: list[Any]) -> dict[str, Any] | None:
+        return self.conn.execute(query, params).fetchone()
+
+    def office_zone(self) -> str | None:
+        if self._office_zone is None:
+            row = self._one("SELECT value FROM settings WHERE key = 'office_tz'", [])
+            self._office_zone = (str(row["value"]) if row else None,)
+        return self._office_zone[0]
+
+    def unit_zone(self, code: str) -> str | None:
+        if code not in self._unit_zones:
+            row = self._one("SELECT tz FROM units WHERE code = %s", [code])
+            self._unit_zones[code] = str(row["tz"]) if row else None
+        return self._unit_zones[code]
+
+    def holidays(self, unit: str | None) -> list[str]:
+        if unit not in self._holidays:
+            rows = self.conn.execute(
+                "SELECT day FROM regional_holidays WHERE unit_code IS NULL OR unit_code = %s",
+                [unit or ""],
+            ).fetchall()
+            self._holidays[unit] = [str(row["day"]) for row in rows]
+        return self._holidays[unit]
+
+    def active_unit(self, code: str) -> str | None:
+        # SQLite's `COLLATE NOCASE` (the index on lower(code) serves it).
+        row = self._one(
+            "SELECT code FROM units WHERE lower(code) = lower(%s) AND active = 1", [code]
+        )
+        return str(row["code"]) if row else None
+
+    def petugas_of(self, nip: str, unit: str | None) -> str | None:
+        row = self._one(
+            "SELECT nip FROM officers WHERE nip = %s AND unit_code IS NOT DISTINCT FROM %s "
+            "AND active = 1 AND role = 'petugas'",
+            [nip, unit],
+        )
+        return str(row["nip"]) if row else None
+
+    def case_ref(self, reference: str | int) -> dict[str, Any] | None:
+        # desk/clocks.py SqliteReference.case_ref, in PostgreSQL.
+        if isinstance(reference, int):
+            return self._one("SELECT * FROM cases WHERE id = %s", [reference])
+        text = reference.strip().lstrip("#")
+        row = self._one(
+            "SELECT * FROM cases WHERE tracking_no = %s OR local_id = %s ORDER BY id LIMIT 1",
+            [text, text],
+        )
+        if row is None and text[:2].upper() == "L-":
+            row = self._one("SELECT * FROM cases WHERE provisional_no = %s", [text.upper()])
+        return row
+
+
+class PgOps:
+    """The statements of the ops of one push on PostgreSQL (an `OpTransaction`,
+    desk/central/apply.py), inside the push's transaction on `conn`."""
+
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+        self.audit: list[AuditEntry] = []  # appended to the chain when the push commits
+        self._reference = PgReference(conn)
+
+    def _one(self, query: str | sql.Composed, params: list[Any]) -> dict[str, Any] | None:
+        return self.conn.execute(query, params).fetchone()
+
+    # The op's record ----------------------------------------------------------------------
+
+    def claim_op(self, record: OpRecord) -> Seen | None:
+        claimed = self._one(
+            "INSERT INTO applied_ops (op_id, office, case_local_id, kind, base_version, "
+            "content_sha256, at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (op_id) DO NOTHING RETURNING op_id",
+            [
+                record.op_id,
+                record.office,
+                record.case_local_id,
+                record.kind,
+                record.base_version,
+                record.content_sha256,
+                record.at,
+            ],
+        )
+        if claimed is not None:
+            return None
+        # Known: committed by another push (this statement's snapshot is taken after the
+        # insert waited for it), or judged earlier in this one.
+        row = self._one(
+            "SELECT office, content_sha256, result FROM applied_ops WHERE op_id = %s",
+            [record.op_id],
+        )
+        if row is None or row["result"] is None:  # pragma: no cover - the unique key says not
+            raise RuntimeError(f"op {record.op_id} is claimed but has no answer")
+        return str(row["office"]), str(row["content_sha256"]), str(row["result"])
+
+    def finish_op(self, record: OpRecord, result: str, eff_base: int | None) -> None:
+        self.conn.execute(
+            "UPDATE applied_ops SET result = %s, eff_base = %s WHERE op_id = %s",
+            [result, eff_base, record.op_id],
+        )
+
+    def last_op(
+        self, office: str, case_local_id: str, base: int
+    ) -> tuple[str, str, int | None] | None:
+        # `n` is SQLite's rowid: the latest; an unfinished claim is this op's own (other base).
+        row = self._one(
+            "SELECT op_id, result, eff_base FROM applied_ops WHERE office = %s AND "
+            "case_local_id = %s AND base_version = %s AND kind <> 'attach' "
+            "ORDER BY n DESC LIMIT 1",
+            [office, case_local_id, base],
+        )
+        if row is None:
+            return None
+        return str(row["op_id"]), str(row["result"]), row["eff_base"]
+
+    # Reads --------------------------------------------------------------------------------
+
+    def officer(self, nip: str) -> tuple[str, str, str, str | None, int] | None:
+        row = self._one(
+            "SELECT nip, name, role, unit_code, active FROM officers WHERE nip = %s", [nip]
+        )
+        if row is None:
+            return None
+        return row["nip"], row["name"], row["role"], row["unit_code"], row["active"]
+
+    def case_by_local_id(self, local_id: str) -> dict[str, Any] | None:
+        # Locked already with the push's other cases; taken again (a no-op) so that the row
+        # read is the one the lock protects.
+        return self._one("SELECT * FROM cases WHERE local_id = %s FOR NO KEY UPDATE", [local_id])
+
+    def in_scope(self, office: Office, case_id: int) -> bool:
+        condition, params = scope_condition(office)
+        query = sql.SQL("SELECT 1 AS found FROM cases WHERE id = %s AND {}").format(condition)
+        return self._one(query, [case_id, *params]) is not None
+
+    def versions_since(self, case_id: int, base: int) -> list[tuple[int, int, int, int]]:
+        rows = self.conn.execute(
+            "SELECT status, unit_code, assignee_nip, duplicate_of FROM case_versions "
+            "WHERE case_id = %s AND version > %s",
+            [case_id, base],
+        ).fetchall()
+        return [
+            (row["status"], row["unit_code"], row["assignee_nip"], row["duplicate_of"])
+            for row in rows
+        ]
+
+    def case_id_of(self, reference: str) -> int | None:
+        row = self._one(
+            "SELECT id FROM cases WHERE local_id = %s OR tracking_no = %s ORDER BY id LIMIT 1",
+            [reference, reference],
+        )
+        return int(row["id"]) if row is not None else None
+
+    def reference(self) -> ReferenceData:
+        return self._reference
+
+    def case_json(self, case: dict[str, Any], office: Office) -> dict[str, Any]:
+        # desk/central/cases.py case_json, its two look-ups in PostgreSQL.
+        result: dict[str, Any] = {
+            name: case[name] for name in CASE_COLUMNS if case.get(name) is not None
+        }
+        if case.get("anonymous"):
+            result["anonymous"] = True
+        if case.get("confidential"):
+            result["confidential"] = True
+        if case.get("extra"):
+            result["extra"] = json.loads(case["extra"])
+        if case.get("duplicate_of") is not None:
+            row = self._one(
+                "SELECT coalesce(tracking_no, local_id) AS label FROM cases WHERE id = %s",
+                [case["duplicate_of"]],
+            )
+            if row is not None:
+                result["duplicate_of"] = row["label"]
+        if case.get("anonymous") and not office.coordinator:
+            result["reporter"] = None  # withheld (DOMAIN.md: Anonim hides identity at the unit)
+        else:
+            row = self._one(
+                "SELECT name, nik, phone, email, address FROM reporters WHERE case_id = %s",
+                [case["id"]],
+            )
+            if row is not None:
+                reporter = {k: row[k] for k in REPORTER_COLUMNS if row[k] is not None}
+                if reporter:
+                    result["reporter"] = reporter
+        return result
+
+    def local_id_taken(self, local_id: str) -> bool:
+        return self._one("SELECT 1 AS found FROM cases WHERE local_id = %s", [local_id]) is not None
+
+    def provisional_taken(self, provisional_no: str) -> bool:
+        row = self._one("SELECT 1 AS found FROM cases WHERE provisional_no = %s", [provisional_no])
+        return row is not None
+
+    # Writes -------------------------------------------------------------------------------
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        kept = len(self.audit)
+        try:
+            with self.conn.transaction():
+                yield
+        except errors.IntegrityError as error:
+            del self.audit[kept:]
+            raise RowRefused(str(error).strip(), error.diag.constraint_name) from error
+        except BaseException:
+            del self.audit[kept:]  # the entries of what was undone
+            raise
+
+    def write_plan(self, plan: Plan) -> Applied:
+        assignments = sql.SQL(", ").join(
+            sql.SQL("{} = %s").format(sql.Identifier(column)) for column in plan.changes
+        )
+        updated = self.conn.execute(
+            sql.SQL("UPDATE cases SET {} WHERE id = %s AND version = %s").format(assignments),
+            [*plan.changes.values(), plan.case_id, plan.expected_version],
+        )
+        if updated.rowcount != 1:
+            raise StaleWrite(f"case {plan.case_id} is no longer at version {plan.expected_version}")
+        event_id = self.append_event(**plan.event)
+        case = self._one("SELECT * FROM cases WHERE id = %s", [plan.case_id])
+        assert case is not None
+        return plan.applied(case, event_id)
+
+    def next_tracking_no(self, first: int) -> str:
+        # The last number given, in one row: the update locks it until the push commits, so
+        # creates on other workers take theirs after this one (the savepoint gives it back).
+        take = (
+            "UPDATE central_meta SET value = greatest(value::bigint + 1, %s)::text "
+            "WHERE key = 'last_tracking_no' RETURNING value"
+        )
+        row = self._one(take, [first])
+        if row is None:  # the first create of this store: start after any number given
+            self.conn.execute(
+                "INSERT INTO central_meta (key, value) SELECT 'last_tracking_no', "
+                "coalesce(max(substring(tracking_no FROM '^[0-9]+')::bigint), 0)::text "
+                "FROM cases WHERE tracking_no ~ '^[0-9]' ON CONFLICT (key) DO NOTHING"
+            )
+            row = self._one(take, [first])
+            assert row is not None
+        number = int(row["value"])
+        # Numbers given elsewhere (an import) may have caught up: skip the ones already taken.
+        start = number
+        while self._one("SELECT 1 AS found FROM cases WHERE tracking_no = %s", [str(number)]):
+            number += 1
+        if number != start:
+            self.conn.execute(
+                "UPDATE central_meta SET value = %s WHERE key = 'last_tracking_no'", [str(number)]
+            )
+        return str(number)
+
+    def insert_case(self, values: dict[str, Any], reporter: list[Any] | None, office: str) -> int:
+        row_values = {**values, "bucket": bucket_key(values["local_id"])}
+        columns = sql.SQL(", ").join(map(sql.Identifier, row_values))
+        marks = sql.SQL(", ").join(sql.Placeholder() * len(row_values))
+        row = self._one(
+            sql.SQL("INSERT INTO cases ({}) VALUES ({}) RETURNING id").format(columns, marks),
+            list(row_values.values()),
+        )
+        assert row is not None
+        case_id = int(row["id"])
+        if reporter is not None:
+            self.conn.execute(
+                "INSERT INTO reporters (case_id, name, nik, phone, email, address) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                [case_id, *reporter],
+            )
+        self.conn.execute(
+            "INSERT INTO case_origin (case_id, office) VALUES (%s, %s)", [case_id, office]
+        )
+        return case_id
+
+    def append_event(self, **fields: Any) -> int:
+        return self._insert_event(**fields)
+
+    def _insert_event(
+        self,
+        *,
+        case_id: int,
+        at: str,
+        actor_kind: str,
+        actor_nip: str | None,
+        kind: str,
+        visibility: str,
+        from_status: str | None = None,
+        to_status: str | None = None,
+        unit_code: str | None = None,
+        body: str | None = None,
+        data: dict[str, Any] | None = None,
+        uid: str | None = None,
+    ) -> int:
+        # desk/services.py append_event: the data as the same JSON text.
+        row = self._one(
+            "INSERT INTO events (case_id, at, actor_kind, actor_nip, kind, visibility, "
+            "from_status, to_status, unit_code, body, data, uid) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            [
+                case_id,
+                at,
+                actor_kind,
+                actor_nip,
+                kind,
+                visibility,
+                from_status,
+                to_status,
+                unit_code,
+                body,
+                json.dumps(data, ensure_ascii=False, separators=(",", ":")) if data else None,
+                uid,
+            ],
+        )
+        assert row is not None
+        return int(row["id"])
+
+    def append_audit(
+        self,
+        *,
+        at: str,
+        actor_nip: str | None,
+        action: str,
+        case_id: int | None,
+        detail: dict[str, Any],
+    ) -> None:
+        self.audit.append(AuditEntry(at, actor_nip, action, case_id, detail))
+
+    def commit_audit(self) -> None:
+        """Append the transaction's audit entries to the chain: the push's last writes."""
+        for entry in self.audit:
+            append_audit(
+                self.conn,
+                at=entry.at,
+                actor_nip=entry.actor_nip,
+                action=entry.action,
+                case_id=entry.case_id,
+                detail=entry.detail,
+            )
+        self.audit.clear()
+
+    # Attachments --------------------------------------------------------------------------
+
+    def claimed_bytes(self, office: str, excluding: str) -> int:
+        row = self._one(
+            "SELECT coalesce(sum(size), 0) AS used FROM (SELECT sha256, max(size) AS size "
+            "FROM attachment_claims WHERE office = %s AND sha256 <> %s GROUP BY sha256) AS kept",
+            [office, excluding],
+        )
+        return int(row["used"]) if row is not None else 0
+
+    def proven_by(self, office: str, sha256: str) -> str | None:
+        return _proven_by(self.conn, office, sha256)
+
+    def recorder(self, case_id: int) -> str | None:
+        row = self._one(
+            "SELECT actor_nip FROM events WHERE case_id = %s AND kind = 'received' "
+            "ORDER BY id LIMIT 1",
+            [case_id],
+        )
+        return row["actor_nip"] if row is not None else None
+
+    def record_attachment(self, case_id: int, meta: dict[str, Any], at: str, by: str) -> None:
+        # Inserted only when missing (no id drawn for a content the case has: ids stay those
+        # SQLite would give); the unique key is what keeps it one row.
+        self.conn.execute(
+            "INSERT INTO attachments (case_id, name, size, sha256, media_type, location, "
+            "added_at, added_by) SELECT %s, %s, %s, %s, %s, %s, %s, %s WHERE NOT EXISTS "
+            "(SELECT 1 FROM attachments WHERE case_id = %s AND sha256 = %s) "
+            "ON CONFLICT (case_id, sha256) DO NOTHING",
+            [
+                case_id,
+                meta["name"],
+                meta["size"],
+                meta["sha256"],
+                meta["media_type"],
+                location_of(meta["sha256"]),
+                at,
+                by,
+                case_id,
+                meta["sha256"],
+            ],
+        )
+
+    def claim_attachment(
+        self, case_id: int, office: str, meta: dict[str, Any], proven: str | None
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO attachment_claims (case_id, sha256, office, size, media_type, "
+            "verified_at) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [case_id, meta["sha256"], office, meta["size"], meta["media_type"], proven],
+        )
+
+
+def _proven_by(conn: Conn, office: str, sha256: str) -> str | None:
+    row = conn.execute(
+        "SELECT min(verified_at) AS proven FROM attachment_claims "
+        "WHERE office = %s AND sha256 = %s",
+        [office, sha256],
+    ).fetchone()
+    return str(row["proven"]) if row and row["proven"] else None
+
+
+def lock_cases(conn: Conn, ops: list[dict[str, Any]]) -> None:
+    """Lock every case the push names, in id order, before any op is judged (section 4)."""
+    local_ids = sorted({op["c"] for op in ops if op["k"] != "create"})
+    if local_ids:
+        conn.execute(
+            "SELECT id FROM cases WHERE local_id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
+            [local_ids],
+        ).fetchall()
+
+
+class PgOpsPart(PgBase):
+    """The push, the automatic moves and the attachment claims of `PgStore`."""
+
+    # The push ------------------------------------------------------------------------------
+
+    def apply_ops(
+        self,
+        office: Office,
+        ops: list[dict[str, Any]],
+        clock: Callable[[], datetime],
+        request: frozenset[str],
+        limits: FileLimits,
+    ) -> list[dict[str, Any]]:
+        for attempt in range(PUSH_RETRIES + 1):
+            try:
+                return self._push(office, ops, clock, request, limits)
+            except (errors.DeadlockDetected, errors.SerializationFailure) as error:
+                if attempt == PUSH_RETRIES:
+                    raise
+                log.info("push of %s tried again: %s", office.name, type(error).__name__)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _push(
+        self,
+        office: Office,
+        ops: list[dict[str, Any]],
+        clock: Callable[[], datetime],
+        request: frozenset[str],
+        limits: FileLimits,
+    ) -> list[dict[str, Any]]:
+        with self._write() as conn:
+            lock_cases(conn, ops)
+            now = clock()  # read once the cases are ours: times follow the order of commits
+            tx = PgOps(conn)
+            results = [judge_op(tx, office, op, now, request, limits) for op in ops]
+            tx.commit_audit()
+        return results
+
+    # The automatic moves -------------------------------------------------------------------
+
+    def run_automatic(self, clock: Callable[[], datetime]) -> AutomaticResult | None:
+        with self.pool.connection() as conn:
+            conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
+            conn.read_only = False
+            with conn.transaction():
+                row = conn.execute("SELECT pg_try_advisory_lock(%s) AS got", [AUTOMATIC_KEY])
+                got = row.fetchone()
+            if not got or not got["got"]:
+                return None  # another process runs this round
+            try:
+                return _automatic_round(conn, to_text(clock()))
+            finally:
+                with conn.transaction():
+                    conn.execute("SELECT pg_advisory_unlock(%s)", [AUTOMATIC_KEY])
+
+    # Attachments ---------------------------------------------------------------------------
+
+    def upload_claim(self, office: Office, sha256: str) -> int | None:
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT max(size) AS size FROM attachment_claims WHERE office = %s AND sha256 = %s",
+                [office.name, sha256],
+            ).fetchone()
+        return int(row["size"]) if row and row["size"] is not None else None
+
+    def proven_by(self, office: str, sha256: str) -> str | None:
+        with self._read() as conn:
+            return _proven_by(conn, office, sha256)
+
+    def declared_media_type(self, office: Office, sha256: str) -> str:
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT media_type FROM attachment_claims WHERE office = %s AND sha256 = %s "
+                "LIMIT 1",
+                [office.name, sha256],
+            ).fetchone()
+        return str(row["media_type"]) if row else ""
+
+    def readable_size(self, office: Office, sha256: str) -> int | None:
+        condition, params = scope_condition(office)
+        query = sql.SQL(
+            "SELECT attachments.size FROM attachments JOIN cases ON cases.id = attachments.case_id "
+            "WHERE attachments.sha256 = %s AND {} AND ("
+            "NOT EXISTS (SELECT 1 FROM attachment_claims k WHERE k.case_id = attachments.case_id "
+            "AND k.sha256 = attachments.sha256) OR EXISTS (SELECT 1 FROM attachment_claims k "
+            "WHERE k.case_id = attachments.case_id AND k.sha256 = attachments.sha256 "
+            "AND k.verified_at IS NOT NULL)) LIMIT 1"
+        ).format(condition)
+        with self._read() as conn:
+            row = conn.execute(query, [sha256, *params]).fetchone()
+        return int(row["size"]) if row else None
+
+    def visible(self, office: Office, sha256: str) -> bool:
+        condition, params = scope_condition(office)
+        query = sql.SQL(
+            "SELECT 1 AS found FROM attachments JOIN cases ON cases.id = attachments.case_id "
+            "WHERE attachments.sha256 = %s AND {} LIMIT 1"
+        ).format(condition)
+        with self._read() as conn:
+            return conn.execute(query, [sha256, *params]).fetchone() is not None
+
+    def mark_proven(self, office: str, sha256: str, at: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE attachment_claims SET verified_at = %s WHERE office = %s AND sha256 = %s "
+                "AND verified_at IS NULL",
+                [at, office, sha256],
+            )
+
+
+def _automatic_round(conn: Conn, at: str) -> AutomaticResult:
+    """desk/automatic.py apply_automatic_transitions on PostgreSQL, `CHUNK` cases a
+    transaction; the moved cases' events get uids at once (no later `fill_event_uids`)."""
+    result = AutomaticResult()
+    columns = sql.SQL(", ").join(map(sql.Identifier, DUE_COLUMNS))
+    query = sql.SQL(
+        "SELECT {} FROM cases WHERE auto_at IS NOT NULL AND auto_at <= %s "
+        "ORDER BY auto_at, id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED"
+    ).format(columns)  # ties in id order, as SQLite's index on auto_at gives them
+    while True:
+        with conn.transaction():
+            due = conn.execute(query, [at, CHUNK]).fetchall()
+            tx = PgOps(conn)
+            for row in due:
+                move = plan_move(row, at)
+                if move is None:  # stale clock: clear it, move nothing
+                    conn.execute(
+                        "UPDATE cases SET auto_at = NULL, auto_kind = NULL WHERE id = %s",
+                        [row["id"]],
+                    )
+                    continue
+                assignments = sql.SQL(", ").join(
+                    sql.SQL("{} = %s").format(sql.Identifier(column)) for column in move.changes
+                )
+                updated = conn.execute(
+                    sql.SQL("UPDATE cases SET {} WHERE id = %s AND version = %s").format(
+                        assignments
+                    ),
+                    [*move.changes.values(), move.case_id, move.version],
+                )
+                if updated.rowcount != 1:
+                    raise StaleWrite(f"case {move.case_id} is no longer at version {move.version}")
+                tx.append_event(**move.event, uid=str(ULID()))
+                tx.append_audit(**move.audit)
+                count(result, move)
+            tx.commit_audit()
+        # Cases a push holds were skipped: they stay due, and the next round moves them.
+        if len(due) < CHUNK:
+            return result
