@@ -33,7 +33,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
 import pytest
@@ -183,3 +183,33 @@ def central_store(
     with fresh_database() as dsn, pytest.MonkeyPatch.context() as patch:
         patch.setenv("DESK_CENTRAL_FILES", str(folder / "central.files"))
         yield url_of(dsn)
+
+
+def central_query(location: str, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """The rows of `sql` (portable SQL, `?` placeholders) on the central store at `location`, of
+    either kind: for tests that look at what a store holds beyond what its API answers."""
+    if location.startswith(("postgresql:", "postgres:")):
+        import psycopg
+
+        with psycopg.connect(location) as conn:
+            return [tuple(row) for row in conn.execute(sql.replace("?", "%s"), params)]
+    import sqlite3
+
+    path = location.removeprefix("sqlite:///")
+    with contextlib.closing(sqlite3.connect(path)) as database:
+        return [tuple(row) for row in database.execute(sql, params)]
+
+
+def central_execute(location: str, sql: str, params: Sequence[Any] = ()) -> int:
+    """Run one writing statement (portable SQL, `?` placeholders) on a central store of either
+    kind, committed; the rows it changed. For tests that tamper with a store on purpose."""
+    if location.startswith(("postgresql:", "postgres:")):
+        import psycopg
+
+        with psycopg.connect(location) as conn:
+            return conn.execute(sql.replace("?", "%s"), params).rowcount
+    import sqlite3
+
+    path = location.removeprefix("sqlite:///")
+    with contextlib.closing(sqlite3.connect(path)) as database, database:
+        return database.execute(sql, params).rowcount
