@@ -184,13 +184,14 @@ def build_province(folder: Path, cases: int, offices: int) -> tuple[Path, list[O
 
 @contextlib.contextmanager
 def postgresql_copy(sqlite_path: Path, server: str) -> Iterator[str]:
-    """An exact copy of the central in a new PostgreSQL database, dropped afterwards."""
+    """An exact copy of the central in a new PostgreSQL database (`server` a URL), dropped
+    afterwards."""
     from desk.central.migrate import migrate
 
     name = f"desk_bench_{secrets.token_hex(4)}"
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    dsn = psycopg.conninfo.make_conninfo(server, dbname=name)
+    dsn = server.rsplit("/", 1)[0] + f"/{name}"  # a URL: what `--store` recognises
     copy = sqlite_path.with_name("for-postgresql.db")
     shutil.copyfile(sqlite_path, copy)
     try:

@@ -87,3 +87,15 @@ def test_every_verb_takes_store_and_its_environment_variable(tmp_path: Path) -> 
     assert refused.exit_code == 1
     lines = refused.stderr.strip().splitlines()
     assert len(lines) == 1 and "PostgreSQL" in lines[0]
+
+
+def test_libpq_key_value_settings_are_refused_not_made_into_a_sqlite_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--store "host=db dbname=central"` once made and served an empty SQLite file of that
+    name: it is PostgreSQL's other spelling, and the message says which one to use."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StoreUnavailable, match="postgresql://") as refused:
+        open_store("host=127.0.0.1 dbname=central user=desk password=s3cret")
+    assert "s3cret" not in str(refused.value)
+    assert list(tmp_path.iterdir()) == []

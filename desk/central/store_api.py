@@ -20,6 +20,7 @@ attachment contents every server process reaches (`files`, else $DESK_CENTRAL_FI
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,6 +45,12 @@ extend(
             "sqlite:///jalur, atau postgresql://...",
             "Unknown central store {location}: give a SQLite file path, sqlite:///path or "
             "postgresql://...",
+        ),
+        "central.store.conninfo": (
+            "{location} tampak seperti pengaturan koneksi PostgreSQL: tulis sebagai URL, "
+            "postgresql://pengguna@host:5432/basisdata.",
+            "{location} looks like PostgreSQL connection settings: write it as a URL, "
+            "postgresql://user@host:5432/database.",
         ),
         "central.store.no_psycopg": (
             "Untuk memakai PostgreSQL ({location}) pasang dulu psycopg: "
@@ -228,6 +235,10 @@ def kind_of(location: str | os.PathLike[str]) -> StoreKind:
     neither."""
     text = os.fspath(location)
     scheme, separator, _ = text.partition("://")
+    if _CONNINFO.match(text):
+        # libpq's key=value form: taken for a file name, it would make a new SQLite store
+        # called "host=db dbname=central" and serve it, empty.
+        raise StoreUnavailable(t("central.store.conninfo", location=_conninfo_shown(text)))
     if not separator or text.startswith(SQLITE_PREFIX):
         return "sqlite"
     if scheme.lower() in POSTGRESQL_SCHEMES:
@@ -275,6 +286,13 @@ def _open_postgresql(url: str, files: Path | None, pool_size: int | None) -> Cen
     from desk.central.pg_base import DEFAULT_POOL
 
     return open_pg_store(url, files=files, pool_size=pool_size or DEFAULT_POOL)
+
+
+_CONNINFO = re.compile(r"\s*(host|hostaddr|port|dbname|user|password|service)\s*=", re.ASCII)
+
+
+def _conninfo_shown(text: str) -> str:
+    return re.sub(r"(password\s*=\s*)\S+", r"\1***", text)
 
 
 def shown_location(location: str) -> str:
