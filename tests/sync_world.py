@@ -95,15 +95,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import sqlite_utils
+from ulid import ULID
 
 from db import open_database, write_transaction
 from db.timefmt import utc_now
 from desk import services
 from desk.automatic import apply_automatic_transitions
+from desk.central.files import FileLimits
+from desk.central.migrate import migrate
 from desk.central.store import (
     add_office,
     authenticate,
@@ -112,6 +115,7 @@ from desk.central.store import (
     open_central,
     scope_sql,
 )
+from desk.central.store_api import CentralStore, Office, kind_of, open_store
 from desk.central.testing import prepare_central, running_server
 from desk.errors import DeskError
 from desk.sync.conflicts import resolve
@@ -123,6 +127,9 @@ from tests.sync_proxy import Faults, SyncProxy
 
 FAST = RetryPolicy(attempts=8, base=0.01, cap=0.05)
 COORDINATOR = "prov"
+# On a PostgreSQL central, the officers acting on the central system push their actions as this
+# coordinating office (no desk of the world): SQL on the store would bypass its rules.
+CENTRAL_OFFICE = "pusat"
 # Unit offices, one unit each, in the order a world takes them.
 UNIT_OFFICES = (("pupr", "PUPR"), ("dlh", "DLH"), ("dinkes", "DINKES"), ("dishub", "DISHUB"))
 ELSEWHERE = "DISDIKBUD"  # a unit no office of the world works: cases disposed there leave
@@ -142,6 +149,53 @@ ACTION_WEIGHTS: dict[Action, float] = {
     Action.ARCHIVE: 1,
     Action.RESTORE: 1,
 }
+
+
+@contextlib.contextmanager
+def central_to_fill(location: str | Path, folder: Path) -> Iterator[Path]:
+    """A SQLite central file to fill with the desk's own code before a server runs on the
+    store (`prepare_central`, `services` on `open_central`...): `location` itself when it is a
+    SQLite file; for a PostgreSQL store, a file in `folder` that is copied into it when the block
+    ends (`desk central migrate`: the exact copy, as a central that grew on SQLite moves)."""
+    if kind_of(location) == "sqlite":
+        yield Path(str(location).removeprefix("sqlite:///"))
+        return
+    staging = folder / "central-to-migrate.db"
+    yield staging
+    migrate(staging, str(location))
+
+
+class Tables(Protocol):
+    """What the world reads a central's (or a desk's) tables through: a `sqlite_utils`
+    database, or `PgTables` over a PostgreSQL central (`?` placeholders either way)."""
+
+    def execute(self, sql: str, parameters: Any = None, /) -> Any: ...
+
+    def query(self, sql: str, params: Any = None, /) -> Iterator[dict[str, Any]]: ...
+
+
+class PgTables:
+    """A PostgreSQL central's tables read as the world reads a SQLite one: `execute` and
+    `query` with `?` placeholders, on one autocommit connection."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.conn = psycopg.connect(url, autocommit=True)
+
+    def execute(self, sql: str, parameters: Any = None, /) -> Any:
+        return self.conn.execute(sql.replace("?", "%s"), list(parameters or []))
+
+    def query(self, sql: str, params: Any = None, /) -> Iterator[dict[str, Any]]:
+        from psycopg.rows import dict_row
+
+        with self.conn.cursor(row_factory=dict_row) as cursor:
+            cursor.execute(sql.replace("?", "%s"), list(params or []))
+            rows = cursor.fetchall()
+        return iter(rows)
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 class Killed(BaseException):
@@ -388,7 +442,9 @@ class Stats:
 class World:
     """See the module's docstring. Use as a context manager."""
 
-    def __init__(self, folder: Path, seed: int, size: Size | None = None) -> None:
+    def __init__(
+        self, folder: Path, seed: int, size: Size | None = None, store: str | None = None
+    ) -> None:
         self.folder = Path(folder)
         self.seed = seed
         self.size = size or Size()
@@ -399,11 +455,18 @@ class World:
         self.stats = Stats()
         self.desks: list[Desk] = []
         self.central_path = self.folder / "central.db"
+        # The central store: a SQLite file (central_path by default) or a PostgreSQL URL.
+        self.location = store or str(self.central_path)
+        self.postgresql = kind_of(self.location) == "postgresql"
+        if not self.postgresql:
+            self.central_path = Path(self.location.removeprefix("sqlite:///"))
+        self.store: CentralStore | None = None  # PostgreSQL: what central actions go through
+        self.central_office: Office | None = None
         self.url = ""
         self.port = 0
         self._text_no = 0
         self._stack = contextlib.ExitStack()
-        self.central: sqlite_utils.Database | None = None
+        self.central: sqlite_utils.Database | PgTables | None = None
         self.proxy: SyncProxy
         self.verify = True  # also ask `desk sync verify` in `check`
         self._repairs: dict[str, int] = {}
@@ -425,10 +488,14 @@ class World:
     def close(self) -> None:
         for desk in self.desks:
             desk.close()
-        if self.central is not None:
+        if isinstance(self.central, PgTables):
+            self.central.close()
+        elif self.central is not None:
             with contextlib.suppress(Exception):
                 self.central.conn.close()
         self._stack.close()
+        if self.store is not None:
+            self.store.close()
 
     @property
     def offices(self) -> list[tuple[str, tuple[str, ...], bool]]:
@@ -441,13 +508,48 @@ class World:
 
     def _start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        prepare_central(self.central_path, cases=self.size.seeded_cases, seed=self.seed % 97 + 1)
-        self.central = open_central(self.central_path)
-        db = self.central
+        with central_to_fill(self.location, self.folder) as path:
+            tokens = self._fill(path)
+        if self.postgresql:
+            self.central = PgTables(self.location)
+            self.store = open_store(self.location)
+            self.central_office = self.store.authenticate(tokens.pop(CENTRAL_OFFICE))
+        else:
+            self.central = open_central(self.central_path)
+        self.url = self._stack.enter_context(
+            running_server(self.location, rate=10_000, burst=10_000)
+        )
+        self.port = int(self.url.rsplit(":", 1)[1])
+        # One proxy for the world's life, every sync through it; its faults are set per sync.
+        self.proxy = self._stack.enter_context(SyncProxy(self.port))
+        for name, units, coordinator in self.offices:
+            path = self.folder / f"{name}.db"
+            database = open_database(path)
+            save_remote(database, path, self.url, tokens[name])
+            desk = Desk(name, units, coordinator, path, tokens[name], database)
+            self.desks.append(desk)
+            report = self.sync(desk, FaultPlan(page_limit=self.size.first_page))
+            if report is None or report.outcome != "ok":
+                raise RuntimeError(f"the first sync of {name} failed: {report}")
+        self.log("world ready: " + ", ".join(self._desk_summary(d) for d in self.desks))
+
+    def _fill(self, path: Path) -> dict[str, str]:
+        """The central system before the desks: seeded cases, the offices (their tokens), new
+        reports, half of them verified to the unit offices."""
+        prepare_central(path, cases=self.size.seeded_cases, seed=self.seed % 97 + 1)
+        db = open_central(path)
+        try:
+            return self._fill_database(db)
+        finally:
+            db.conn.close()
+
+    def _fill_database(self, db: sqlite_utils.Database) -> dict[str, str]:
         tokens: dict[str, str] = {}
         every_unit = [str(r[0]) for r in db.execute("SELECT code FROM units ORDER BY code")]
         for name, units, coordinator in self.offices:
             tokens[name] = add_office(db, name, list(units) or every_unit, coordinator=coordinator)
+        if self.postgresql:
+            tokens[CENTRAL_OFFICE] = add_office(db, CENTRAL_OFFICE, every_unit, coordinator=True)
         for number in range(self.size.new_reports):
             services.create_case(
                 db,
@@ -469,22 +571,7 @@ class World:
             unit = self.office_units[index % len(self.office_units)]
             services.perform(db, admin, Action.VERIFY, case_id, unit_code=unit)
         fill_event_uids(db)
-        self.url = self._stack.enter_context(
-            running_server(self.central_path, rate=10_000, burst=10_000)
-        )
-        self.port = int(self.url.rsplit(":", 1)[1])
-        # One proxy for the world's life, every sync through it; its faults are set per sync.
-        self.proxy = self._stack.enter_context(SyncProxy(self.port))
-        for name, units, coordinator in self.offices:
-            path = self.folder / f"{name}.db"
-            database = open_database(path)
-            save_remote(database, path, self.url, tokens[name])
-            desk = Desk(name, units, coordinator, path, tokens[name], database)
-            self.desks.append(desk)
-            report = self.sync(desk, FaultPlan(page_limit=self.size.first_page))
-            if report is None or report.outcome != "ok":
-                raise RuntimeError(f"the first sync of {name} failed: {report}")
-        self.log("world ready: " + ", ".join(self._desk_summary(d) for d in self.desks))
+        return tokens
 
     def _desk_summary(self, desk: Desk) -> str:
         count = desk.db.execute("SELECT count(*) FROM cases").fetchone()[0]
@@ -497,9 +584,16 @@ class World:
         return next(d for d in self.desks if d.name == name)
 
     @property
-    def central_db(self) -> sqlite_utils.Database:
+    def central_db(self) -> Tables:
         assert self.central is not None
         return self.central
+
+    def _push_centrally(self, op: dict[str, Any]) -> dict[str, Any]:
+        """An op of an officer on the PostgreSQL central system, through the store's rules."""
+        assert self.store is not None and self.central_office is not None
+        return self.store.apply_ops(
+            self.central_office, [op], utc_now, frozenset([op["id"]]), FileLimits()
+        )[0]
 
     # -- the driver ------------------------------------------------------------------------
 
@@ -524,7 +618,7 @@ class World:
 
     def actors(
         self,
-        db: sqlite_utils.Database,
+        db: Tables,
         roles: tuple[str, ...] = ("admin", "petugas"),
         unit: str | None = None,
     ) -> list[Actor]:
@@ -546,7 +640,7 @@ class World:
                     found.append(services.load_actor(desk.db, actor.nip))
         return found
 
-    def _cases(self, db: sqlite_utils.Database, desk: Desk | None) -> list[dict[str, Any]]:
+    def _cases(self, db: Tables, desk: Desk | None) -> list[dict[str, Any]]:
         """Cases an officer may act on, in an order that does not depend on ULIDs."""
         sql = "SELECT id, local_id, status, unit_code, tracking_no, title FROM cases"
         if desk is not None:
@@ -583,7 +677,7 @@ class World:
         return f"{words} [{where} T{self.seed}-{self._text_no:04d}]"
 
     def _params(
-        self, db: sqlite_utils.Database, action: Action, case: dict[str, Any], where: str
+        self, db: Tables, action: Action, case: dict[str, Any], where: str
     ) -> dict[str, Any] | None:
         rule = ACTIONS[action]
         params: dict[str, Any] = {}
@@ -613,12 +707,12 @@ class World:
         return params
 
     @staticmethod
-    def _assignee(db: sqlite_utils.Database, case_id: int) -> str | None:
+    def _assignee(db: Tables, case_id: int) -> str | None:
         row = db.execute("SELECT assignee_nip FROM cases WHERE id = ?", [case_id]).fetchone()
         return str(row[0]) if row and row[0] else None
 
     def _choose(
-        self, db: sqlite_utils.Database, cases: list[dict[str, Any]], actors_for: Any, where: str
+        self, db: Tables, cases: list[dict[str, Any]], actors_for: Any, where: str
     ) -> tuple[Actor, Action, dict[str, Any], dict[str, Any]] | None:
         """A case, an officer and an action the desk's rules allow them on it, with its input."""
         for _ in range(8):
@@ -785,9 +879,29 @@ class World:
 
     def new_report(self) -> str:
         """A new complaint reaches the central system (from lapor.go.id, SMS 1708...)."""
-        db = self.central_db
         self._text_no += 1
         title = f"Laporan pusat {self.seed}-{self._text_no:04d}"
+        if self.postgresql:  # recorded by a central officer, as a desk's intake is
+            op = {
+                "id": str(ULID()),
+                "c": str(ULID()),
+                "k": "create",
+                "v": 0,
+                "p": {
+                    "title": title,
+                    "body": "Saluran air tersumbat.",
+                    "category": "INFRASTRUKTUR",
+                    "reporter": {"name": "Warga", "phone": "0812345678"},
+                },
+                "a": self.actors(self.central_db, ("admin",))[0].nip,
+            }
+            result = self._push_centrally(op)
+            assert result["r"] == "applied", result
+            self.stats.central_actions += 1
+            self.log(f"central: new report {title} -> {op['c']}")
+            return str(op["c"])
+        db = self.central
+        assert isinstance(db, sqlite_utils.Database)
         case = services.create_case(
             db,
             {"title": title, "body": "Saluran air tersumbat.", "category": "INFRASTRUKTUR"},
@@ -802,9 +916,16 @@ class World:
     def time_passes(self, days: int) -> None:
         """The central system's automatic moves as if `days` had passed (auto-close after 10 HK
         without a reply, auto-archive after 10 HK on hold)."""
-        db = self.central_db
-        result = apply_automatic_transitions(db, utc_now() + timedelta(days=days))
-        fill_event_uids(db)
+        later = utc_now() + timedelta(days=days)
+        if self.store is not None:
+            moved = self.store.run_automatic(lambda: later)
+            assert moved is not None, "another process ran the automatic moves"
+            result = moved
+        else:
+            db = self.central
+            assert isinstance(db, sqlite_utils.Database)
+            result = apply_automatic_transitions(db, later)
+            fill_event_uids(db)
         self.stats.central_actions += 1
         self.log(
             f"central: {days} days pass: {result.closed} closed, {result.archived} archived "
@@ -814,7 +935,11 @@ class World:
     def reset_epoch(self) -> None:
         """The central change log is reset (a restore, a compaction): every cursor answers 410
         and every desk pulls everything again, keeping its unsent work."""
-        new_epoch(self.central_db)
+        if self.store is not None:
+            self.store.new_epoch()
+        else:
+            assert isinstance(self.central, sqlite_utils.Database)
+            new_epoch(self.central)
         self.stats.central_actions += 1
         self.stats.epochs += 1
         self.log("central: new epoch (every cursor is gone)")
@@ -823,7 +948,10 @@ class World:
         self, actor: Actor | str, action: Action, reference: str | int, **params: Any
     ) -> bool:
         """An officer acting on the central system directly (between syncs)."""
-        db = self.central_db
+        if self.postgresql:
+            return self._perform_on_store(actor, action, reference, params)
+        db = self.central
+        assert isinstance(db, sqlite_utils.Database)
         if isinstance(actor, str):
             actor = services.load_actor(db, actor)
         label = self._label(db, reference)
@@ -841,16 +969,57 @@ class World:
         )
         return True
 
-    def _label(self, db: sqlite_utils.Database, reference: str | int) -> str:
+    def _perform_on_store(
+        self, actor: Actor | str, action: Action, reference: str | int, params: dict[str, Any]
+    ) -> bool:
+        """`perform_centrally` on a PostgreSQL central: the officer's action pushed as an op
+        at the case's current version, judged by the same rules (desk.services.plan_action)."""
+        nip = actor if isinstance(actor, str) else actor.nip
+        column = "id" if isinstance(reference, int) else "local_id"
+        row = self.central_db.execute(
+            f"SELECT local_id, version FROM cases WHERE {column} = ?", [reference]
+        ).fetchone()
+        label = self._label(self.central_db, reference)
+        if row is None:
+            self.log(f"central: {nip} {action.value} {label}: refused (no such case)")
+            return False
+        keys = {"unit_code": "unit", "officer_nip": "assignee"}
+        payload = {keys.get(k, k): v for k, v in params.items() if v is not None}
+        op = {"id": str(ULID()), "c": row[0], "k": action.value, "v": row[1], "p": payload}
+        result = self._push_centrally({**op, "a": nip})
+        if result["r"] != "applied":
+            self.log(f"central: {nip} {action.value} {label}: refused ({result})")
+            return False
+        self.stats.central_actions += 1
+        extra = {k: v for k, v in params.items() if k in ("unit_code", "officer_nip")}
+        status = self.central_db.execute(
+            "SELECT status FROM cases WHERE local_id = ?", [row[0]]
+        ).fetchone()[0]
+        self.log(f"central: {nip} {action.value} {label} {extra or ''}-> v{result['v']} {status}")
+        return True
+
+    def _label(self, db: Tables, reference: str | int) -> str:
+        if not isinstance(db, sqlite_utils.Database):
+            column = "id" if isinstance(reference, int) else "local_id"
+            columns = "local_id, tracking_no, provisional_no, title"
+            found = db.query(f"SELECT {columns} FROM cases WHERE {column} = ?", [reference])
+            for case in found:
+                return f"{services.case_label(case)}[{case['title'][:24]}]"
+            return str(reference)
         with contextlib.suppress(DeskError):
             case = services.find_case(db, reference)
             return f"{services.case_label(case)}[{case['title'][:24]}]"
         return str(reference)
 
     def set_active(self, nip: str, active: bool) -> None:
-        db = self.central_db
-        with write_transaction(db):
-            db.execute("UPDATE officers SET active = ? WHERE nip = ?", [int(active), nip])
+        db = self.central
+        if isinstance(db, sqlite_utils.Database):
+            with write_transaction(db):
+                db.execute("UPDATE officers SET active = ? WHERE nip = ?", [int(active), nip])
+        else:  # what an administrator does on the central's tables, on either store
+            self.central_db.execute(
+                "UPDATE officers SET active = ? WHERE nip = ?", [int(active), nip]
+            )
         if active:
             self.stats.enabled += 1
         else:
@@ -1136,14 +1305,20 @@ class World:
         return problems
 
     def _central_cases(self, desk: Desk) -> dict[str, dict[str, Any]]:
-        office = authenticate(self.central_db, desk.token)
+        if self.store is not None:
+            office = self.store.authenticate(desk.token)
+        else:
+            assert isinstance(self.central, sqlite_utils.Database)
+            office = authenticate(self.central, desk.token)
         assert office is not None
         condition, params = scope_sql(office, "c")
+        if condition == "1":  # every case (a coordinator): a condition PostgreSQL reads too
+            condition = "1 = 1"
         return self._case_rows(self.central_db, condition, params)
 
     @staticmethod
     def _case_rows(
-        db: sqlite_utils.Database, condition: str = "1", params: list[Any] | None = None
+        db: Tables, condition: str = "1 = 1", params: list[Any] | None = None
     ) -> dict[str, dict[str, Any]]:
         rows = db.query(
             "SELECT c.id, c.local_id, c.version, c.status, c.unit_code, c.assignee_nip, "
@@ -1241,7 +1416,7 @@ class World:
         return f"{local_id}(#{row[0]} {str(row[1])[:28]!r})"
 
     @staticmethod
-    def _events(db: sqlite_utils.Database, uids: set[str]) -> list[str]:
+    def _events(db: Tables, uids: set[str]) -> list[str]:
         marks = ", ".join("?" * len(uids))
         rows = db.execute(
             "SELECT uid, kind, actor_nip, from_status, to_status FROM events "
@@ -1371,10 +1546,13 @@ class World:
         return "\n".join(head + lines)
 
 
-def converge(folder: Path, seed: int, size: Size | None = None) -> tuple[list[str], World]:
+def converge(
+    folder: Path, seed: int, size: Size | None = None, store: str | None = None
+) -> tuple[list[str], World]:
     """Run one world to the end: rounds, settle, check. Returns the problems and the world
-    (closed); a world that never settles reports that as a problem."""
-    world = World(folder, seed, size)
+    (closed); a world that never settles reports that as a problem. `store`: the central's
+    location (default a SQLite file in `folder`)."""
+    world = World(folder, seed, size, store)
     with world:
         started = time.monotonic()
         world.run()

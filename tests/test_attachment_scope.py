@@ -22,13 +22,15 @@ from desk.central.testing import prepare_central, running_server
 from desk.sync.remote import Remote
 from desk.sync.run import run_sync
 from desk.workflow import Action, Actor, Role
+from tests.pg_support import central_store  # noqa: F401
+from tests.sync_world import central_to_fill
 from tests.test_sync_server import FAST
 
 
 @dataclass
 class World:
     url: str
-    path: Path
+    location: str  # the central store (either kind)
     tokens: dict[str, str]
     cases: dict[str, dict[str, Any]]  # office -> a case of its unit (local_id, version)
     officers: dict[str, str]  # office -> a petugas of its unit
@@ -57,8 +59,17 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    path = tmp_path / "central.db"
+def world(tmp_path: Path, central_store: str) -> Iterator[World]:  # noqa: F811
+    with central_to_fill(central_store, tmp_path) as path:
+        tokens, cases, officers = _fill(path)
+    with running_server(central_store, rate=1000, burst=1000, max_file=1_000_000) as url:
+        yield World(url, central_store, tokens, cases, officers)
+
+
+def _fill(
+    path: Path,
+) -> tuple[dict[str, str], dict[str, dict[str, Any]], dict[str, str]]:
+    """The central's cases, offices and officers: tokens, a case and a petugas per office."""
     prepare_central(path, cases=60)
     database = open_central(path)
     # Two units with a petugas each, and one fresh case disposed to each: made here rather
@@ -91,8 +102,7 @@ def world(tmp_path: Path) -> Iterator[World]:
         ).fetchone()[0]
     fill_event_uids(database)
     database.conn.close()
-    with running_server(path, rate=1000, burst=1000, max_file=1_000_000) as url:
-        yield World(url, path, tokens, cases, officers)
+    return tokens, cases, officers
 
 
 def jpeg(size: int = 30_000) -> bytes:
@@ -210,7 +220,7 @@ def test_wrong_attachment_data_is_refused_naming_what_is_wrong(
 def test_an_offices_claims_are_bounded_in_all(world: World, tmp_path: Path) -> None:
     # 1,000,000 bytes a file here; the quota is the default (2 GiB): claims of 900 KB each
     # reach it after a few thousand, so lower it for the test through a fresh server.
-    with running_server(world.path, rate=1000, burst=1000, office_quota=2_000_000) as url:
+    with running_server(world.location, rate=1000, burst=1000, office_quota=2_000_000) as url:
         world.url = url
         results = [world.attach("pupr", meta_of(jpeg(900_000))) for _ in range(3)]
     assert [r["r"] for r in results] == ["applied", "applied", "rejected"]

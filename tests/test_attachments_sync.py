@@ -15,26 +15,39 @@ import sqlite_utils
 
 from db import open_database
 from desk import attachments
-from desk.central.store import open_central
+from desk.central.store_api import open_store
 from desk.central.testing import prepare_central, running_server
 from desk.sync.remote import Remote, save_remote
 from desk.sync.run import SyncReport, run_sync
 from desk.sync.transport import RawReply, Transport
+from tests.pg_support import central_execute, central_query, central_store  # noqa: F401
 from tests.sync_proxy import Faults, SyncProxy
-from tests.test_sync_server import FAST, Central, add_new_reports, add_offices, admin
+from tests.sync_world import central_to_fill
+from tests.test_sync_server import FAST, add_new_reports, add_offices, admin
 
 SIZE = 40_000
 CHUNK = 8192
 
 
+class Central:
+    """A running central server on either store (`location`), and its offices' tokens."""
+
+    def __init__(self, location: str, url: str, tokens: dict[str, str]) -> None:
+        self.location, self.url, self.tokens = location, url, tokens
+        self.port = int(url.rsplit(":", 1)[1])
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        return central_query(self.location, sql, params or [])
+
+
 @pytest.fixture
-def central(tmp_path: Path) -> Iterator[Central]:
-    path = tmp_path / "central.db"
-    prepare_central(path, cases=3)
-    add_new_reports(path, 3)
-    tokens = add_offices(path, "prov", "kota")
-    with running_server(path, rate=1000, burst=1000) as url:
-        yield Central(path, url, tokens)
+def central(tmp_path: Path, central_store: str) -> Iterator[Central]:  # noqa: F811
+    with central_to_fill(central_store, tmp_path) as path:
+        prepare_central(path, cases=3)
+        add_new_reports(path, 3)
+        tokens = add_offices(path, "prov", "kota")
+    with running_server(central_store, rate=1000, burst=1000) as url:
+        yield Central(central_store, url, tokens)
 
 
 def new_desk(
@@ -71,11 +84,11 @@ def sync(database: sqlite_utils.Database, url: str, token: str, **options: Any) 
 
 
 def central_file(central: Central, sha256: str) -> Path:
-    database = open_central(central.path)
+    store = open_store(central.location, create=False)
     try:
-        return attachments.stored_path(attachments.store_root(database), sha256)
+        return attachments.stored_path(store.files_root(), sha256)
     finally:
-        database.conn.close()
+        store.close()
 
 
 def held_centrally(central: Central, token: str, sha256: str) -> int:
@@ -211,14 +224,12 @@ def test_an_office_cannot_fetch_or_probe_files_of_cases_it_may_not_read(
     field = new_desk(tmp_path, "field", central)
     meta = attach_photo(field, photo(tmp_path))
     sync(field, central.url, central.tokens["prov"])
-    database = open_central(central.path)
+    [(unit,)] = central.query("SELECT code FROM units ORDER BY code DESC LIMIT 1")
+    store = open_store(central.location, create=False)
     try:
-        from desk.central.store import add_office
-
-        unit = database.execute("SELECT code FROM units ORDER BY code DESC LIMIT 1").fetchone()[0]
-        outsider = add_office(database, "luar", [unit], coordinator=False)
+        outsider = store.add_office("luar", [unit], coordinator=False)
     finally:
-        database.conn.close()
+        store.close()
     headers = {"Authorization": f"Bearer {outsider}"}
     url = f"{central.url}/sync/v1/files/{meta['sha256']}"
     assert httpx.get(url, headers=headers).status_code == 404
@@ -272,9 +283,9 @@ def test_a_file_whose_attach_was_refused_is_not_offered_again(
     desk = new_desk(tmp_path, "field", central)
     meta = attach_photo(desk, photo(tmp_path))
     # Meanwhile, on the central system, the officer was disabled: the attach will be refused.
-    database = open_database(central.path)
-    database.execute("UPDATE officers SET active = 0 WHERE nip = ?", [admin(desk).nip])
-    database.conn.close()
+    central_execute(
+        central.location, "UPDATE officers SET active = 0 WHERE nip = ?", [admin(desk).nip]
+    )
     report = sync(desk, central.url, central.tokens["prov"])
     assert report.ops_rejected == 1
     assert report.files_waiting == 0 and not puts  # nothing sent for a file nobody will keep

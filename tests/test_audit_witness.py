@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from db import audit, open_database, write_transaction
 from desk import services
-from desk.central.store import add_office, open_central
+from desk.central.store_api import CentralStore, open_store
 from desk.central.testing import prepare_central, running_server
 from desk.central.witness import REPORT_HEADER, Head, report_value
 from desk.cli.main import app
@@ -27,6 +27,7 @@ from desk.sync.run import SyncReport, run_sync
 from desk.sync.transport import RetryPolicy
 from desk.sync.witness import ALARM_KEY, RECEIPT_KEY, stored_alarm, stored_receipt
 from desk.workflow import Action, Actor, Role
+from tests.pg_support import central_query, central_store  # noqa: F401
 
 FAST = RetryPolicy(attempts=3, base=0.01, cap=0.05)
 runner = CliRunner()
@@ -38,7 +39,7 @@ def own_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class World:
-    def __init__(self, central: Path, url: str, token: str, desk_path: Path) -> None:
+    def __init__(self, central: str, url: str, token: str, desk_path: Path) -> None:
         self.central, self.url, self.token, self.desk_path = central, url, token, desk_path
         self.desk = open_database(desk_path)
         save_remote(self.desk, desk_path, url, token)
@@ -58,39 +59,36 @@ class World:
         result = runner.invoke(app, ["audit", "verify", "--db", str(self.desk_path), *options])
         return result.exit_code, result.output
 
+    def store(self) -> CentralStore:
+        return open_store(self.central, create=False)
+
     def alarms(self) -> list[tuple[str, str, int, int]]:
-        central = open_central(self.central)
+        central = self.store()
         try:
-            rows = central.execute(
-                "SELECT office, kind, seq, times FROM audit_alarms WHERE resolved_at IS NULL"
-            ).fetchall()
+            return [(a.office, a.kind, a.seq, a.times) for a in central.alarms()]
         finally:
-            central.conn.close()
-        return [tuple(row) for row in rows]
+            central.close()
 
     def witnessed(self) -> tuple[int, str] | None:
-        central = open_central(self.central)
+        central = self.store()
         try:
-            row = central.execute(
-                "SELECT seq, hash FROM audit_witness WHERE office = 'prov'"
-            ).fetchone()
+            record = central.witness_record("prov")
         finally:
-            central.conn.close()
-        return (row[0], row[1]) if row else None
+            central.close()
+        return (record.seq, record.hash) if record else None
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    path = tmp_path / "central.db"
-    prepare_central(path, cases=20)
-    database = open_central(path)
+def world(tmp_path: Path, central_store: str) -> Iterator[World]:  # noqa: F811
+    prepare_central(central_store, cases=20)
+    units = [r[0] for r in central_query(central_store, "SELECT code FROM units ORDER BY code")]
+    store = open_store(central_store)
     try:
-        units = [r[0] for r in database.execute("SELECT code FROM units ORDER BY code")]
-        token = add_office(database, "prov", units, coordinator=True)
+        token = store.add_office("prov", units, coordinator=True)
     finally:
-        database.conn.close()
-    with running_server(path, rate=1000, burst=1000) as url:
-        yield World(path, url, token, tmp_path / "desk.db")
+        store.close()
+    with running_server(central_store, rate=1000, burst=1000) as url:
+        yield World(central_store, url, token, tmp_path / "desk.db")
 
 
 # What someone holding the file does --------------------------------------------------------
@@ -327,25 +325,23 @@ def test_a_truncated_chain_raises_one_alarm_centrally_and_cases_still_sync(
     as_json = runner.invoke(app, ["sync", "--json", "--db", str(world.desk_path)])
     assert json.loads(as_json.stdout)["audit_alarm"]["seq"] == witnessed_seq
 
-    listing = runner.invoke(app, ["central", "audit", "alarms", "--db", str(world.central)])
+    listing = runner.invoke(app, ["central", "audit", "alarms", "--db", world.central])
     assert listing.exit_code == 1 and "prov" in listing.output and "dipotong" in listing.output
-    offices = runner.invoke(app, ["central", "office", "list", "--db", str(world.central)])
+    offices = runner.invoke(app, ["central", "office", "list", "--db", world.central])
     assert offices.exit_code == 0 and "Alarm audit" in offices.output
     code, output = world.verify()
     assert code == 1 and "Alarm terbuka" in output
 
-    central = open_central(world.central)
-    logged = central.execute(
-        "SELECT count(*) FROM audit_log WHERE action = 'audit_witness_alarm'"
-    ).fetchone()[0]
-    central.conn.close()
+    [(logged,)] = central_query(
+        world.central, "SELECT count(*) FROM audit_log WHERE action = 'audit_witness_alarm'"
+    )
     assert logged == 1
 
     # Investigated (a desk restored from an old backup, say) and resolved: the witness starts
     # again from the head the desk reports next, and the desk hears it is whole again.
     (alarm_id,) = [a["id"] for a in json.loads(_alarms_json(world))]
     refused = runner.invoke(
-        app, ["central", "audit", "resolve", str(alarm_id), "--db", str(world.central)]
+        app, ["central", "audit", "resolve", str(alarm_id), "--db", world.central]
     )
     assert refused.exit_code != 0
     resolved = runner.invoke(
@@ -358,7 +354,7 @@ def test_a_truncated_chain_raises_one_alarm_centrally_and_cases_still_sync(
             "--note",
             "dipulihkan",
             "--db",
-            str(world.central),
+            world.central,
         ],
     )
     assert resolved.exit_code == 0, resolved.output
@@ -370,7 +366,7 @@ def test_a_truncated_chain_raises_one_alarm_centrally_and_cases_still_sync(
 
 def _alarms_json(world: World) -> str:
     return runner.invoke(
-        app, ["central", "audit", "alarms", "--json", "--db", str(world.central)]
+        app, ["central", "audit", "alarms", "--json", "--db", world.central]
     ).output
 
 

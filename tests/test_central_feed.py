@@ -1,4 +1,11 @@
-"""The changes feed over real HTTP: pages, cursors, 304, 410, tombstones, reference, privacy."""
+"""The changes feed over real HTTP: pages, cursors, 304, 410, tombstones, reference, privacy.
+
+Every test runs on both central stores (`central_store`, tests/pg_support.py). The starting
+central is built with the desk's own services on a SQLite file (`build`, `case_in`) and, for
+PostgreSQL, copied exactly into the test's database (`desk central migrate`, `settle`); what
+happens after the server starts goes through the server (pushes) or the store's API, and what
+a test reads of the rows, through `central_query`.
+"""
 
 from __future__ import annotations
 
@@ -12,27 +19,91 @@ from typing import Any
 import httpx
 import pytest
 import sqlite_utils
+from ulid import ULID
 
+from db.timefmt import to_text
 from desk import services
-from desk.central.store import add_office, new_epoch, open_central
+from desk.central.store import add_office, open_central
+from desk.central.store_api import kind_of, open_store
 from desk.central.testing import running_server
-from desk.workflow import Action
+from desk.workflow import Action, Actor
 from tests.conftest import ADMIN, NOW, PETUGAS_PUPR, case_in, make_office
+from tests.pg_support import central_execute, central_query, central_store  # noqa: F401
 
 CHANGES = "/sync/v1/changes"
+PUSH = "/sync/v1/push"
 
 
 @dataclass
 class Central:
     url: str
-    path: Path
-    database: sqlite_utils.Database
+    location: str
     tokens: dict[str, str]
 
     def client(self, office: str) -> httpx.Client:
         return httpx.Client(
             base_url=self.url, headers={"Authorization": f"Bearer {self.tokens[office]}"}
         )
+
+    def case(self, tracking_no: str) -> dict[str, Any]:
+        """The case's row as the store holds it now (the columns the tests look at)."""
+        return case_row(self.location, tracking_no)
+
+    def act(
+        self, office: str, actor: Actor, kind: str, tracking_no: str, **payload: str
+    ) -> dict[str, Any]:
+        """`actor` takes `kind` on the case, pushed by `office` as a desk would: the result."""
+        case = self.case(tracking_no)
+        op = {
+            "id": str(ULID()),
+            "c": case["local_id"],
+            "k": kind,
+            "v": case["version"],
+            "p": payload,
+            "a": actor.nip,
+            "t": to_text(NOW),
+        }
+        with self.client(office) as client:
+            response = client.post(PUSH, json={"ops": [op]})
+        assert response.status_code == 200, response.text
+        [result] = response.json()["results"]
+        assert result["r"] == "applied", result
+        return dict(result)
+
+
+def case_row(location: str, tracking_no: str) -> dict[str, Any]:
+    """A case of the central store at `location`, by its number: its id, local_id, version,
+    status and unit."""
+    [(case_id, local_id, version, status, unit)] = central_query(
+        location,
+        "SELECT id, local_id, version, status, unit_code FROM cases WHERE tracking_no = ?",
+        [tracking_no],
+    )
+    return {
+        "id": case_id,
+        "local_id": local_id,
+        "version": version,
+        "status": status,
+        "unit_code": unit,
+    }
+
+
+def source(location: str, tmp_path: Path) -> Path:
+    """Where to build the central for the store at `location` with the desk's services: the
+    SQLite store's own file, or a SQLite file `settle` copies into PostgreSQL."""
+    return Path(location) if kind_of(location) == "sqlite" else tmp_path / "built.db"
+
+
+def settle(location: str, built: Path) -> str:
+    """The central built at `built` as the store at `location`: the file itself, or its exact
+    copy in the PostgreSQL database (`desk central migrate`: same ids, numbers, epoch)."""
+    if kind_of(location) == "sqlite":
+        assert Path(location) == built
+        return location
+    from desk.central.migrate import migrate
+
+    migrate(built, location)
+    return location
 
 
 def build(path: Path) -> tuple[sqlite_utils.Database, dict[str, str]]:
@@ -47,16 +118,17 @@ def build(path: Path) -> tuple[sqlite_utils.Database, dict[str, str]]:
 
 
 @pytest.fixture
-def central(tmp_path: Path) -> Iterator[Central]:
-    path = tmp_path / "central.db"
+def central(central_store: str, tmp_path: Path) -> Iterator[Central]:  # noqa: F811
+    path = source(central_store, tmp_path)
     database, tokens = build(path)
     for number, status in enumerate(("diproses", "terverifikasi", "ditanggapi", "baru", "selesai")):
         case_in(database, status, str(8_000_000 + number))
     dinkes = case_in(database, "baru", "8100000")
     services.perform(database, ADMIN, Action.VERIFY, dinkes["id"], unit_code="DINKES", now=NOW)
-    with running_server(path, clock=lambda: NOW) as url:
-        yield Central(url, path, database, tokens)
     database.conn.close()
+    location = settle(central_store, path)
+    with running_server(location, clock=lambda: NOW) as url:
+        yield Central(url, location, tokens)
 
 
 def pull_all(
@@ -95,6 +167,10 @@ def test_a_full_pull_pages_through_the_offices_cases_once(central: Central) -> N
     assert first["events"][0]["kind"] == "received"
     version = first["case"]["version"]
     assert len(first["events"]) == version  # one "received" plus one event per action
+    # The events were written without uids (the desk's services): the server's start gave them
+    # theirs, on PostgreSQL too (its automatic round once forgot to).
+    events = [e for page in pages for c in page["changes"] if "case" in c for e in c["events"]]
+    assert events and all(len(e.get("uid") or "") == 26 for e in events)
 
 
 def events_by_case(pages: list[dict[str, Any]]) -> dict[str, set[str]]:
@@ -107,9 +183,10 @@ def events_by_case(pages: list[dict[str, Any]]) -> dict[str, set[str]]:
     return result
 
 
-def all_events(database: sqlite_utils.Database, unit: str) -> dict[str, set[str]]:
+def all_events(location: str, unit: str) -> dict[str, set[str]]:
     result: dict[str, set[str]] = {}
-    for local_id, uid in database.execute(
+    for local_id, uid in central_query(
+        location,
         "SELECT c.local_id, e.uid FROM events e JOIN cases c ON c.id = e.case_id "
         "WHERE c.unit_code = ?",
         [unit],
@@ -125,20 +202,22 @@ def test_a_case_changed_on_both_sides_of_a_page_boundary_keeps_every_event(
     # Issue 14, defect 1: the first case of the log changes again after the others, so it
     # comes in a later page than its first events; it used to arrive with only the events
     # after that page's cursor ("one case showed 1 of its 8 events").
-    first = central.database.execute(
-        "SELECT id FROM cases WHERE unit_code = 'PUPR' AND status = 'diproses' ORDER BY id"
-    ).fetchone()[0]
-    services.perform(central.database, PETUGAS_PUPR, Action.NOTE, first, text="later", now=NOW)
+    [(first,)] = central_query(
+        central.location,
+        "SELECT tracking_no FROM cases WHERE unit_code = 'PUPR' AND status = 'diproses' "
+        "ORDER BY id LIMIT 1",
+    )
+    central.act("pupr", PETUGAS_PUPR, "note", first, text="later")
     with central.client("pupr") as client:
         pages, cursor = pull_all(client, limit=limit)
         assert len(pages) > 1
-        assert events_by_case(pages) == all_events(central.database, "PUPR")
+        assert events_by_case(pages) == all_events(central.location, "PUPR")
         # And a pull resumed from a cursor in the middle of it (a desk cut off between pages)
         # still ends with every event.
         middle = pages[0]["next_cursor"]
         rest, _ = pull_all(client, cursor=middle, limit=limit)
     combined = events_by_case([pages[0], *rest])
-    assert combined == all_events(central.database, "PUPR")
+    assert combined == all_events(central.location, "PUPR")
     assert cursor.count(".") == 1  # the pull is over: the cursor carries no base
 
 
@@ -159,17 +238,14 @@ def test_an_idle_pull_is_a_304_and_a_change_comes_with_only_its_new_events(
         )
         assert idle.status_code == 304 and idle.content == b""
         # A change in another office's scope changes nothing for this one.
-        dinkes_case = services.find_case(central.database, "8100000")
-        services.perform(central.database, ADMIN, Action.NOTE, dinkes_case["id"], text="x", now=NOW)
+        central.act("prov", ADMIN, "note", "8100000", text="x")
         again = client.get(
             CHANGES, params={"cursor": cursor}, headers={"If-None-Match": f'"{cursor}"'}
         )
         assert again.status_code == 304
         # A change in scope: the case, whole, with just the new event.
-        case = services.find_case(central.database, "8000000")
-        services.perform(
-            central.database, PETUGAS_PUPR, Action.NOTE, case["id"], text="Baru", now=NOW
-        )
+        case = central.case("8000000")
+        central.act("pupr", PETUGAS_PUPR, "note", "8000000", text="Baru")
         fresh = client.get(
             CHANGES, params={"cursor": cursor}, headers={"If-None-Match": f'"{cursor}"'}
         )
@@ -191,7 +267,11 @@ def test_unknown_cursors_answer_410(central: Central) -> None:
             gone = client.get(CHANGES, params={"cursor": bad})
             assert gone.status_code == 410
             assert gone.json()["type"] == "desk-sync/error"
-        new_epoch(central.database)
+        store = open_store(central.location)
+        try:
+            store.new_epoch()
+        finally:
+            store.close()
         assert client.get(CHANGES, params={"cursor": cursor}).status_code == 410
         # An empty cursor always works: the full re-pull.
         pages, fresh = pull_all(client)
@@ -201,13 +281,12 @@ def test_unknown_cursors_answer_410(central: Central) -> None:
 def test_a_case_disposed_away_becomes_a_tombstone_and_arrives_whole_elsewhere(
     central: Central,
 ) -> None:
-    case = services.find_case(central.database, "8000001")  # terverifikasi at PUPR
+    case = central.case("8000001")  # terverifikasi at PUPR
+    assert (case["status"], case["unit_code"]) == ("terverifikasi", "PUPR")
     with central.client("pupr") as pupr, central.client("dinkes") as dinkes:
         _, pupr_cursor = pull_all(pupr)
         _, dinkes_cursor = pull_all(dinkes)
-        services.perform(
-            central.database, ADMIN, Action.DISPOSE, case["id"], unit_code="DINKES", now=NOW
-        )
+        central.act("prov", ADMIN, "dispose", "8000001", unit="DINKES")
         pupr_pages, _ = pull_all(pupr, pupr_cursor)
         dinkes_pages, _ = pull_all(dinkes, dinkes_cursor)
     assert pupr_pages[0]["changes"] == [{"gone": case["local_id"], "reason": "out_of_scope"}]
@@ -218,10 +297,12 @@ def test_a_case_disposed_away_becomes_a_tombstone_and_arrives_whole_elsewhere(
 
 
 def test_anonymous_reporters_reach_only_coordinating_offices(central: Central) -> None:
-    case = services.find_case(central.database, "8000000")
-    central.database.execute(
-        "UPDATE cases SET anonymous = 1, version = version + 1 WHERE id = ?", [case["id"]]
+    changed = central_execute(
+        central.location,
+        "UPDATE cases SET anonymous = 1, version = version + 1 WHERE tracking_no = ?",
+        ["8000000"],
     )
+    assert changed == 1
     with central.client("pupr") as pupr, central.client("prov") as prov:
         unit_view = next(
             c
@@ -254,13 +335,18 @@ def test_limits_are_checked(central: Central) -> None:
         assert client.get(CHANGES, params={"since": "1"}).status_code == 400
 
 
-def test_automatic_transitions_run_on_the_server_and_reach_the_feed(tmp_path: Path) -> None:
-    path = tmp_path / "central.db"
+def test_automatic_transitions_run_on_the_server_and_reach_the_feed(
+    central_store: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    path = source(central_store, tmp_path)
     database, tokens = build(path)
     case = case_in(database, "diproses")  # followed up at NOW: closes by itself 10 HK later
+    database.conn.close()
+    location = settle(central_store, path)
     later = NOW + timedelta(days=30)
     with (
-        running_server(path, clock=lambda: later) as url,
+        running_server(location, clock=lambda: later) as url,
         httpx.Client(base_url=url, headers={"Authorization": f"Bearer {tokens['pupr']}"}) as client,
     ):
         pages, _ = pull_all(client)
@@ -273,17 +359,21 @@ def test_automatic_transitions_run_on_the_server_and_reach_the_feed(tmp_path: Pa
         "selesai",
     )
     assert len(last["uid"]) == 26
-    assert services.find_case(database, case["id"])["status"] == "selesai"
-    database.conn.close()
+    assert case_row(location, case["tracking_no"])["status"] == "selesai"
 
 
-def test_automatic_transitions_keep_running_while_the_server_runs(tmp_path: Path) -> None:
-    path = tmp_path / "central.db"
+def test_automatic_transitions_keep_running_while_the_server_runs(
+    central_store: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    path = source(central_store, tmp_path)
     database, tokens = build(path)
     case_in(database, "diproses")
+    database.conn.close()
+    location = settle(central_store, path)
     clock = [NOW]
     with (
-        running_server(path, clock=lambda: clock[0], auto_interval=0.1) as url,
+        running_server(location, clock=lambda: clock[0], auto_interval=0.1) as url,
         httpx.Client(base_url=url, headers={"Authorization": f"Bearer {tokens['pupr']}"}) as client,
     ):
         pages, cursor = pull_all(client)
@@ -297,4 +387,3 @@ def test_automatic_transitions_keep_running_while_the_server_runs(tmp_path: Path
     [change] = page["changes"]
     assert change["case"]["status"] == "selesai"
     assert [e["kind"] for e in change["events"]] == ["auto_close"]
-    database.conn.close()

@@ -10,6 +10,10 @@ thousands of digits or beyond 64 bits, NaN/Infinity, lone surrogates as JSON esc
 are not UTF-8, wrong types at every key, very long strings, digits of other scripts, negative
 and huge versions, offsets and ranges. `DESK_HOSTILE_SERVER_EXAMPLES` sets how many examples
 each property runs (default 300).
+
+Every test runs on both central stores (`central_store`; the property tests' one server a
+module, `world`, once per store too): the central is built as tests/test_central_feed.py builds
+it (`source`, `build`, `settle`), and what is stored is looked at with `central_query`.
 """
 
 from __future__ import annotations
@@ -34,12 +38,18 @@ from hypothesis import strategies as st
 from ulid import ULID
 
 from db.timefmt import to_text
-from desk.central.apply import FIRST_TRACKING_NO, BadOp, apply_op, validate_op
-from desk.central.store import epoch, list_offices
+from desk.central.apply import DEFAULT_FILE_LIMITS, FIRST_TRACKING_NO, BadOp, validate_op
+from desk.central.store_api import kind_of, open_store
 from desk.central.testing import running_server
 from desk.intake import CHANNELS
 from tests.conftest import ADMIN, NOW, PETUGAS_DINKES, PETUGAS_PUPR, case_in
-from tests.test_central_feed import build
+from tests.pg_support import (  # noqa: F401  (central_store: the fixture)
+    POSTGRESQL,
+    central_execute,
+    central_query,
+    central_store,
+)
+from tests.test_central_feed import build, settle, source
 
 PUSH, CASES, DIGEST, CHANGES, HELLO, WITNESS = (
     "/sync/v1/push",
@@ -65,10 +75,19 @@ CLAIMED_SHA = hashlib.sha256(CLAIMED).hexdigest()
 @dataclass
 class Server:
     url: str
-    path: Path
-    database: sqlite_utils.Database
+    location: str  # the store's: a SQLite path or a PostgreSQL URL
     tokens: dict[str, str]
     case: dict[str, Any]  # diproses at PUPR
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        return central_query(self.location, sql, params or [])
+
+    def epoch(self) -> str:
+        store = open_store(self.location, create=False)
+        try:
+            return store.epoch()
+        finally:
+            store.close()
 
     def client(self, office: str = "pupr") -> httpx.Client:
         return fast_client(self.url, {"Authorization": f"Bearer {self.tokens[office]}"})
@@ -96,12 +115,13 @@ def start(path: Path) -> tuple[sqlite_utils.Database, dict[str, str], dict[str, 
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    path = tmp_path / "central.db"
+def server(central_store: str, tmp_path: Path) -> Iterator[Server]:  # noqa: F811
+    path = source(central_store, tmp_path)
     database, tokens, case = start(path)
-    with running_server(path, clock=lambda: NOW, rate=1e6, burst=10**6) as url:
-        yield Server(url, path, database, tokens, case)
     database.conn.close()
+    location = settle(central_store, path)
+    with running_server(location, clock=lambda: NOW, rate=1e6, burst=10**6) as url:
+        yield Server(url, location, tokens, case)
 
 
 def note(case: dict[str, Any], **changes: Any) -> dict[str, Any]:
@@ -242,7 +262,7 @@ def test_nan_and_infinity_are_a_400(server: Server, literal: bytes) -> None:
     op = ops_body(create({"location": "PLACE"})).replace(b'"PLACE"', literal)
     with server.client() as client:
         assert_error(client.post(PUSH, content=op), 400)
-    assert server.database.execute("SELECT count(*) FROM cases").fetchone()[0] == 1
+    assert server.query("SELECT count(*) FROM cases") == [(1,)]
 
 
 def test_a_body_that_is_not_utf8_is_a_400(server: Server) -> None:
@@ -281,7 +301,7 @@ def test_wrong_values_in_a_create_payload_are_refused_per_op(
 ) -> None:
     with server.client() as client:
         assert_refused(client.post(PUSH, content=ops_body(create(payload))), field)
-    assert server.database.execute("SELECT count(*) FROM cases").fetchone()[0] == 1
+    assert server.query("SELECT count(*) FROM cases") == [(1,)]
 
 
 def test_an_op_id_of_another_office_is_refused_without_telling_anything(server: Server) -> None:
@@ -298,34 +318,58 @@ def test_an_op_id_of_another_office_is_refused_without_telling_anything(server: 
     assert (same["r"], same["s"], same["code"]) == ("rejected", 409, "op_reused")
     assert "v" not in same and "case" not in same
     # Nothing recorded for the other office; the first office still gets its own answer.
-    offices = server.database.execute(
-        "SELECT office FROM applied_ops WHERE op_id = ?", [mine["id"]]
-    ).fetchall()
+    offices = server.query("SELECT office FROM applied_ops WHERE op_id = ?", [mine["id"]])
     assert offices == [("pupr",)]
     with server.client("pupr") as client:
         assert only_result(client.post(PUSH, content=ops_body(mine)))["r"] == "duplicate"
 
 
-def test_a_refused_create_uses_no_tracking_number(tmp_path: Path) -> None:
-    database, _, _ = start(tmp_path / "central.db")
-    pupr = next(o for o in list_offices(database) if o.name == "pupr")
-    refused = apply_op(database, pupr, create({"classification": "keluhan"}), NOW)
-    assert (refused["r"], refused["code"]) == ("rejected", "invalid")
-    assert "keluhan" in refused["reason"]
-    # Refused by the database itself (a CHECK), after the number was taken: given back too.
-    database.execute(
-        "CREATE TRIGGER refuse_lamp BEFORE INSERT ON cases WHEN new.title = 'Tolak' "
-        "BEGIN SELECT RAISE(ABORT, 'refused by a check'); END"
-    )
-    refused = apply_op(database, pupr, create({"title": "Tolak"}), NOW)
-    assert (refused["r"], refused["code"]) == ("rejected", "invalid")
-    applied = apply_op(database, pupr, create(), NOW)
-    assert (applied["r"], applied["tracking"]) == ("applied", str(FIRST_TRACKING_NO))
-    last = database.execute(
-        "SELECT value FROM central_meta WHERE key = 'last_tracking_no'"
-    ).fetchone()
-    assert last == (str(FIRST_TRACKING_NO),)
+def test_a_refused_create_uses_no_tracking_number(
+    central_store: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    path = source(central_store, tmp_path)
+    database, _, _ = start(path)
     database.conn.close()
+    location = settle(central_store, path)
+    store = open_store(location)
+    try:
+        pupr = next(o for o in store.list_offices() if o.name == "pupr")
+
+        def push(op: dict[str, Any]) -> dict[str, Any]:
+            [result] = store.apply_ops(pupr, [op], lambda: NOW, frozenset(), DEFAULT_FILE_LIMITS)
+            return result
+
+        refused = push(create({"classification": "keluhan"}))
+        assert (refused["r"], refused["code"]) == ("rejected", "invalid")
+        assert "keluhan" in refused["reason"]
+        # Refused by the database itself (a CHECK), after the number was taken: given back too.
+        if kind_of(location) == "sqlite":
+            central_execute(
+                location,
+                "CREATE TRIGGER refuse_lamp BEFORE INSERT ON cases WHEN new.title = 'Tolak' "
+                "BEGIN SELECT RAISE(ABORT, 'refused by a check'); END",
+            )
+        else:
+            central_execute(
+                location,
+                "CREATE FUNCTION refuse_lamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "IF new.title = 'Tolak' THEN RAISE EXCEPTION 'refused by a check' "
+                "USING ERRCODE = 'check_violation'; END IF; RETURN new; END $$",
+            )
+            central_execute(
+                location,
+                "CREATE TRIGGER refuse_lamp BEFORE INSERT ON cases FOR EACH ROW "
+                "EXECUTE FUNCTION refuse_lamp()",
+            )
+        refused = push(create({"title": "Tolak"}))
+        assert (refused["r"], refused["code"]) == ("rejected", "invalid")
+        applied = push(create())
+        assert (applied["r"], applied["tracking"]) == ("applied", str(FIRST_TRACKING_NO))
+    finally:
+        store.close()
+    last = central_query(location, "SELECT value FROM central_meta WHERE key = 'last_tracking_no'")
+    assert last == [(str(FIRST_TRACKING_NO),)]
 
 
 @pytest.mark.parametrize(
@@ -352,10 +396,8 @@ def test_impossible_dates_in_a_create_are_refused(
         # A desk clock a few hours fast is clamped, not refused.
         later = create({"received_at": "2026-11-10T05:00:00Z", "incident_date": "2026-11-09"})
         assert only_result(client.post(PUSH, content=ops_body(later)))["r"] == "applied"
-    received = server.database.execute(
-        "SELECT received_at FROM cases WHERE local_id = ?", [later["c"]]
-    ).fetchone()
-    assert received == (to_text(NOW),)
+    received = server.query("SELECT received_at FROM cases WHERE local_id = ?", [later["c"]])
+    assert received == [(to_text(NOW),)]
 
 
 @pytest.mark.parametrize("channel", ["telepati", "web ", "LOKET", "merpati pos"])
@@ -380,13 +422,45 @@ def test_unknown_channels_are_refused(server: Server, channel: str) -> None:
 def test_an_impossible_op_time_is_refused_per_op(server: Server, when: str) -> None:
     with server.client() as client:
         assert_refused(client.post(PUSH, content=ops_body(note(server.case, t=when))), "t")
-    assert server.database.execute("SELECT count(*) FROM events WHERE at < '2000'").fetchone() == (
-        0,
-    )
+    assert server.query("SELECT count(*) FROM events WHERE at < '2000'") == [(0,)]
+
+
+def test_a_nul_in_a_name_is_an_unknown_name_not_a_500(server: Server) -> None:
+    # PostgreSQL text cannot hold a NUL: a case id or an op key with one went to it as it came
+    # (a 500 there); a case id names no case, an op key is refused as no desk sends it.
+    with server.client() as client:
+        response = client.post(CASES, content=b'{"ids":["\\u0000","a\\u0000b"]}')
+        assert response.status_code == 200, response.text[:300]
+        digest = client.post(DIGEST, content=b'{"skip":["\\u0000"]}')
+        assert digest.status_code < 500, digest.text[:300]
+        for key in ("id", "c", "k", "a", "t"):
+            assert_error(
+                client.post(PUSH, content=ops_body(note(server.case, **{key: "x\0y"}))), 400, "NUL"
+            )
+
+
+def test_a_nul_in_an_ops_text_refuses_that_op_alone_on_either_store(server: Server) -> None:
+    """A NUL in a note, a reply or a new case's text (PostgreSQL's text cannot hold one, it
+    was a 500 there): that op is refused per op with a reason, the push's other ops apply."""
+    fine = note(server.case, p={"text": "Catatan tanpa karakter aneh"})
+    with server.client() as client:
+        response = client.post(
+            PUSH,
+            content=ops_body(
+                note(server.case, p={"text": "a\0b"}),
+                note(server.case, p={"text": "ok", "x\0": "y"}),
+                fine,
+            ),
+        )
+    assert response.status_code == 200, response.text[:300]
+    results = response.json()["results"]
+    assert [r["r"] for r in results] == ["rejected", "rejected", "applied"]
+    assert all("NUL" in r["reason"] for r in results[:2])
+    assert server.query("SELECT count(*) FROM events WHERE body = ?", ["a"]) == [(0,)]
 
 
 def test_numbers_in_queries_and_headers_are_ascii_digits(server: Server) -> None:
-    current = epoch(server.database)
+    current = server.epoch()
     with server.client() as client:
         for cursor in (f"{current}.²", f"{current}.{'9' * 5000}", f"{current}.٣", f"{current}.1.²"):
             response = client.get(CHANGES, params={"cursor": cursor})
@@ -634,20 +708,38 @@ def assert_consecutive(numbers: list[int]) -> None:
     assert sorted(numbers) == list(range(FIRST_TRACKING_NO, FIRST_TRACKING_NO + len(numbers)))
 
 
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=POSTGRESQL)])
+def world_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """`central_store` for the module's one server: a SQLite path, or a fresh PostgreSQL
+    database's URL (with its folder of attachment contents)."""
+    from tests.pg_support import fresh_database, url_of
+
+    folder = tmp_path_factory.mktemp("hostile")
+    if request.param == "sqlite":
+        yield str(folder / "central.db")
+        return
+    with fresh_database() as dsn, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DESK_CENTRAL_FILES", str(folder / "central.files"))
+        yield url_of(dsn)
+
+
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    path = tmp_path_factory.mktemp("hostile") / "central.db"
+def world(world_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    path = source(world_store, tmp_path_factory.mktemp("built"))
     database, tokens, case = start(path)
     baru = case_in(database, "baru", "8200003")
-    with running_server(path, clock=lambda: NOW, rate=1e6, burst=10**6) as url:
-        server = Server(url, path, database, tokens, case)
+    database.conn.close()
+    location = settle(world_store, path)
+    with running_server(location, clock=lambda: NOW, rate=1e6, burst=10**6) as url:
+        server = Server(url, location, tokens, case)
         with server.client() as client:
             body = ops_body(attach_op(case, PDF), attach_op(case, CLAIMED))
             assert client.post(PUSH, content=body).status_code == 200
             response = client.put(f"/sync/v1/files/{PDF_SHA}?offset=0", content=PDF)
             assert response.json()["complete"] is True
         yield World(server, baru)
-    database.conn.close()
 
 
 def reached(statuses: Counter[int], *wanted: int) -> None:
@@ -696,14 +788,14 @@ def check_receipt(world: World, sent: bytes, receipt: dict[str, Any]) -> None:
         if op["k"] == "create" and result["r"] in ("applied", "duplicate"):
             if result["r"] == "applied":
                 world.numbers.append(int(receipt["tracking"][op["c"]]))
-            row = world.server.database.execute(
-                "SELECT typeof(title), typeof(body), typeof(category), typeof(location), "
-                "typeof(incident_date), channel, classification, received_at, anonymous "
-                "FROM cases WHERE local_id = ?",
+            [row] = world.server.query(
+                "SELECT title, body, category, location, incident_date, channel, "
+                "classification, received_at, anonymous FROM cases WHERE local_id = ?",
                 [op["c"]],
-            ).fetchone()
-            assert row[:2] == ("text", "text"), row
-            assert set(row[2:5]) <= {"text", "null"}, row
+            )
+            # Text, as a desk records it (not a number or bytes that a column took as sent).
+            assert all(isinstance(value, str) for value in row[:2]), row
+            assert all(value is None or isinstance(value, str) for value in row[2:5]), row
             assert row[5] in CHANNELS and row[6] in (
                 "pengaduan",
                 "aspirasi",
@@ -804,7 +896,8 @@ def test_push_answers_hostile_ops_with_4xx_or_per_op_refusals(world: World) -> N
     reached(statuses, 200, 400)
     # A create refused for any reason used no tracking number: those given are consecutive.
     assert_consecutive(world.numbers)
-    assert world.server.database.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    if kind_of(world.server.location) == "sqlite":  # SQLite's own check of its file
+        assert world.server.query("PRAGMA integrity_check") == [("ok",)]
 
 
 def optional(valid: list[str]) -> st.SearchStrategy[str | None]:
@@ -820,7 +913,7 @@ def optional(valid: list[str]) -> st.SearchStrategy[str | None]:
 
 def test_changes_answers_hostile_queries_cleanly(world: World) -> None:
     statuses: Counter[int] = Counter()
-    current = epoch(world.server.database)
+    current = world.server.epoch()
 
     @SETTINGS
     @given(data=st.data())

@@ -27,6 +27,7 @@ import pytest
 from desk.errors import DeskError
 from desk.sync.conflicts import list_conflicts, resolve
 from desk.workflow import Action
+from tests.pg_support import central_store  # noqa: F401
 from tests.sync_world import FaultPlan, Size, World, converge
 
 # The suite's size: 4 desks (a coordinating one, three unit offices), 5 rounds of up to 3
@@ -56,8 +57,12 @@ def explain(world: World, problems: list[str], what: str = "", replay: bool = Fa
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_every_desk_converges_to_the_central_system(tmp_path: Path, seed: int) -> None:
-    problems, world = converge(tmp_path, seed, SUITE)
+def test_every_desk_converges_to_the_central_system(
+    tmp_path: Path,
+    seed: int,
+    central_store: str,  # noqa: F811
+) -> None:
+    problems, world = converge(tmp_path, seed, SUITE, central_store)
     assert not problems, explain(world, problems, replay=True)
 
 
@@ -67,8 +72,8 @@ SCENE = Size(unit_offices=2, seeded_cases=10, new_reports=10, rounds=0)
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    with World(tmp_path, 7, SCENE) as running:
+def world(tmp_path: Path, central_store: str) -> Iterator[World]:  # noqa: F811
+    with World(tmp_path, 7, SCENE, central_store) as running:
         yield running
 
 
@@ -115,10 +120,13 @@ def text_kept(world: World, desk: str, nip: str, local_id: str, text: str) -> bo
     return bool(central or draft)
 
 
-def test_a_first_pull_in_pages_of_one_case_brings_every_event(tmp_path: Path) -> None:
+def test_a_first_pull_in_pages_of_one_case_brings_every_event(
+    tmp_path: Path,
+    central_store: str,  # noqa: F811
+) -> None:
     """Defect 1: a case changed both before and after a page boundary lost its events."""
     size = Size(unit_offices=2, seeded_cases=10, new_reports=8, rounds=0, first_page=1)
-    with World(tmp_path, 11, size) as world:
+    with World(tmp_path, 11, size, central_store) as world:
         pupr = world.desk("pupr")
         cases = [
             str(r[0])
@@ -140,8 +148,11 @@ def test_a_first_pull_in_pages_of_one_case_brings_every_event(tmp_path: Path) ->
         converges(world)
 
 
-def test_a_pull_in_small_pages_while_the_central_side_changes(tmp_path: Path) -> None:
-    with World(tmp_path, 12, Size(unit_offices=2, rounds=0)) as world:
+def test_a_pull_in_small_pages_while_the_central_side_changes(
+    tmp_path: Path,
+    central_store: str,  # noqa: F811
+) -> None:
+    with World(tmp_path, 12, Size(unit_offices=2, rounds=0), central_store) as world:
         prov = world.desk("prov")
         for _ in range(6):
             world.central_action()

@@ -1,5 +1,6 @@
 """A complaint taken at the desk reaches the REAL central server (desk/central under uvicorn) and
-comes back with its tracking number, once, with one "received" event (docs/intake.md)."""
+comes back with its tracking number, once, with one "received" event (docs/intake.md), on
+either central store (`central_store`: SQLite, then PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import sqlite_utils
 
 from db import open_database
 from db.inbox import CaseFilter
-from desk.central.store import open_central
 from desk.central.testing import prepare_central, running_server
 from desk.intake import IntakeDraft, record_intake
 from desk.receipt import receipt_for
@@ -22,6 +22,7 @@ from desk.sync.remote import Remote, save_remote
 from desk.sync.run import run_sync
 from desk.sync.transport import RetryPolicy
 from desk.workflow import Actor, Role
+from tests.pg_support import central_query, central_store  # noqa: F401
 
 FAST = RetryPolicy(attempts=4, base=0.01, cap=0.05)
 DRAFT = IntakeDraft(
@@ -38,26 +39,19 @@ DRAFT = IntakeDraft(
 
 
 class Central:
-    def __init__(self, path: Path, url: str, token: str) -> None:
-        self.path, self.url, self.token = path, url, token
+    def __init__(self, location: str, url: str, token: str) -> None:
+        self.location, self.url, self.token = location, url, token
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        database = open_central(self.path)
-        try:
-            return list(database.execute(sql, params or []).fetchall())
-        finally:
-            database.conn.close()
+        return central_query(self.location, sql, params or [])
 
 
 @pytest.fixture
-def central(tmp_path: Path) -> Iterator[Central]:
-    path = tmp_path / "central.db"
-    database = open_central(path)
-    database.conn.close()
+def central(central_store: str) -> Iterator[Central]:  # noqa: F811
     units = ["DISKOMINFO", "PUPR"]
-    tokens = prepare_central(path, offices={"prov": (units, True)})
-    with running_server(path, rate=1000, burst=1000) as url:
-        yield Central(path, url, tokens["prov"])
+    tokens = prepare_central(central_store, offices={"prov": (units, True)})
+    with running_server(central_store, rate=1000, burst=1000) as url:
+        yield Central(central_store, url, tokens["prov"])
 
 
 def new_desk(tmp_path: Path, central: Central) -> sqlite_utils.Database:

@@ -1,5 +1,6 @@
 """Pulls that finish on bad links and say what they are doing (issue 14, defects 4–6), against
-the real central server through the fault-injecting proxy."""
+the real central server through the fault-injecting proxy, on either central store
+(`central_store`: SQLite, then PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -16,40 +17,56 @@ import pytest
 import zstandard
 
 from db import open_database
-from desk.central.store import open_central
 from desk.central.testing import prepare_central, running_server
 from desk.sync.pull import PullResult, pull
 from desk.sync.remote import Remote, save_remote
 from desk.sync.run import Progress, run_sync
 from desk.sync.transport import LineDecoder, RetryPolicy, Transport
+from tests.pg_support import central_query, central_store  # noqa: F401
 from tests.sync_proxy import Faults, SyncProxy
 
 FAST = RetryPolicy(attempts=8, base=0.01, cap=0.05)
 
 
-def central_with(tmp_path: Path, cases: int) -> tuple[Path, str]:
-    path = tmp_path / "central.db"
-    tokens = prepare_central(path, cases=cases, offices={"prov": (["SETDA"], True)})
-    return path, tokens["prov"]
+def central_with(location: str, cases: int) -> tuple[str, str]:
+    tokens = prepare_central(location, cases=cases, offices={"prov": (["SETDA"], True)})
+    return location, tokens["prov"]
+
+
+CASES = "SELECT local_id, version, status FROM cases"
+EVENTS = "SELECT c.local_id, e.uid FROM events e JOIN cases c ON c.id = e.case_id"
+
+
+def state_of(
+    cases: list[tuple[Any, ...]], events: list[tuple[Any, ...]]
+) -> dict[str, tuple[Any, ...]]:
+    """Each case's version, status and event uids (sorted), by local id."""
+    uids: dict[str, list[str]] = {}
+    for local_id, uid in events:
+        uids.setdefault(local_id, []).append(uid)
+    return {
+        local_id: (int(version), status, sorted(uids.get(local_id, [])))
+        for local_id, version, status in cases
+    }
 
 
 def desk_state(path: Path) -> dict[str, tuple[Any, ...]]:
     database = open_database(path)
     try:
-        rows = database.execute(
-            "SELECT c.local_id, c.version, c.status, group_concat(e.uid) FROM cases c "
-            "LEFT JOIN (SELECT case_id, uid FROM events ORDER BY uid) e ON e.case_id = c.id "
-            "GROUP BY c.id"
-        ).fetchall()
-        return {row[0]: tuple(row[1:]) for row in rows}
+        return state_of(database.execute(CASES).fetchall(), database.execute(EVENTS).fetchall())
     finally:
         database.conn.close()
 
 
+def central_state(location: str) -> dict[str, tuple[Any, ...]]:
+    return state_of(central_query(location, CASES), central_query(location, EVENTS))
+
+
 def test_a_first_pull_of_10000_cases_finishes_through_a_link_that_cuts_every_connection_at_60_kb(
     tmp_path: Path,
+    central_store: str,  # noqa: F811
 ) -> None:
-    central_path, token = central_with(tmp_path, 10_000)
+    central_path, token = central_with(central_store, 10_000)
     desk_path = tmp_path / "desk.db"
     desk = open_database(desk_path)
     # 4 Mbit/s: the desk reads what arrives as it arrives, as on a real link (unthrottled, the
@@ -65,14 +82,14 @@ def test_a_first_pull_of_10000_cases_finishes_through_a_link_that_cuts_every_con
     assert proxy.cuts >= 20  # it really was cut, again and again
     # Nothing lost on the way: the desk holds exactly the server's cases, versions, statuses
     # and events.
-    assert desk_state(desk_path) == desk_state(central_path)
+    assert desk_state(desk_path) == central_state(central_path)
     # What the cuts cost: a cut wastes what came after the last checkpoint, not the page
     # (measured 1.22 times an uncut pull; halving the page after every cut made it 1.51).
     clean = _clean_pull_bytes(tmp_path, central_path, token)
     assert report.bytes_down < 1.35 * clean, (report.bytes_down, clean)
 
 
-def _clean_pull_bytes(tmp_path: Path, central_path: Path, token: str) -> int:
+def _clean_pull_bytes(tmp_path: Path, central_path: str, token: str) -> int:
     desk = open_database(tmp_path / "clean.db")
     with running_server(central_path, rate=10_000, burst=10_000) as url:
         report = run_sync(desk, Remote(url, token), policy=FAST)
@@ -80,8 +97,11 @@ def _clean_pull_bytes(tmp_path: Path, central_path: Path, token: str) -> int:
     return report.bytes_down
 
 
-def test_page_size_halves_after_a_cut_that_stored_nothing_and_grows_back(tmp_path: Path) -> None:
-    central_path, token = central_with(tmp_path, 400)
+def test_page_size_halves_after_a_cut_that_stored_nothing_and_grows_back(
+    tmp_path: Path,
+    central_store: str,  # noqa: F811
+) -> None:
+    central_path, token = central_with(central_store, 400)
     desk = open_database(tmp_path / "desk.db")
     # The second answer is cut after 2 KB, before its first checkpoint, once.
     faults = Faults(cut_response_after=2_000, cut_from_request=2, cut_times=1)
@@ -100,8 +120,11 @@ def test_page_size_halves_after_a_cut_that_stored_nothing_and_grows_back(tmp_pat
     assert desk.execute("SELECT count(*) FROM cases").fetchone()[0] == 400
 
 
-def test_a_cut_after_checkpoints_keeps_what_came_and_the_page_size(tmp_path: Path) -> None:
-    central_path, token = central_with(tmp_path, 400)
+def test_a_cut_after_checkpoints_keeps_what_came_and_the_page_size(
+    tmp_path: Path,
+    central_store: str,  # noqa: F811
+) -> None:
+    central_path, token = central_with(central_store, 400)
     desk = open_database(tmp_path / "desk.db")
     faults = Faults(cut_response_after=40_000, cut_from_request=1, cut_times=1, down_bps=4e6)
     with (
@@ -118,8 +141,11 @@ def test_a_cut_after_checkpoints_keeps_what_came_and_the_page_size(tmp_path: Pat
     assert len(result.limits) == 3
 
 
-def test_progress_moves_within_a_page_with_bytes_cases_and_an_estimate(tmp_path: Path) -> None:
-    central_path, token = central_with(tmp_path, 300)
+def test_progress_moves_within_a_page_with_bytes_cases_and_an_estimate(
+    tmp_path: Path,
+    central_store: str,  # noqa: F811
+) -> None:
+    central_path, token = central_with(central_store, 300)
     desk = open_database(tmp_path / "desk.db")
     events: list[Progress] = []
     # About 3 s for the one page at 240 kbit/s: progress must move while it arrives.
@@ -143,8 +169,11 @@ def test_progress_moves_within_a_page_with_bytes_cases_and_an_estimate(tmp_path:
     assert phases.index("pull") > max(i for i, p in enumerate(phases) if p == "push")
 
 
-def test_a_killed_sync_leaves_a_log_row_with_what_it_had_done(tmp_path: Path) -> None:
-    central_path, token = central_with(tmp_path, 3_000)
+def test_a_killed_sync_leaves_a_log_row_with_what_it_had_done(
+    tmp_path: Path,
+    central_store: str,  # noqa: F811
+) -> None:
+    central_path, token = central_with(central_store, 3_000)
     desk_path = tmp_path / "desk.db"
     desk = open_database(desk_path)
     with running_server(central_path, rate=10_000, burst=10_000) as url:
@@ -207,8 +236,10 @@ def test_a_decoder_refuses_an_answer_that_inflates_past_its_bound() -> None:
     assert decoder.decoded <= 1024 * 1024
 
 
-def test_a_streamed_page_decodes_line_by_line_up_to_each_checkpoint(tmp_path: Path) -> None:
-    central_path, token = central_with(tmp_path, 120)
+def test_a_streamed_page_decodes_line_by_line_up_to_each_checkpoint(
+    central_store: str,  # noqa: F811
+) -> None:
+    central_path, token = central_with(central_store, 120)
     import httpx
 
     with running_server(central_path) as url, httpx.Client() as client:
@@ -236,16 +267,9 @@ def test_a_streamed_page_decodes_line_by_line_up_to_each_checkpoint(tmp_path: Pa
     json.dumps(whole)  # plain data
 
 
-def central_cases(path: Path) -> int:
-    database = open_central(path)
-    try:
-        return int(database.execute("SELECT count(*) FROM cases").fetchone()[0])
-    finally:
-        database.conn.close()
-
-
 def test_a_pulled_case_whose_number_a_desk_only_record_holds_is_kept_and_the_sync_says_so(
     tmp_path: Path,
+    central_store: str,  # noqa: F811
 ) -> None:
     """A local import and the central system both hold LAPOR! complaint N under different ids:
     the pulled case is stored (never a failed page) without the number, and the officer is told
@@ -255,12 +279,10 @@ def test_a_pulled_case_whose_number_a_desk_only_record_holds_is_kept_and_the_syn
     from desk.cli.main import app
     from tests.conftest import make_office, new_case
 
-    central_path, token = central_with(tmp_path, cases=3)
-    central = open_central(central_path)
-    number, central_id = central.execute(
-        "SELECT tracking_no, local_id FROM cases ORDER BY id LIMIT 1"
-    ).fetchone()
-    central.conn.close()
+    central_path, token = central_with(central_store, cases=3)
+    ((number, central_id),) = central_query(
+        central_path, "SELECT tracking_no, local_id FROM cases ORDER BY id LIMIT 1"
+    )
     desk_path = tmp_path / "desk.db"
     desk = open_database(desk_path)
     make_office(desk)

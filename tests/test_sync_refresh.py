@@ -1,6 +1,7 @@
 """`POST /sync/v1/cases` and the desk's authoritative refresh (desk/sync/refresh.py), against the
 real central server: a case that differs on the desk without having changed centrally is made
-the server's again, keeping only what unsent operations did."""
+the server's again, keeping only what unsent operations did. On either central store
+(`central_store`: SQLite, then PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -11,36 +12,38 @@ import httpx
 import pytest
 
 from db import open_database, write_transaction
-from desk.central.store import add_office, open_central
+from desk.central.store_api import open_store
 from desk.central.testing import prepare_central, running_server
 from desk.sync.refresh import mark_for_refresh, marked
 from desk.sync.remote import Remote, save_remote
 from desk.sync.run import run_sync
 from desk.sync.state import GONE_PREFIX
 from desk.sync.transport import RetryPolicy
+from tests.pg_support import central_execute, central_query, central_store  # noqa: F401
 
 FAST = RetryPolicy(attempts=3, base=0.01, cap=0.05)
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[tuple[Path, str, dict[str, str]]]:
-    path = tmp_path / "central.db"
+def world(central_store: str) -> Iterator[tuple[str, str, dict[str, str]]]:  # noqa: F811
+    path = central_store
     prepare_central(path, cases=40)
-    database = open_central(path)
+    units = [r[0] for r in central_query(path, "SELECT code FROM units ORDER BY code")]
+    # The unit office works the unit with the most cases and at least one other unit has
+    # some (the seed's history depends on the day it is made: never assume which).
+    ((busiest,),) = central_query(
+        path,
+        "SELECT unit_code FROM cases WHERE unit_code IS NOT NULL GROUP BY unit_code "
+        "ORDER BY count(*) DESC, unit_code LIMIT 1",
+    )
+    store = open_store(path)
     try:
-        units = [r[0] for r in database.execute("SELECT code FROM units ORDER BY code")]
-        # The unit office works the unit with the most cases and at least one other unit has
-        # some (the seed's history depends on the day it is made: never assume which).
-        busiest = database.execute(
-            "SELECT unit_code FROM cases WHERE unit_code IS NOT NULL GROUP BY unit_code "
-            "ORDER BY count(*) DESC, unit_code LIMIT 1"
-        ).fetchone()[0]
         tokens = {
-            "prov": add_office(database, "prov", units, coordinator=True),
-            "unit": add_office(database, "unit", [busiest]),
+            "prov": store.add_office("prov", units, coordinator=True),
+            "unit": store.add_office("unit", [busiest]),
         }
     finally:
-        database.conn.close()
+        store.close()
     with running_server(path, rate=1000, burst=1000) as url:
         yield path, url, tokens
 
@@ -54,19 +57,17 @@ def post_cases(url: str, token: str, ids: list[str]) -> httpx.Response:
 
 
 def test_the_server_answers_named_cases_whole_and_hides_other_offices_cases(
-    world: tuple[Path, str, dict[str, str]],
+    world: tuple[str, str, dict[str, str]],
 ) -> None:
     path, url, tokens = world
-    central = open_central(path)
-    unit = central.execute("SELECT unit_code FROM office_units WHERE office = 'unit'").fetchone()[0]
-    mine = central.execute(
-        "SELECT id, local_id FROM cases WHERE unit_code = ? LIMIT 1", [unit]
-    ).fetchone()
-    other = central.execute(
-        "SELECT local_id FROM cases WHERE unit_code != ? LIMIT 1", [unit]
-    ).fetchone()[0]
-    events = central.execute("SELECT count(*) FROM events WHERE case_id = ?", [mine[0]]).fetchone()
-    central.conn.close()
+    ((unit,),) = central_query(path, "SELECT unit_code FROM office_units WHERE office = 'unit'")
+    (mine,) = central_query(
+        path, "SELECT id, local_id FROM cases WHERE unit_code = ? LIMIT 1", [unit]
+    )
+    ((other,),) = central_query(
+        path, "SELECT local_id FROM cases WHERE unit_code != ? LIMIT 1", [unit]
+    )
+    (events,) = central_query(path, "SELECT count(*) FROM events WHERE case_id = ?", [mine[0]])
 
     answer = post_cases(url, tokens["unit"], [mine[1], other, "01NOSUCHCASE0000000000000"]).json()
 
@@ -79,7 +80,7 @@ def test_the_server_answers_named_cases_whole_and_hides_other_offices_cases(
 
 
 @pytest.mark.parametrize("body", [{"ids": "x"}, {"ids": [1]}, {"ids": ["a", "a"]}, {"x": []}])
-def test_a_malformed_fetch_is_a_400(world: tuple[Path, str, dict[str, str]], body: object) -> None:
+def test_a_malformed_fetch_is_a_400(world: tuple[str, str, dict[str, str]], body: object) -> None:
     _path, url, tokens = world
     response = httpx.post(
         f"{url}/sync/v1/cases", json=body, headers={"Authorization": f"Bearer {tokens['prov']}"}
@@ -88,7 +89,7 @@ def test_a_malformed_fetch_is_a_400(world: tuple[Path, str, dict[str, str]], bod
 
 
 def test_a_marked_case_is_replaced_by_the_server_copy_at_the_next_sync(
-    world: tuple[Path, str, dict[str, str]], tmp_path: Path
+    world: tuple[str, str, dict[str, str]], tmp_path: Path
 ) -> None:
     _path, url, tokens = world
     desk_path = tmp_path / "desk.db"
@@ -132,7 +133,7 @@ def test_a_marked_case_is_replaced_by_the_server_copy_at_the_next_sync(
 
 
 def test_a_case_no_longer_readable_becomes_read_only_not_deleted(
-    world: tuple[Path, str, dict[str, str]], tmp_path: Path
+    world: tuple[str, str, dict[str, str]], tmp_path: Path
 ) -> None:
     path, url, tokens = world
     desk_path = tmp_path / "desk.db"
@@ -141,11 +142,10 @@ def test_a_case_no_longer_readable_becomes_read_only_not_deleted(
     save_remote(desk, desk_path, url, tokens["unit"])
     assert run_sync(desk, remote, policy=FAST).outcome == "ok"
     local_id = desk.execute("SELECT local_id FROM cases LIMIT 1").fetchone()[0]
-    central = open_central(path)
-    with write_transaction(central):
-        central.execute("DELETE FROM office_units WHERE office = 'unit'")
-        central.execute("INSERT INTO office_units VALUES ('unit', 'NOSUCHUNIT')")
-    central.conn.close()
+    central_execute(path, "DELETE FROM office_units WHERE office = 'unit'")
+    central_execute(
+        path, "INSERT INTO office_units (office, unit_code) VALUES ('unit', 'NOSUCHUNIT')"
+    )
     with write_transaction(desk):
         mark_for_refresh(desk, local_id, "test")
 

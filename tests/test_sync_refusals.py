@@ -5,6 +5,8 @@
   their text is kept as a draft; operations stacked on it are judged again, not refused whole;
 - a conflict is reported only where the outcomes differ, with the fields that differ, and
   "keep theirs" keeps the officer's text; an outcome already in place is no conflict at all.
+
+On either central store (`central_store`: SQLite, then PostgreSQL).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from typer.testing import CliRunner
 
 from db import open_database
 from desk import attachments, services
-from desk.central.store import add_office, fill_event_uids, open_central
+from desk.central.store import fill_event_uids, open_central
+from desk.central.store_api import open_store
 from desk.central.testing import prepare_central, running_server
 from desk.cli.main import app as cli
 from desk.drafts import NOTE, REASON, REPLY, SEPARATOR, load_draft, save_draft
@@ -31,6 +34,8 @@ from desk.sync.remote import Remote, save_remote
 from desk.sync.run import SyncReport, run_sync
 from desk.sync.transport import RetryPolicy
 from desk.workflow import Action, Actor, Role
+from tests.pg_support import central_execute, central_query, central_store  # noqa: F401
+from tests.test_sync_server import sqlite_first
 
 FAST = RetryPolicy(attempts=4, base=0.01, cap=0.05)
 runner = CliRunner()
@@ -39,23 +44,14 @@ runner = CliRunner()
 class World:
     """A central server with fresh unverified reports and two coordinating offices."""
 
-    def __init__(self, path: Path, url: str, tokens: dict[str, str]) -> None:
-        self.path, self.url, self.tokens = path, url, tokens
+    def __init__(self, location: str, url: str, tokens: dict[str, str]) -> None:
+        self.location, self.url, self.tokens = location, url, tokens
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        database = open_central(self.path)
-        try:
-            return list(database.execute(sql, params or []).fetchall())
-        finally:
-            database.conn.close()
+        return central_query(self.location, sql, params or [])
 
     def execute(self, sql: str, params: list[Any] | None = None) -> None:
-        database = open_central(self.path)
-        try:
-            with database.conn:
-                database.execute(sql, params or [])
-        finally:
-            database.conn.close()
+        central_execute(self.location, sql, params or [])
 
     def case(self, local_id: str) -> tuple[Any, ...]:
         (row,) = self.query(
@@ -76,25 +72,34 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    path = tmp_path / "central.db"
-    prepare_central(path, cases=10)
-    database = open_central(path)
+def world(central_store: str) -> Iterator[World]:  # noqa: F811
+    # The reports are made as an import makes them (services.create_case, SQLite only): on
+    # PostgreSQL in a scratch SQLite file that is then migrated in (tests/test_sync_server.py).
+    with sqlite_first(central_store) as path:
+        prepare_central(path, cases=10)
+        database = open_central(path)
+        try:
+            for number in range(8):
+                services.create_case(
+                    database,
+                    {
+                        "title": f"Laporan baru {number}",
+                        "body": "Lampu jalan mati di Jl. Pahlawan.",
+                    },
+                    reporter={"name": f"Warga {number}", "phone": "0812345678"},
+                    source="import",
+                )
+            fill_event_uids(database)
+        finally:
+            database.conn.close()
+    codes = [r[0] for r in central_query(central_store, "SELECT code FROM units ORDER BY code")]
+    store = open_store(central_store)
     try:
-        for number in range(8):
-            services.create_case(
-                database,
-                {"title": f"Laporan baru {number}", "body": "Lampu jalan mati di Jl. Pahlawan."},
-                reporter={"name": f"Warga {number}", "phone": "0812345678"},
-                source="import",
-            )
-        fill_event_uids(database)
-        codes = [r[0] for r in database.execute("SELECT code FROM units ORDER BY code")]
-        tokens = {name: add_office(database, name, codes, coordinator=True) for name in ("a", "b")}
+        tokens = {name: store.add_office(name, codes, coordinator=True) for name in ("a", "b")}
     finally:
-        database.conn.close()
-    with running_server(path, rate=1000, burst=1000) as url:
-        yield World(path, url, tokens)
+        store.close()
+    with running_server(central_store, rate=1000, burst=1000) as url:
+        yield World(central_store, url, tokens)
 
 
 def new_desk(tmp_path: Path, world: World, office: str = "a") -> sqlite_utils.Database:

@@ -1,13 +1,17 @@
 """The desk client against the REAL central server (desk/central, uvicorn on 127.0.0.1), through
-the fault-injecting proxy: the scenarios issue 5 names, end to end.
+the fault-injecting proxy: the scenarios issue 5 names, end to end, on either central store
+(`central_store`: SQLite, then PostgreSQL).
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +22,8 @@ import sqlite_utils
 
 from db import open_database
 from desk import services
-from desk.central.store import add_office, fill_event_uids, open_central, revoke_office
+from desk.central.store import fill_event_uids, open_central
+from desk.central.store_api import CentralStore, kind_of, open_store
 from desk.central.testing import prepare_central, running_server
 from desk.errors import ActionRefused
 from desk.sync.conflicts import list_conflicts, resolve
@@ -27,6 +32,7 @@ from desk.sync.run import SyncReport, run_sync
 from desk.sync.transport import RetryPolicy
 from desk.sync.verify import verify_remote
 from desk.workflow import Action, Actor, Role
+from tests.pg_support import central_query, central_store  # noqa: F401
 from tests.sync_proxy import Faults, SyncProxy
 
 FAST = RetryPolicy(attempts=8, base=0.01, cap=0.05)
@@ -38,16 +44,25 @@ GATEWAY_DOWN = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnec
 
 
 class Central:
-    def __init__(self, path: Path, url: str, tokens: dict[str, str]) -> None:
+    """A running central server: its store's location (a SQLite file or a PostgreSQL URL), its
+    URL and the offices' tokens."""
+
+    def __init__(self, path: str | Path, url: str, tokens: dict[str, str]) -> None:
         self.path, self.url, self.tokens = path, url, tokens
+        self.location = str(path)
         self.port = int(url.rsplit(":", 1)[1])
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        database = open_central(self.path)
+        return central_query(self.location, sql, params or [])
+
+    @contextlib.contextmanager
+    def store(self) -> Iterator[CentralStore]:
+        """The store itself, as `desk central` opens it beside the running server."""
+        store = open_store(self.location)
         try:
-            return list(database.execute(sql, params or []).fetchall())
+            yield store
         finally:
-            database.conn.close()
+            store.close()
 
     def times_applied(self, op_ids: list[str]) -> dict[str, int]:
         """How many events each op made centrally (the op's event has uid = op id)."""
@@ -60,8 +75,27 @@ class Central:
         return {op_id: int(counts.get(op_id, 0)) for op_id in op_ids}
 
 
-def add_new_reports(path: Path, count: int) -> None:
-    """Fresh unverified reports on the central side (the seed's history is mostly closed)."""
+@contextlib.contextmanager
+def sqlite_first(location: str | Path) -> Iterator[Path]:
+    """A SQLite central file to fill with code that writes SQLite only (the desk's own
+    `services.create_case`, as an import does): the store itself when it is SQLite; for
+    PostgreSQL a scratch file, copied into the (empty) store when the block ends by `desk
+    central migrate`, as the PostgreSQL store's own seed copies its rows in."""
+    if kind_of(location) == "sqlite":
+        yield Path(location)
+        return
+    from desk.central.migrate import migrate
+
+    with tempfile.TemporaryDirectory(prefix="central-") as scratch:
+        path = Path(scratch) / "central.db"
+        yield path
+        migrate(path, str(location))
+
+
+def add_new_reports(path: str | Path, count: int) -> None:
+    """Fresh unverified reports on the central side (the seed's history is mostly closed), in a
+    SQLite central file (see `sqlite_first` for a PostgreSQL store)."""
+    assert kind_of(path) == "sqlite", "a SQLite file only: fill a PostgreSQL store sqlite_first"
     database = open_central(path)
     try:
         for number in range(count):
@@ -80,24 +114,24 @@ def add_new_reports(path: Path, count: int) -> None:
         database.conn.close()
 
 
-def add_offices(path: Path, *names: str) -> dict[str, str]:
+def add_offices(location: str | Path, *names: str) -> dict[str, str]:
     """Coordinating offices over every unit: each sees every case. Returns their tokens."""
-    database = open_central(path)
+    codes = [r[0] for r in central_query(str(location), "SELECT code FROM units ORDER BY code")]
+    store = open_store(location)
     try:
-        codes = [r[0] for r in database.execute("SELECT code FROM units ORDER BY code")]
-        return {name: add_office(database, name, codes, coordinator=True) for name in names}
+        return {name: store.add_office(name, codes, coordinator=True) for name in names}
     finally:
-        database.conn.close()
+        store.close()
 
 
 @pytest.fixture
-def central(tmp_path: Path) -> Iterator[Central]:
-    path = tmp_path / "central.db"
-    prepare_central(path, cases=30)
-    add_new_reports(path, 30)
-    tokens = add_offices(path, "prov", "kota", "spare")
-    with running_server(path, rate=1000, burst=1000) as url:
-        yield Central(path, url, tokens)
+def central(central_store: str) -> Iterator[Central]:  # noqa: F811
+    with sqlite_first(central_store) as path:
+        prepare_central(path, cases=30)
+        add_new_reports(path, 30)
+    tokens = add_offices(central_store, "prov", "kota", "spare")
+    with running_server(central_store, rate=1000, burst=1000) as url:
+        yield Central(central_store, url, tokens)
 
 
 def new_desk(
@@ -157,7 +191,7 @@ def assert_identical(database: sqlite_utils.Database, url: str, token: str) -> N
     """After a scenario: `desk sync verify` finds the desk equal to the central system for its
     office (cases, versions, statuses, event ids), nothing left to repair."""
     result = verify_remote(database, Remote(url, token), policy=FAST)
-    assert result.identical, [d.as_dict() for d in result.remaining]
+    assert result.identical, [dataclasses.asdict(d) for d in result.remaining]
     assert not result.pending
 
 
@@ -265,11 +299,13 @@ def test_portal_pages_gateway_errors_resets_and_cut_bodies_are_retried(
     assert_identical(desk, central.url, central.tokens["prov"])
 
 
-def test_429_waits_as_long_as_retry_after_says(tmp_path: Path) -> None:
-    path = tmp_path / "central.db"
-    prepare_central(path, cases=5)
-    tokens = add_offices(path, "prov")
-    with running_server(path, rate=0.5, burst=2) as url:
+def test_429_waits_as_long_as_retry_after_says(
+    tmp_path: Path,
+    central_store: str,  # noqa: F811
+) -> None:
+    prepare_central(central_store, cases=5)
+    tokens = add_offices(central_store, "prov")
+    with running_server(central_store, rate=0.5, burst=2) as url:
         desk = open_database(tmp_path / "desk.db")
         waits: list[float] = []
 
@@ -301,9 +337,8 @@ def test_a_wrong_then_a_revoked_token_stop_clearly_and_lose_nothing(
     assert states(desk) == {"pending": 3}
     assert set(central.times_applied(op_ids).values()) == {0}
 
-    database = open_central(central.path)
-    revoke_office(database, "spare")
-    database.conn.close()
+    with central.store() as store:
+        store.revoke_office("spare")
     revoked = sync(desk, central.url, central.tokens["spare"])
     assert revoked.outcome == "failed" and revoked.requests == 1
     assert central.tokens["spare"] not in (revoked.error or "")
@@ -415,16 +450,13 @@ def test_keep_mine_wins_on_the_server_and_reaches_the_other_desk(
 def test_a_server_restored_from_backup_makes_a_full_pull_that_keeps_unsent_work(
     tmp_path: Path, central: Central
 ) -> None:
-    from desk.central.store import new_epoch
-
     desk = new_desk(tmp_path, "desk", central)
     (op_id,) = triage(desk, 1)
     local_id = desk.execute("SELECT case_local_id FROM outbox WHERE op_id = ?", [op_id]).fetchone()[
         0
     ]
-    database = open_central(central.path)
-    new_epoch(database)  # every cursor handed out before is now unknown: 410
-    database.conn.close()
+    with central.store() as store:
+        store.new_epoch()  # every cursor handed out before is now unknown: 410
     report = sync(desk, central.url, central.tokens["prov"], direction="pull")
     assert report.outcome == "ok", report.error
     assert report.full_repull and report.changes_pulled == 60
@@ -447,9 +479,8 @@ def test_a_case_disposed_out_of_an_offices_scope_stays_on_its_desk(
     )
     assert sync(coordinator, central.url, central.tokens["prov"]).outcome == "ok"
     # An office of that one unit sees the case come, then go when it is disposed elsewhere.
-    database = open_central(central.path)
-    token = add_office(database, "unit-office", [first_unit])
-    database.conn.close()
+    with central.store() as store:
+        token = store.add_office("unit-office", [first_unit])
     desk = new_desk(tmp_path, "unit", Central(central.path, central.url, {"u": token}), "u")
     assert case_row(desk, case["local_id"])[:2] == ("terverifikasi", first_unit)
     again = services.find_case(coordinator, case["local_id"])

@@ -25,10 +25,9 @@ from desk.central.digest import (
     DigestQuery,
     bucket_key,
     case_entry,
-    digests,
     entry_digest,
 )
-from desk.central.store import add_office, list_offices, open_central
+from desk.central.store_api import open_store
 from desk.central.testing import prepare_central, running_server
 from desk.cli.main import app
 from desk.sync.remote import Remote, save_remote
@@ -37,13 +36,14 @@ from desk.sync.state import GONE_PREFIX
 from desk.sync.transport import RetryPolicy, Transport
 from desk.sync.verify import Difference, VerifyResult, last_check, periodic_check, verify
 from desk.workflow import Action, Actor, Role
+from tests.pg_support import central_execute, central_query, central_store  # noqa: F401
 
 FAST = RetryPolicy(attempts=3, base=0.01, cap=0.05)
 runner = CliRunner()
 
 
 class World:
-    def __init__(self, path: Path, url: str, tokens: dict[str, str], unit: str) -> None:
+    def __init__(self, path: str, url: str, tokens: dict[str, str], unit: str) -> None:
         self.path, self.url, self.tokens, self.unit = path, url, tokens, unit
 
     def desk(self, tmp_path: Path, office: str = "prov") -> tuple[sqlite_utils.Database, Path]:
@@ -61,32 +61,28 @@ class World:
         return Transport(self.remote(office), policy=FAST)
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        database = open_central(self.path)
-        try:
-            return list(database.execute(sql, params or []).fetchall())
-        finally:
-            database.conn.close()
+        return central_query(self.path, sql, params or [])
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    path = tmp_path / "central.db"
-    prepare_central(path, cases=150)
-    database = open_central(path)
+def world(central_store: str) -> Iterator[World]:  # noqa: F811
+    prepare_central(central_store, cases=150)
+    units = [r[0] for r in central_query(central_store, "SELECT code FROM units ORDER BY code")]
+    [(busiest,)] = central_query(
+        central_store,
+        "SELECT unit_code FROM cases WHERE unit_code IS NOT NULL GROUP BY unit_code "
+        "ORDER BY count(*) DESC, unit_code LIMIT 1",
+    )
+    store = open_store(central_store)
     try:
-        units = [r[0] for r in database.execute("SELECT code FROM units ORDER BY code")]
-        busiest = database.execute(
-            "SELECT unit_code FROM cases WHERE unit_code IS NOT NULL GROUP BY unit_code "
-            "ORDER BY count(*) DESC, unit_code LIMIT 1"
-        ).fetchone()[0]
         tokens = {
-            "prov": add_office(database, "prov", units, coordinator=True),
-            "unit": add_office(database, "unit", [busiest]),
+            "prov": store.add_office("prov", units, coordinator=True),
+            "unit": store.add_office("unit", [busiest]),
         }
     finally:
-        database.conn.close()
-    with running_server(path, rate=1000, burst=1000) as url:
-        yield World(path, url, tokens, busiest)
+        store.close()
+    with running_server(central_store, rate=1000, burst=1000) as url:
+        yield World(central_store, url, tokens, busiest)
 
 
 def check(database: sqlite_utils.Database, world: World, office: str = "prov", **kw: Any) -> Any:
@@ -306,10 +302,9 @@ def test_a_unit_office_compares_only_its_scope(world: World, tmp_path: Path) -> 
     changed = world.query(
         "SELECT local_id FROM cases WHERE unit_code = ? ORDER BY local_id LIMIT 1", [world.unit]
     )[0][0]
-    central = open_central(world.path)
-    with write_transaction(central):
-        central.execute("UPDATE cases SET version = version + 1 WHERE local_id = ?", [changed])
-    central.conn.close()
+    central_execute(
+        world.path, "UPDATE cases SET version = version + 1 WHERE local_id = ?", [changed]
+    )
 
     found = by_case(check(desk, world, "unit"))
 
@@ -325,22 +320,22 @@ def test_a_unit_office_compares_only_its_scope(world: World, tmp_path: Path) -> 
 def test_the_server_leaves_out_what_the_desk_asks_and_lists_small_buckets(
     world: World,
 ) -> None:
-    database = open_central(world.path)
+    store = open_store(world.path, create=False)
     try:
-        office = next(o for o in list_offices(database) if o.name == "prov")
-        whole = digests(database, office, DigestQuery(("",), 1, ("",)))
+        office = next(o for o in store.list_offices() if o.name == "prov")
+        whole = store.digests(office, DigestQuery(("",), 1, ("",)))
         listed = whole["cases"][0]
         assert sum(whole["buckets"][0]["n"]) == len(listed) == 150
         first = str(listed[0][0])
-        skipped = digests(database, office, DigestQuery(("",), 0, ("",), frozenset([first])))
+        skipped = store.digests(office, DigestQuery(("",), 0, ("",), frozenset([first])))
         assert skipped["buckets"][0]["n"] == [149]
         assert first not in {e[0] for e in skipped["cases"][0]}
         prefix = bucket_key(first)[:2]
-        narrow = digests(database, office, DigestQuery((prefix,), 1, (prefix,)))
+        narrow = store.digests(office, DigestQuery((prefix,), 1, (prefix,)))
         assert first in {e[0] for e in narrow["cases"][0]}
         assert all(bucket_key(str(e[0])).startswith(prefix) for e in narrow["cases"][0])
     finally:
-        database.conn.close()
+        store.close()
 
 
 @pytest.mark.parametrize(

@@ -230,6 +230,8 @@ def validate_op(op: object) -> dict[str, Any]:
     for key in ("id", "c", "k"):
         if not isinstance(op.get(key), str) or not op[key] or len(op[key]) > MAX_KEY:
             raise BadOp(f"op key {key!r} must be a string of 1-{MAX_KEY} characters")
+        if "\0" in op[key]:  # no desk makes one, and PostgreSQL text cannot hold it (a 500)
+            raise BadOp(f"op key {key!r} must not hold a NUL character")
     version = op.get("v")
     if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version <= MAX_VERSION:
         raise BadOp(f"op {op['id']}: 'v' must be a version number (0 to 2^63-1)")
@@ -239,6 +241,8 @@ def validate_op(op: object) -> dict[str, Any]:
         value = op.get(key)
         if value is not None and (not isinstance(value, str) or len(value) > MAX_KEY):
             raise BadOp(f"op {op['id']}: {key!r} must be a string of at most {MAX_KEY} characters")
+        if value is not None and "\0" in value:
+            raise BadOp(f"op {op['id']}: {key!r} must not hold a NUL character")
     return op
 
 
@@ -353,6 +357,10 @@ def _judge(
     at = _op_time(op, now)
     if isinstance(at, str):
         return _rejected(op, 422, "invalid", at), base
+    if _holds_nul(op.get("p")):
+        # PostgreSQL's text cannot hold one, and no reader of a complaint needs one: refused
+        # on every store alike, this op only (the desk keeps the officer's text as a draft).
+        return _rejected(op, 422, "invalid", t("central.op.nul")), base
     if op["k"] == "create":
         return _create(tx, office, actor, op, at, now), None
     if op["k"] == "attach":
@@ -449,6 +457,17 @@ def _judge(
     except DeskError as error:
         return _rejected(op, 422, "invalid", str(error)), base
     return {"id": op["id"], "r": "applied", "v": int(applied.case["version"])}, base
+
+
+def _holds_nul(value: object) -> bool:
+    """Whether a NUL character is in any text of a payload (keys included)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def _label(case: dict[str, Any]) -> str:

@@ -27,6 +27,7 @@ import psycopg
 from psycopg import IsolationLevel
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
+from ulid import ULID
 
 DEFAULT_POOL = 10  # connections per server process (`--pool`)
 CONNECT_TIMEOUT = 5.0  # seconds to get a connection before a request fails
@@ -70,3 +71,34 @@ class PgBase:
 
     def close(self) -> None:
         self.pool.close()
+
+
+UID_BATCH = 5000  # events given uids a transaction
+
+
+def give_event_uids(conn: psycopg.Connection[dict[str, Any]]) -> int:
+    """Give every event without a uid (copied in by `desk central migrate`, imported) one, in
+    transactions of `UID_BATCH` on `conn` (not in a transaction); how many. A desk cannot take
+    an event without a uid. SKIP LOCKED, and `uid IS NULL` checked again by the update: two
+    processes filling at once never give one event two uids in turn."""
+    filled = 0
+    while True:
+        with conn.transaction():
+            ids = [
+                int(row["id"])
+                for row in conn.execute(
+                    "SELECT id FROM events WHERE uid IS NULL ORDER BY id LIMIT %s "
+                    "FOR UPDATE SKIP LOCKED",
+                    [UID_BATCH],
+                )
+            ]
+            if ids:
+                done = conn.execute(
+                    "UPDATE events SET uid = given.uid "
+                    "FROM unnest(%s::bigint[], %s::text[]) AS given (id, uid) "
+                    "WHERE events.id = given.id AND events.uid IS NULL",
+                    [ids, [str(ULID()) for _ in ids]],
+                )
+                filled += done.rowcount
+        if len(ids) < UID_BATCH:
+            return filled

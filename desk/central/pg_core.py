@@ -37,13 +37,12 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import errors, sql
-from ulid import ULID
 
 from db.audit import GENESIS, detail_json, entry_hash
 from db.connection import private_folder
 from db.timefmt import to_text, utc_now
 from desk.central import pg_changes, pg_setup, witness
-from desk.central.pg_base import PgBase
+from desk.central.pg_base import PgBase, give_event_uids
 from desk.central.store import token_digest
 from desk.central.store_api import Office, shown_location
 from desk.errors import DeskError, InvalidInput, NotFound
@@ -71,7 +70,6 @@ extend(
     }
 )
 
-FILL_BATCH = 5000  # events given uids per transaction
 # The tables a seed copies from its scratch SQLite store (central_meta keeps this store's own
 # epoch; the change log is numbered by the triggers as the rows arrive, at commit).
 _SEEDED_TABLES = tuple(
@@ -445,29 +443,10 @@ class PgCorePart(PgBase):
     # Housekeeping --------------------------------------------------------------------------
 
     def fill_event_uids(self) -> int:
-        filled = 0
-        while True:
-            with self._write() as conn:
-                # SKIP LOCKED, and `uid IS NULL` checked again by the update: two processes
-                # filling at once never give one event two uids in turn.
-                ids = [
-                    int(row["id"])
-                    for row in conn.execute(
-                        "SELECT id FROM events WHERE uid IS NULL ORDER BY id LIMIT %s "
-                        "FOR UPDATE SKIP LOCKED",
-                        [FILL_BATCH],
-                    )
-                ]
-                if ids:
-                    done = conn.execute(
-                        "UPDATE events SET uid = given.uid "
-                        "FROM unnest(%s::bigint[], %s::text[]) AS given (id, uid) "
-                        "WHERE events.id = given.id AND events.uid IS NULL",
-                        [ids, [str(ULID()) for _ in ids]],
-                    )
-                    filled += done.rowcount
-            if len(ids) < FILL_BATCH:
-                return filled
+        with self.pool.connection() as conn:
+            conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
+            conn.read_only = False
+            return give_event_uids(conn)
 
     def seed(
         self, cases: int, *, seed: int = 1, now: datetime | None = None, workers: int | None = None

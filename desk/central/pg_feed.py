@@ -122,9 +122,11 @@ class PgFeedReads:
 
     def cases_named(self, office: Office, local_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         scope, scope_params = scope_condition(office, "c")
+        # A NUL names no case (PostgreSQL text cannot hold one; sent, it was a 500, not unknown).
+        wanted = [local_id for local_id in dict.fromkeys(local_ids) if "\0" not in local_id]
         rows = self.conn.execute(
             f"SELECT c.*, {scope} AS ours FROM cases c WHERE c.local_id = ANY(%s)",
-            [*scope_params, list(dict.fromkeys(local_ids))],
+            [*scope_params, wanted],
         )
         found: dict[str, dict[str, Any]] = {}
         for row in rows:

@@ -45,7 +45,7 @@ from desk.central.apply import OpRecord, Seen, judge_op
 from desk.central.cases import CASE_COLUMNS, REPORTER_COLUMNS
 from desk.central.digest import bucket_key
 from desk.central.files import FileLimits
-from desk.central.pg_base import PgBase
+from desk.central.pg_base import PgBase, give_event_uids
 from desk.central.pg_core import append_audit
 from desk.central.sqlite_ops import RowRefused
 from desk.central.store_api import Office
@@ -561,7 +561,9 @@ class PgOpsPart(PgBase):
             if not got or not got["got"]:
                 return None  # another process runs this round
             try:
-                return _automatic_round(conn, to_text(clock()))
+                result = _automatic_round(conn, to_text(clock()))
+                give_event_uids(conn)  # as SQLite's round ends: a desk needs every uid
+                return result
             finally:
                 with conn.transaction():
                     conn.execute("SELECT pg_advisory_unlock(%s)", [AUTOMATIC_KEY])

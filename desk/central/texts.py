@@ -80,6 +80,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Versi dasar {base} lebih baru dari versi server {server}.",
         "Base version {base} is newer than the server's version {server}.",
     ),
+    "central.op.nul": (
+        "Teksnya berisi karakter NUL (\\0), yang tidak bisa disimpan: hapus lalu kirim lagi.",
+        "Its text holds a NUL character (\\0), which cannot be stored: remove it and send again.",
+    ),
     "central.op.exists": (
         "Kasus {ref} sudah ada di server pusat.",
         "Case {ref} already exists on the central server.",
