@@ -428,9 +428,19 @@ def worker_pids(master: int) -> list[int]:
     for pid in pids:
         with contextlib.suppress(OSError):
             command = Path(f"/proc/{pid}/cmdline").read_bytes()
-            if b"multiprocessing" in command or b"spawn_main" in command or b"desk" in command:
+            # uvicorn's workers are spawned processes; multiprocessing's resource tracker is
+            # one too, and is not a worker
+            if b"spawn_main" in command and b"resource_tracker" not in command:
                 workers.append(pid)
     return workers
+
+
+async def full_pulls_from(dsn: str, offices: list[Office], args: argparse.Namespace) -> None:
+    """The offices' cases and cursors, pulled from a PostgreSQL server (for --kill-only)."""
+    files = Path(args.folder) / "files-pull"
+    files.mkdir()
+    with serving(dsn, files, 1) as (port, _):
+        await full_pulls(port, offices, args.concurrent)
 
 
 def kill_a_worker(dsn: str, offices: list[Office], args: argparse.Namespace) -> str:
@@ -458,8 +468,8 @@ def kill_a_worker(dsn: str, offices: list[Office], args: argparse.Namespace) -> 
             "SELECT count(*) FROM applied_ops WHERE op_id = ANY(%s)", [sent]
         ).fetchone()
         events = conn.execute(
-            "SELECT count(*), count(DISTINCT text) FROM events WHERE kind = 'note' "
-            "AND text LIKE %s",
+            "SELECT count(*), count(DISTINCT body) FROM events WHERE kind = 'note' "
+            "AND body LIKE %s",
             [f"{marker} %"],
         ).fetchone()
     assert applied is not None and events is not None
@@ -483,6 +493,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--no-kill", action="store_true")
+    parser.add_argument("--kill-only", action="store_true", help="only the kill -9 run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-central-") as folder:
         args.folder = folder
@@ -495,6 +506,12 @@ def main() -> None:
         )
         results = []
         with postgresql_copy(sqlite_path, args.pg) as dsn:
+            if args.kill_only:
+                asyncio.run(full_pulls_from(dsn, offices, args))
+                print(
+                    f"kill -9 of one of 2 workers during pushes: {kill_a_worker(dsn, offices, args)}"
+                )
+                return
             with serving(str(sqlite_path), Path(folder) / "files-sqlite", 1) as (port, _):
                 results.append(measure("SQLite", port, offices, args))
             for workers in [int(n) for n in args.workers.split(",") if n]:
