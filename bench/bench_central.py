@@ -508,8 +508,8 @@ def main() -> None:
         with postgresql_copy(sqlite_path, args.pg) as dsn:
             if args.kill_only:
                 asyncio.run(full_pulls_from(dsn, offices, args))
-                kill = kill_a_worker(dsn, offices, args)
-                print(f"kill -9 of one of 2 workers during pushes: {kill}")
+                outcome = kill_a_worker(dsn, offices, args)
+                print(f"kill -9 of one of 2 workers during pushes: {outcome}")
                 return
             with serving(str(sqlite_path), Path(folder) / "files-sqlite", 1) as (port, _):
                 results.append(measure("SQLite", port, offices, args))
