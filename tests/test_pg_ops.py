@@ -490,3 +490,42 @@ def test_a_push_that_meets_a_deadlock_is_tried_again_whole(
     assert len(recorded) == 2
     audited = [e for e in rows(pg_store, "audit_log") if '"op_id":"' in e["detail"]]
     assert sum(any(i in e["detail"] for i in ids) for e in audited) == 2
+
+
+def test_an_op_undone_by_its_savepoint_leaves_the_next_op_the_case_as_stored(
+    stores: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The push keeps the rows of the cases it locked (one read a push, not one an op): an
+    op refused after its write is rolled back to its savepoint, and so is its row in that
+    memory; the next op of the push on the same case is judged on the case as stored."""
+    from desk.errors import InvalidInput
+
+    sqlite_store, pg_store, cases = stores
+    from desk.central import pg_ops
+
+    offices = offices_of(sqlite_store)
+    case = cases["working"]
+    first = op(case, "note", PETUGAS_PUPR.nip, text="Ditolak oleh basis data.")
+    second = op(case, "note", PETUGAS_PUPR.nip, text="Diterima.")
+    real = pg_ops.PgOps.append_event
+    calls = []
+
+    def refused_once(self: Any, **fields: Any) -> int:
+        calls.append(fields)
+        event_id = real(self, **fields)
+        if len(calls) == 1:  # after the case's update and its event: the savepoint undoes both
+            raise InvalidInput("refused after the write")
+        return event_id
+
+    monkeypatch.setattr(pg_ops.PgOps, "append_event", refused_once)
+    answers = pg_store.apply_ops(
+        offices["pupr"],
+        [first, second],
+        lambda: NOW,
+        frozenset({first["id"], second["id"]}),
+        LIMITS,
+    )
+    assert [a["r"] for a in answers] == ["rejected", "applied"]
+    assert answers[1]["v"] == case["version"] + 1  # one write: the second op's
+    stored = [r for r in rows(pg_store, "cases") if r["local_id"] == case["local_id"]]
+    assert stored[0]["version"] == case["version"] + 1

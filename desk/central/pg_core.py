@@ -114,21 +114,38 @@ def append_audit(
     case_id: int | None = None,
     detail: dict[str, Any] | None = None,
 ) -> int:
-    """Append one entry to the central audit chain inside the caller's transaction; its seq.
+    """Append one entry to the central audit chain inside the caller's transaction; its seq
+    (`append_audit_entries` with one)."""
+    return append_audit_entries(conn, [(at, actor_nip, action, case_id, detail)])
+
+
+def append_audit_entries(
+    conn: psycopg.Connection[Any],
+    entries: list[tuple[str, str | None, str, int | None, dict[str, Any] | None]],
+) -> int:
+    """Append entries (at, actor, action, case, detail) to the central audit chain inside the
+    caller's transaction, in their order; the last one's seq.
 
     The change log's lock first, held until commit: the head read next is the last committed
-    one, and no other writer reads it before this entry is committed (design, 2.4). Call it as
-    the transaction's last write. The entry is `db.audit.append`'s, byte for byte."""
+    one, and no other writer reads it before these entries are committed (design, 2.4). Call
+    it as the transaction's last write. Each entry is `db.audit.append`'s, byte for byte; a
+    push's entries go in one statement (a round trip each would be most of a push's time)."""
     conn.execute("SELECT pg_advisory_xact_lock(%s)", [pg_changes.LOCK_KEY])
     last = _row(conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"))
-    seq, prev = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS)
-    detail_text = detail_json(detail)
-    digest = entry_hash(seq, at, actor_nip, action, case_id, detail_text, prev)
-    conn.execute(
-        "INSERT INTO audit_log (seq, at, actor_nip, action, case_id, detail, prev_hash, hash) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-        [seq, at, actor_nip, action, case_id, detail_text, prev, digest],
-    )
+    seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
+    rows = []
+    for at, actor_nip, action, case_id, detail in entries:
+        seq += 1
+        detail_text = detail_json(detail)
+        digest = entry_hash(seq, at, actor_nip, action, case_id, detail_text, prev)
+        rows.append([seq, at, actor_nip, action, case_id, detail_text, prev, digest])
+        prev = digest
+    with conn.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO audit_log (seq, at, actor_nip, action, case_id, detail, prev_hash, "
+            "hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            rows,
+        )
     return seq
 
 

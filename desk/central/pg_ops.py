@@ -46,7 +46,7 @@ from desk.central.cases import CASE_COLUMNS, REPORTER_COLUMNS
 from desk.central.digest import bucket_key
 from desk.central.files import FileLimits
 from desk.central.pg_base import PgBase, give_event_uids
-from desk.central.pg_core import append_audit
+from desk.central.pg_core import append_audit_entries
 from desk.central.sqlite_ops import RowRefused
 from desk.central.store_api import Office
 from desk.clocks import ReferenceData
@@ -163,6 +163,27 @@ class PgOps:
         self.conn = conn
         self.audit: list[AuditEntry] = []  # appended to the chain when the push commits
         self._reference = PgReference(conn)
+        # Read once a push: the officers its ops name (20 notes of one officer: one read),
+        # and the rows of the cases it locked (their scope is known from their unit).
+        self._officers: dict[str, tuple[str, str, str, str | None, int] | None] = {}
+        self._locked: dict[int, dict[str, Any]] = {}  # by id, as this transaction wrote them
+        self._ids: dict[str, int] = {}  # local id -> id, for the locked cases
+
+    def lock_cases(self, ops: list[dict[str, Any]]) -> None:
+        """Lock every case the push names, in id order, before any op is judged (section 4);
+        their rows are kept: no other transaction can change them until this one ends."""
+        local_ids = sorted({op["c"] for op in ops if op["k"] != "create"})
+        if local_ids:
+            rows = self.conn.execute(
+                "SELECT * FROM cases WHERE local_id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
+                [local_ids],
+            ).fetchall()
+            for row in rows:
+                self._keep(row)
+
+    def _keep(self, row: dict[str, Any]) -> None:
+        self._locked[int(row["id"])] = row
+        self._ids[str(row["local_id"])] = int(row["id"])
 
     def _one(self, query: str | sql.Composed, params: list[Any]) -> dict[str, Any] | None:
         return self.conn.execute(query, params).fetchone()
@@ -219,19 +240,37 @@ class PgOps:
     # Reads --------------------------------------------------------------------------------
 
     def officer(self, nip: str) -> tuple[str, str, str, str | None, int] | None:
-        row = self._one(
-            "SELECT nip, name, role, unit_code, active FROM officers WHERE nip = %s", [nip]
-        )
-        if row is None:
-            return None
-        return row["nip"], row["name"], row["role"], row["unit_code"], row["active"]
+        if nip not in self._officers:
+            row = self._one(
+                "SELECT nip, name, role, unit_code, active FROM officers WHERE nip = %s", [nip]
+            )
+            self._officers[nip] = (
+                None
+                if row is None
+                else (row["nip"], row["name"], row["role"], row["unit_code"], row["active"])
+            )
+        return self._officers[nip]
 
     def case_by_local_id(self, local_id: str) -> dict[str, Any] | None:
         # Locked already with the push's other cases; taken again (a no-op) so that the row
         # read is the one the lock protects.
-        return self._one("SELECT * FROM cases WHERE local_id = %s FOR NO KEY UPDATE", [local_id])
+        case_id = self._ids.get(local_id)
+        if case_id is not None:
+            return dict(self._locked[case_id])
+        row = self._one("SELECT * FROM cases WHERE local_id = %s FOR NO KEY UPDATE", [local_id])
+        if row is not None:
+            self._keep(row)
+            return dict(row)
+        return None
 
     def in_scope(self, office: Office, case_id: int) -> bool:
+        if office.coordinator:
+            return True
+        row = self._locked.get(case_id)
+        if row is not None and row["unit_code"] is not None:
+            # A case with a unit is in the scope of the offices of that unit (a unit-less one
+            # needs its origin, below); the row is locked: its unit cannot change meanwhile.
+            return row["unit_code"] in office.units
         condition, params = scope_condition(office)
         query = sql.SQL("SELECT 1 AS found FROM cases WHERE id = %s AND {}").format(condition)
         return self._one(query, [case_id, *params]) is not None
@@ -300,29 +339,31 @@ class PgOps:
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         kept = len(self.audit)
+        rows, ids = dict(self._locked), dict(self._ids)
         try:
             with self.conn.transaction():
                 yield
-        except errors.IntegrityError as error:
-            del self.audit[kept:]
-            raise RowRefused(str(error).strip(), error.diag.constraint_name) from error
-        except BaseException:
+        except BaseException as error:
             del self.audit[kept:]  # the entries of what was undone
+            self._locked, self._ids = rows, ids  # and the rows as the database has them again
+            if isinstance(error, errors.IntegrityError):
+                raise RowRefused(str(error).strip(), error.diag.constraint_name) from error
             raise
 
     def write_plan(self, plan: Plan) -> Applied:
         assignments = sql.SQL(", ").join(
             sql.SQL("{} = %s").format(sql.Identifier(column)) for column in plan.changes
         )
-        updated = self.conn.execute(
-            sql.SQL("UPDATE cases SET {} WHERE id = %s AND version = %s").format(assignments),
+        case = self._one(
+            sql.SQL("UPDATE cases SET {} WHERE id = %s AND version = %s RETURNING *").format(
+                assignments
+            ),
             [*plan.changes.values(), plan.case_id, plan.expected_version],
         )
-        if updated.rowcount != 1:
+        if case is None:
             raise StaleWrite(f"case {plan.case_id} is no longer at version {plan.expected_version}")
+        self._keep(case)
         event_id = self.append_event(**plan.event)
-        case = self._one("SELECT * FROM cases WHERE id = %s", [plan.case_id])
-        assert case is not None
         return plan.applied(case, event_id)
 
     def next_tracking_no(self, first: int) -> str:
@@ -428,14 +469,10 @@ class PgOps:
 
     def commit_audit(self) -> None:
         """Append the transaction's audit entries to the chain: the push's last writes."""
-        for entry in self.audit:
-            append_audit(
+        if self.audit:
+            append_audit_entries(
                 self.conn,
-                at=entry.at,
-                actor_nip=entry.actor_nip,
-                action=entry.action,
-                case_id=entry.case_id,
-                detail=entry.detail,
+                [(e.at, e.actor_nip, e.action, e.case_id, e.detail) for e in self.audit],
             )
         self.audit.clear()
 
@@ -501,16 +538,6 @@ def _proven_by(conn: Conn, office: str, sha256: str) -> str | None:
     return str(row["proven"]) if row and row["proven"] else None
 
 
-def lock_cases(conn: Conn, ops: list[dict[str, Any]]) -> None:
-    """Lock every case the push names, in id order, before any op is judged (section 4)."""
-    local_ids = sorted({op["c"] for op in ops if op["k"] != "create"})
-    if local_ids:
-        conn.execute(
-            "SELECT id FROM cases WHERE local_id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
-            [local_ids],
-        ).fetchall()
-
-
 class PgOpsPart(PgBase):
     """The push, the automatic moves and the attachment claims of `PgStore`."""
 
@@ -542,9 +569,9 @@ class PgOpsPart(PgBase):
         limits: FileLimits,
     ) -> list[dict[str, Any]]:
         with self._write() as conn:
-            lock_cases(conn, ops)
-            now = clock()  # read once the cases are ours: times follow the order of commits
             tx = PgOps(conn)
+            tx.lock_cases(ops)
+            now = clock()  # read once the cases are ours: times follow the order of commits
             results = [judge_op(tx, office, op, now, request, limits) for op in ops]
             tx.commit_audit()
         return results
