@@ -179,6 +179,24 @@ def test_the_rate_limit_counts_the_same_on_both_stores(twins: Twins) -> None:
         assert store.take_token("pupr", 1.0, 3) > 0
 
 
+def test_admitting_a_request_is_authenticating_it_then_taking_a_token_on_both_stores(
+    twins: Twins,
+) -> None:
+    """`admit`, what every request asks first (one statement on PostgreSQL): the token's
+    office and its wait; an unknown or revoked token takes no token from anyone's bucket."""
+    token = twins.tokens["pupr"]
+    for store in (twins.sqlite, twins.pg):
+        answers = [store.admit(token, 1.0, 3) for _ in range(4)]
+        assert [office.name if office else None for office, _ in answers] == ["pupr"] * 4
+        assert answers[0][0] == store.authenticate(token)  # the same office, units and all
+        assert [wait for _, wait in answers[:3]] == [0.0, 0.0, 0.0]
+        assert 0.9 < answers[3][1] <= 1.0
+        assert store.admit("not a token", 1.0, 3) == (None, 0.0)
+        store.revoke_office("dinkes")
+        assert store.admit(twins.tokens["dinkes"], 1.0, 3) == (None, 0.0)
+        assert store.take_token("dinkes", 1.0, 3) == 0.0  # its bucket untouched (still full)
+
+
 def test_a_seeded_store_holds_what_the_sqlite_seed_makes(tmp_path: Path, pg_dsn: str) -> None:  # noqa: F811
     from desk.central.pg_core import StoreNotEmpty
 

@@ -288,12 +288,11 @@ async def office_of(request: Request) -> Office:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise HttpError(401, "unauthorized", "missing bearer token")
-    office = await central.run(lambda store: store.authenticate(token.strip()))
+    rate, burst = central.options.rate, central.options.burst
+    office, wait = await central.run(lambda store: store.admit(token.strip(), rate, burst))
     if office is None:
         raise HttpError(401, "unauthorized", "token refused (unknown or revoked)")
     note_office(request, office.name)  # for the request's log line, a 429 included
-    rate, burst = central.options.rate, central.options.burst
-    wait = await central.run(lambda store: store.take_token(office.name, rate, burst))
     if wait > 0:
         seconds = max(1, math.ceil(wait))
         raise HttpError(

@@ -69,6 +69,17 @@ class PgBase:
             with conn.transaction():
                 yield conn
 
+    @contextmanager
+    def _single(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+        """A connection in autocommit, for one statement that is a transaction on its own:
+        no BEGIN and COMMIT round trips around it."""
+        with self.pool.connection() as conn:
+            conn.autocommit = True
+            try:
+                yield conn
+            finally:
+                conn.autocommit = False
+
     def close(self) -> None:
         self.pool.close()
 

@@ -81,9 +81,9 @@ _SEEDED_TABLES = tuple(
 # on the row lock of another one of the same office would otherwise take tokens back (its
 # `stamp` earlier than the stored one), and a burst arriving at once could be granted one
 # request fewer than `burst`.
-TAKE_TOKEN = """
-INSERT INTO rate_buckets AS b (office, tokens, stamp, granted)
-VALUES (%(office)s, %(burst)s - 1, clock_timestamp(), true)
+# The bucket's update when the office has one (design, section 5): time never runs backwards
+# for a bucket (a request that read the clock before waiting on the row would give tokens back).
+_BUCKET_UPDATE = """
 ON CONFLICT (office) DO UPDATE SET
     granted = least(%(burst)s, b.tokens + %(rate)s
                     * greatest(0, extract(epoch FROM excluded.stamp - b.stamp))) >= 1,
@@ -95,6 +95,26 @@ ON CONFLICT (office) DO UPDATE SET
     stamp = greatest(b.stamp, excluded.stamp)
 RETURNING granted, tokens
 """
+TAKE_TOKEN = (
+    "INSERT INTO rate_buckets AS b (office, tokens, stamp, granted) "
+    "VALUES (%(office)s, %(burst)s - 1, clock_timestamp(), true)" + _BUCKET_UPDATE
+)
+# An office with its units (the statements below add their WHERE and GROUP BY).
+OFFICES = (
+    "SELECT o.name, o.coordinator, o.revoked_at, o.created_at, o.token_sha256, "
+    'coalesce(array_agg(u.unit_code ORDER BY u.unit_code COLLATE "C") '
+    "FILTER (WHERE u.unit_code IS NOT NULL), '{}') AS units "
+    "FROM offices o LEFT JOIN office_units u ON u.office = o.name "
+)
+# What every request asks first, in one statement: the token's office and, when it may work,
+# a token from its bucket.
+ADMIT = (
+    f"WITH office AS ({OFFICES}WHERE o.token_sha256 = %(digest)s GROUP BY o.name), "
+    "bucket AS (INSERT INTO rate_buckets AS b (office, tokens, stamp, granted) "
+    "SELECT name, %(burst)s - 1, clock_timestamp(), true FROM office "
+    f"WHERE revoked_at IS NULL{_BUCKET_UPDATE}) "
+    "SELECT office.*, bucket.granted, bucket.tokens FROM office LEFT JOIN bucket ON true"
+)
 
 
 class FilesFolderMissing(DeskError):
@@ -241,18 +261,9 @@ class PgCorePart(PgBase):
         return token
 
     # Units in SQLite's order (binary), whatever the database's collation.
-    _OFFICES = (
-        "SELECT o.name, o.coordinator, o.revoked_at, o.created_at, o.token_sha256, "
-        'coalesce(array_agg(u.unit_code ORDER BY u.unit_code COLLATE "C") '
-        "FILTER (WHERE u.unit_code IS NOT NULL), '{}') AS units "
-        "FROM offices o LEFT JOIN office_units u ON u.office = o.name "
-    )
-
     def list_offices(self) -> list[Office]:
         with self._read() as conn:
-            rows = conn.execute(
-                self._OFFICES + 'GROUP BY o.name ORDER BY o.name COLLATE "C"'
-            ).fetchall()
+            rows = conn.execute(OFFICES + 'GROUP BY o.name ORDER BY o.name COLLATE "C"').fetchall()
         return [_office(row) for row in rows]
 
     def revoke_office(self, name: str) -> None:
@@ -269,18 +280,25 @@ class PgCorePart(PgBase):
                 )
 
     def authenticate(self, token: str) -> Office | None:
-        # One round trip (every request makes it): the office with its units. Looked up by
-        # digest, compared again in constant time, as desk/central/store.py does.
         digest = token_digest(token)
-        with self._read() as conn:
+        with self._single() as conn:
             row = conn.execute(
-                self._OFFICES + "WHERE o.token_sha256 = %s GROUP BY o.name", [digest]
+                OFFICES + "WHERE o.token_sha256 = %s GROUP BY o.name", [digest]
             ).fetchone()
-        if row is None or not hmac.compare_digest(str(row["token_sha256"]), digest):
-            return None
-        if row["revoked_at"] is not None:
-            return None
-        return _office(row)
+        return _admitted(row, digest)
+
+    def admit(self, token: str, rate: float, burst: int) -> tuple[Office | None, float]:
+        # One statement, one round trip (every request makes it): the office with its units
+        # and, when it may work, a token from its bucket.
+        digest = token_digest(token)
+        with self._single() as conn:
+            row = conn.execute(
+                ADMIT, {"digest": digest, "rate": float(rate), "burst": float(burst)}
+            ).fetchone()
+        office = _admitted(row, digest)
+        if office is None or row is None or row["granted"]:
+            return office, 0.0
+        return office, _wait(float(row["tokens"]), rate)
 
     def take_token(self, office: str, rate: float, burst: int) -> float:
         with self._write() as conn:
@@ -290,7 +308,7 @@ class PgCorePart(PgBase):
         assert row is not None, "INSERT ... RETURNING gives its row"
         if row["granted"]:
             return 0.0
-        return (1 - float(row["tokens"])) / rate if rate > 0 else 3600.0
+        return _wait(float(row["tokens"]), rate)
 
     # Attachments' folder -------------------------------------------------------------------
 
@@ -508,6 +526,19 @@ class PgCorePart(PgBase):
                 migrate._move_identities_past_copied_ids(source, conn)
             finally:
                 source.close()
+
+
+def _admitted(row: dict[str, Any] | None, digest: str) -> Office | None:
+    """The office of a row found by token digest: compared again in constant time, as
+    desk/central/store.py does; a revoked office is none."""
+    if row is None or not hmac.compare_digest(str(row["token_sha256"]), digest):
+        return None
+    return None if row["revoked_at"] is not None else _office(row)
+
+
+def _wait(tokens: float, rate: float) -> float:
+    """Seconds until a bucket holding `tokens` has one again."""
+    return (1 - tokens) / rate if rate > 0 else 3600.0
 
 
 def _office(row: dict[str, Any]) -> Office:

@@ -108,6 +108,10 @@ class SqliteStore:
     def authenticate(self, token: str) -> Office | None:
         return self._locked(lambda db: store.authenticate(db, token))
 
+    def admit(self, token: str, rate: float, burst: int) -> tuple[Office | None, float]:
+        office = self.authenticate(token)
+        return office, (0.0 if office is None else self.take_token(office.name, rate, burst))
+
     def take_token(self, office: str, rate: float, burst: int) -> float:
         now = time.monotonic()
         with self._buckets_lock:

@@ -130,6 +130,11 @@ class CentralStore(Protocol):
         else the seconds until it may (and it is not counted)."""
         ...
 
+    def admit(self, token: str, rate: float, burst: int) -> tuple[Office | None, float]:
+        """`authenticate` then, for an office, `take_token`: what every request asks first
+        (one round trip on PostgreSQL)."""
+        ...
+
     # The feed, read in one snapshot per call -----------------------------------------------
 
     def changes(self, office: Office, cursor: str, limit: int) -> Page:
