@@ -39,6 +39,10 @@ if "app.palette" not in CATALOG:
     extend(TEXTS)
 
 
+FULL_PASS_EVERY = 10.0  # seconds between the collector's full passes, run by the app's timer
+FULL_PASS_NEVER = 1_000_000  # gen-1 passes before Python would start one by itself
+
+
 class DeskPalette(CommandPalette):
     """Textual's command palette, speaking the officer's language."""
 
@@ -106,17 +110,29 @@ class DeskApp(App[None]):
         self.office_tz = office_tz
         self.source: InboxSource | None = None
         self.clock = clock
+        self._thresholds = gc.get_threshold()  # the collector's, given back on exit
 
     def on_mount(self) -> None:
         # Everything imported so far lives as long as the app: keep it out of the collector's
         # full passes, which otherwise pause a random key by 20–40 ms (bench/README.md).
         gc.freeze()
+        # The full passes still come, over what the inbox made since (pages, search results):
+        # Python starts one in the middle of whatever allocates, a search typically (measured
+        # 15–37 ms each, a search then over 50 ms). They run on a timer instead, between keys.
+        gc.set_threshold(*self._thresholds[:2], FULL_PASS_NEVER)
+        self.set_interval(FULL_PASS_EVERY, self._full_collection)
         if self.actor is None:
             from screens.officer_picker import OfficerPicker
 
             self.push_screen(OfficerPicker(self.officers, self.db_path), self._officer_chosen)
         else:
             self._open_inbox(self.actor)
+
+    def _full_collection(self) -> None:
+        gc.collect()
+
+    def on_unmount(self) -> None:
+        gc.set_threshold(*self._thresholds)  # the process may go on (tests, `desk demo` then exit)
 
     def _officer_chosen(self, actor: Actor | None) -> None:
         if actor is None:
