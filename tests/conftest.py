@@ -126,3 +126,23 @@ def snapshot(database: sqlite_utils.Database) -> dict[str, list[tuple[Any, ...]]
         table: database.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
         for table in ("cases", "events", "outbox", "audit_log", "reporters")
     }
+
+
+def wire_op(
+    case: dict[str, Any], kind: str, actor: str, base: int | None = None, **payload: Any
+) -> dict[str, Any]:
+    """An op as a desk sends it (docs/sync-protocol.md): on `case` at its version (or `base`),
+    by the officer `actor`, at NOW, with a fresh id."""
+    from ulid import ULID
+
+    from db.timefmt import to_text
+
+    return {
+        "id": str(ULID()),
+        "c": case["local_id"],
+        "k": kind,
+        "v": case["version"] if base is None else base,
+        "p": payload,
+        "a": actor,
+        "t": to_text(NOW),
+    }

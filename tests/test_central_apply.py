@@ -31,6 +31,9 @@ from tests.conftest import (
     case_in,
     make_office,
 )
+from tests.conftest import (
+    wire_op as op,
+)
 from tests.pg_support import central_execute, central_query, central_store  # noqa: F401
 from tests.test_central_feed import settle, source
 
@@ -110,20 +113,6 @@ def central(central_store: str, tmp_path: Path) -> Any:  # noqa: F811
     central = Central(central_store, tmp_path)
     yield central
     central.close()
-
-
-def op(
-    case: dict[str, Any], kind: str, actor: str, base: int | None = None, **p: str
-) -> dict[str, Any]:
-    return {
-        "id": str(ULID()),
-        "c": case["local_id"],
-        "k": kind,
-        "v": case["version"] if base is None else base,
-        "p": p,
-        "a": actor,
-        "t": to_text(NOW),
-    }
 
 
 # Every action kind, from the state it starts in, by an officer who may take it.

@@ -37,6 +37,7 @@ from desk.central.migrate import migrate
 from desk.central.store import add_office, fill_event_uids, open_central
 from desk.central.store_api import Office
 from tests.conftest import ADMIN, NOW, PETUGAS_PUPR, case_in, make_office, new_case
+from tests.conftest import wire_op as op
 from tests.pg_support import pg_dsn  # noqa: F401  (the fixture)
 
 PROCESSES = 4
@@ -79,18 +80,6 @@ def open_pg(dsn: str, files: Path) -> Any:
         pass
 
     return OpsStore(dsn, files=files, pool_size=1)
-
-
-def op(case: dict[str, Any], kind: str, actor: str, **p: Any) -> dict[str, Any]:
-    return {
-        "id": str(ULID()),
-        "c": case["local_id"],
-        "k": kind,
-        "v": case["version"],
-        "p": p,
-        "a": actor,
-        "t": to_text(NOW),
-    }
 
 
 def create(title: str) -> dict[str, Any]:

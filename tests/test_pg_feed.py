@@ -36,7 +36,7 @@ from desk.central.pg_feed import PgFeedPart, PgFeedReads
 from desk.central.sqlite_store import SqliteStore
 from desk.central.store import add_office, fill_event_uids, open_central
 from desk.central.store_api import Office
-from tests.conftest import ADMIN, NOW, OFFICERS, PETUGAS_PUPR, case_in
+from tests.conftest import ADMIN, NOW, OFFICERS, PETUGAS_PUPR, case_in, wire_op
 from tests.pg_support import (  # noqa: F401  (pg_dsn: the fixture)
     DATABASE_PREFIX,
     POSTGRESQL,
@@ -58,18 +58,6 @@ class FeedStore(PgFeedPart, PgBase):
 
 
 # The source -----------------------------------------------------------------------------------
-
-
-def _op(case: dict[str, Any], kind: str, actor: str, **payload: Any) -> dict[str, Any]:
-    return {
-        "id": str(ULID()),
-        "c": case["local_id"],
-        "k": kind,
-        "v": case["version"],
-        "p": payload,
-        "a": actor,
-        "t": to_text(NOW),
-    }
 
 
 def build_central(path: Path) -> None:
@@ -102,8 +90,8 @@ def build_central(path: Path) -> None:
 
         fresh = case_in(database, "baru", "9200001")
         working = case_in(database, "diproses", "9200002")
-        assert push(COORDINATOR, _op(fresh, "verify", ADMIN.nip, unit="PUPR"))["r"] == "applied"
-        follow_up = _op(working, "follow_up", PETUGAS_PUPR.nip, text="Dijadwalkan.")
+        assert push(COORDINATOR, wire_op(fresh, "verify", ADMIN.nip, unit="PUPR"))["r"] == "applied"
+        follow_up = wire_op(working, "follow_up", PETUGAS_PUPR.nip, text="Dijadwalkan.")
         assert push(UNIT_OFFICE, follow_up)["r"] == "applied"
         created = {
             "id": str(ULID()),

@@ -37,7 +37,7 @@ from desk.central.migrate import (
 )
 from desk.central.store import add_office, fill_event_uids, list_offices, open_central
 from desk.central.witness import Head, observe, resolve_alarm
-from tests.conftest import ADMIN, NOW, OFFICERS, PETUGAS_DINKES, PETUGAS_PUPR, case_in
+from tests.conftest import ADMIN, NOW, OFFICERS, PETUGAS_DINKES, PETUGAS_PUPR, case_in, wire_op
 from tests.pg_support import fresh_database, pg_dsn  # noqa: F401  (the fixture)
 
 # Columns only PostgreSQL has: where they come from (desk/central/migrate.py).
@@ -52,18 +52,6 @@ def _psycopg() -> Any:
 
 
 # The source -----------------------------------------------------------------------------------
-
-
-def _op(case: dict[str, Any], kind: str, actor: str, **payload: Any) -> dict[str, Any]:
-    return {
-        "id": str(ULID()),
-        "c": case["local_id"],
-        "k": kind,
-        "v": case["version"],
-        "p": payload,
-        "a": actor,
-        "t": to_text(NOW),
-    }
 
 
 def build_central(path: Path) -> None:
@@ -103,14 +91,14 @@ def build_central(path: Path) -> None:
         fresh = case_in(database, "baru", "9100001")
         at_pupr = case_in(database, "terverifikasi", "9100002")
         working = case_in(database, "diproses", "9100003")
-        assert push("prov", _op(fresh, "verify", ADMIN.nip, unit="DINKES"))["r"] == "applied"
+        assert push("prov", wire_op(fresh, "verify", ADMIN.nip, unit="DINKES"))["r"] == "applied"
         # The same base again from another coordinator's desk: a conflict, recorded.
         add_office(database, "hub2", ["SETDA"], coordinator=True)
         offices["hub2"] = next(o for o in list_offices(database) if o.name == "hub2")
-        assert push("hub2", _op(fresh, "verify", ADMIN.nip, unit="PUPR"))["r"] == "conflict"
-        follow_up = _op(at_pupr, "follow_up", PETUGAS_PUPR.nip, text="Dijadwalkan.")
+        assert push("hub2", wire_op(fresh, "verify", ADMIN.nip, unit="PUPR"))["r"] == "conflict"
+        follow_up = wire_op(at_pupr, "follow_up", PETUGAS_PUPR.nip, text="Dijadwalkan.")
         assert push("pupr", follow_up)["r"] == "applied"
-        refused = push("dinkes", _op(at_pupr, "note", PETUGAS_DINKES.nip, text="Bukan kami."))
+        refused = push("dinkes", wire_op(at_pupr, "note", PETUGAS_DINKES.nip, text="Bukan kami."))
         assert refused["r"] == "rejected"
         created = {
             "id": str(ULID()),
@@ -124,7 +112,7 @@ def build_central(path: Path) -> None:
         assert push("pupr", created)["r"] == "applied"
         sha = hashlib.sha256(b"foto").hexdigest()
         meta = {"sha256": sha, "name": "foto.jpg", "size": 4, "media_type": "image/jpeg"}
-        assert push("pupr", _op(working, "attach", PETUGAS_PUPR.nip, **meta))["r"] == "applied"
+        assert push("pupr", wire_op(working, "attach", PETUGAS_PUPR.nip, **meta))["r"] == "applied"
         mark_proven(database, "pupr", sha, to_text(NOW))
         # A duplicate marked by hand, pointing forward (a higher id): COPY checks the
         # self-reference at the end of the statement.

@@ -40,6 +40,9 @@ from tests.conftest import (
     case_in,
     make_office,
 )
+from tests.conftest import (
+    wire_op as op,
+)
 from tests.pg_support import pg_dsn  # noqa: F401  (the fixture)
 
 LIMITS = FileLimits(max_file=1000, office_quota=5000)
@@ -132,18 +135,6 @@ def stores(tmp_path: Path, pg_dsn: str) -> Any:  # noqa: F811  (the fixture)
 
 def offices_of(sqlite_store: Any) -> dict[str, Office]:
     return {office.name: office for office in sqlite_store.list_offices()}
-
-
-def op(case: dict[str, Any], kind: str, actor: str, base: int | None = None, **p: Any) -> dict:
-    return {
-        "id": str(ULID()),
-        "c": case["local_id"],
-        "k": kind,
-        "v": case["version"] if base is None else base,
-        "p": p,
-        "a": actor,
-        "t": to_text(NOW),
-    }
 
 
 def script(cases: dict[str, dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
