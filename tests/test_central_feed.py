@@ -387,3 +387,17 @@ def test_automatic_transitions_keep_running_while_the_server_runs(
     [change] = page["changes"]
     assert change["case"]["status"] == "selesai"
     assert [e["kind"] for e in change["events"]] == ["auto_close"]
+
+
+def test_a_cursor_at_the_end_of_the_log_is_an_idle_page_known_without_reading_the_log() -> None:
+    """A desk's idle sync (most requests a server gets) is answered from the epoch and the end
+    of the log alone, as the whole page would answer it; any other cursor reads the page."""
+    from desk.central.feed import Page, idle_page
+
+    assert idle_page("ep.40", "ep", 40) == Page(None, "ep.40")
+    assert idle_page("ep.40.12", "ep", 40) == Page(None, "ep.40")  # the last page's base: done
+    assert idle_page("ep.39", "ep", 40) is None  # a change after it: read the page
+    assert idle_page("", "ep", 40) is None  # a first pull
+    assert idle_page("old.40", "ep", 40) is None  # another epoch: the page says 410
+    assert idle_page("ep.41", "ep", 40) is None  # from the future: 410 too
+    assert idle_page("ep.0", "ep", 0) is None  # an empty log: reference data come first

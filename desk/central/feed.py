@@ -162,6 +162,19 @@ def _position(text: str) -> bool:
 # A page ----------------------------------------------------------------------------------------
 
 
+def idle_page(cursor: str, current: str, last: int) -> Page | None:
+    """The page for a cursor at the end of the log (a desk's idle sync): nothing new, and the
+    end as the next cursor; None for any other cursor. What `changes` answers for it, known from
+    the epoch and the end of the log alone: no case and no unit or officer changed after it."""
+    try:
+        after, _ = parse_cursor(cursor, current, last)
+    except CursorGone:
+        return None  # `changes` says so
+    if after == 0 or after != last:
+        return None
+    return Page(None, f"{current}.{last}")
+
+
 def changes(reads: FeedReads, office: Office, cursor: str, limit: int = DEFAULT_LIMIT) -> Page:
     """One page of the feed for `office` after `cursor` (raises `CursorGone`).
 
@@ -169,6 +182,9 @@ def changes(reads: FeedReads, office: Office, cursor: str, limit: int = DEFAULT_
     limit = max(1, min(limit, MAX_LIMIT))
     current = reads.epoch()  # once: the snapshot cannot see it change
     last_seq = reads.last_seq()
+    idle = idle_page(cursor, current, last_seq)
+    if idle is not None:
+        return idle
     after, base = parse_cursor(cursor, current, last_seq)
     full = base == 0  # the pull started from nothing: every case comes whole
     rows = reads.page_rows(office, after, after != 0, limit + 1)
