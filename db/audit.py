@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -48,15 +49,31 @@ def append(
 ) -> int:
     """Append one entry; call inside the write transaction of the action it records."""
     last = database.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    detail_text = detail_json(detail)
-    digest = entry_hash(seq, at, actor_nip, action, case_id, detail_text, prev)
+    [row] = chained(last, [(at, actor_nip, action, case_id, detail)])
     database.execute(
         "INSERT INTO audit_log (seq, at, actor_nip, action, case_id, detail, prev_hash, hash) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [seq, at, actor_nip, action, case_id, detail_text, prev, digest],
+        row,
     )
-    return seq
+    return int(row[0])
+
+
+# An entry to append: at, actor's NIP, action, case id, detail.
+Entry = tuple[str, str | None, str, int | None, dict[str, Any] | None]
+
+
+def chained(last: Sequence[Any] | None, entries: Sequence[Entry]) -> list[list[Any]]:
+    """The audit_log rows of `entries` appended after the head `last` (its seq and hash, None
+    for an empty log), each linked to the one before: what every store inserts."""
+    seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
+    rows = []
+    for at, actor_nip, action, case_id, detail in entries:
+        seq += 1
+        detail_text = detail_json(detail)
+        digest = entry_hash(seq, at, actor_nip, action, case_id, detail_text, prev)
+        rows.append([seq, at, actor_nip, action, case_id, detail_text, prev, digest])
+        prev = digest
+    return rows
 
 
 def detail_json(detail: dict[str, Any] | None) -> str:

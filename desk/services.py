@@ -375,25 +375,50 @@ def append_event(
 
     `uid`: the event's global id when it travels (the op id of the action that made it).
     """
+    values = event_values(
+        case_id=case_id,
+        at=at,
+        actor_kind=actor_kind,
+        actor_nip=actor_nip,
+        kind=kind,
+        visibility=visibility,
+        from_status=from_status,
+        to_status=to_status,
+        unit_code=unit_code,
+        body=body,
+        data=data,
+        uid=uid,
+    )
     cursor = database.execute(
-        "INSERT INTO events (case_id, at, actor_kind, actor_nip, kind, visibility, from_status, "
-        "to_status, unit_code, body, data, uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            case_id,
-            at,
-            actor_kind,
-            actor_nip,
-            kind,
-            visibility,
-            from_status,
-            to_status,
-            unit_code,
-            body,
-            json.dumps(data, ensure_ascii=False, separators=(",", ":")) if data else None,
-            uid,
-        ],
+        f"INSERT INTO events ({', '.join(EVENT_ROW)}) VALUES ({', '.join('?' * len(values))})",
+        values,
     )
     return int(cursor.lastrowid or 0)
+
+
+# The columns an event is written with, in order: every store writes them alike.
+EVENT_ROW = (
+    "case_id",
+    "at",
+    "actor_kind",
+    "actor_nip",
+    "kind",
+    "visibility",
+    "from_status",
+    "to_status",
+    "unit_code",
+    "body",
+    "data",
+    "uid",
+)
+
+
+def event_values(**fields: Any) -> list[Any]:
+    """An event's values in `EVENT_ROW` order (the fields of `append_event`), its data as the
+    one JSON text every store keeps."""
+    data = fields.get("data")
+    fields["data"] = json.dumps(data, ensure_ascii=False, separators=(",", ":")) if data else None
+    return [fields.get(name) for name in EVENT_ROW]
 
 
 def append_outbox(

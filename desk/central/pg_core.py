@@ -38,12 +38,12 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import errors, sql
 
-from db.audit import GENESIS, detail_json, entry_hash
+from db.audit import Entry, chained
 from db.connection import private_folder
 from db.timefmt import to_text, utc_now
 from desk.central import pg_changes, pg_setup, witness
 from desk.central.pg_base import PgBase, give_event_uids
-from desk.central.store import token_digest
+from desk.central.store import office_request, token_digest
 from desk.central.store_api import Office, shown_location
 from desk.errors import DeskError, InvalidInput, NotFound
 from desk.i18n import extend, t
@@ -141,7 +141,7 @@ def append_audit(
 
 def append_audit_entries(
     conn: psycopg.Connection[Any],
-    entries: list[tuple[str, str | None, str, int | None, dict[str, Any] | None]],
+    entries: list[Entry],
 ) -> int:
     """Append entries (at, actor, action, case, detail) to the central audit chain inside the
     caller's transaction, in their order; the last one's seq.
@@ -152,21 +152,14 @@ def append_audit_entries(
     push's entries go in one statement (a round trip each would be most of a push's time)."""
     conn.execute("SELECT pg_advisory_xact_lock(%s)", [pg_changes.LOCK_KEY])
     last = _row(conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"))
-    seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
-    rows = []
-    for at, actor_nip, action, case_id, detail in entries:
-        seq += 1
-        detail_text = detail_json(detail)
-        digest = entry_hash(seq, at, actor_nip, action, case_id, detail_text, prev)
-        rows.append([seq, at, actor_nip, action, case_id, detail_text, prev, digest])
-        prev = digest
+    rows = chained(last, entries)
     with conn.cursor() as cursor:
         cursor.executemany(
             "INSERT INTO audit_log (seq, at, actor_nip, action, case_id, detail, prev_hash, "
             "hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
             rows,
         )
-    return seq
+    return int(rows[-1][0])
 
 
 def _row(cursor: psycopg.Cursor[Any]) -> tuple[Any, ...] | None:
@@ -224,12 +217,7 @@ class PgCorePart(PgBase):
     # Offices ------------------------------------------------------------------------------
 
     def add_office(self, name: str, units: list[str], *, coordinator: bool = False) -> str:
-        name = name.strip()
-        if not name:
-            raise InvalidInput(t("central.office.no_name"))
-        codes = sorted({code.strip() for code in units if code.strip()})
-        if not codes:
-            raise InvalidInput(t("central.office.no_units"))
+        name, codes = office_request(name, units)
         token = secrets.token_urlsafe(32)
         try:
             with self._write() as conn:

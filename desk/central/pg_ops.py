@@ -26,7 +26,6 @@ PostgreSQL adds is concurrency, several server processes on one database
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,7 +41,7 @@ from db.timefmt import to_text
 from desk.attachments import location_of
 from desk.automatic import CHUNK, DUE_COLUMNS, AutomaticResult, count, plan_move
 from desk.central.apply import OpRecord, Seen, judge_op
-from desk.central.cases import CASE_COLUMNS, REPORTER_COLUMNS
+from desk.central.cases import case_wire, shows_reporter
 from desk.central.digest import bucket_key
 from desk.central.files import FileLimits
 from desk.central.pg_base import PgBase, give_event_uids
@@ -50,7 +49,7 @@ from desk.central.pg_core import append_audit_entries
 from desk.central.sqlite_ops import RowRefused
 from desk.central.store_api import Office
 from desk.clocks import ReferenceData
-from desk.services import Applied, Plan
+from desk.services import EVENT_ROW, Applied, Plan, event_values
 
 log = logging.getLogger("desk.central")
 
@@ -297,35 +296,21 @@ class PgOps:
         return self._reference
 
     def case_json(self, case: dict[str, Any], office: Office) -> dict[str, Any]:
-        # desk/central/cases.py case_json, its two look-ups in PostgreSQL.
-        result: dict[str, Any] = {
-            name: case[name] for name in CASE_COLUMNS if case.get(name) is not None
-        }
-        if case.get("anonymous"):
-            result["anonymous"] = True
-        if case.get("confidential"):
-            result["confidential"] = True
-        if case.get("extra"):
-            result["extra"] = json.loads(case["extra"])
+        # cases.case_wire, with its two look-ups in PostgreSQL.
+        duplicate_ref = None
         if case.get("duplicate_of") is not None:
             row = self._one(
                 "SELECT coalesce(tracking_no, local_id) AS label FROM cases WHERE id = %s",
                 [case["duplicate_of"]],
             )
-            if row is not None:
-                result["duplicate_of"] = row["label"]
-        if case.get("anonymous") and not office.coordinator:
-            result["reporter"] = None  # withheld (DOMAIN.md: Anonim hides identity at the unit)
-        else:
-            row = self._one(
+            duplicate_ref = row["label"] if row is not None else None
+        reporter = None
+        if shows_reporter(case, office):
+            reporter = self._one(
                 "SELECT name, nik, phone, email, address FROM reporters WHERE case_id = %s",
                 [case["id"]],
             )
-            if row is not None:
-                reporter = {k: row[k] for k in REPORTER_COLUMNS if row[k] is not None}
-                if reporter:
-                    result["reporter"] = reporter
-        return result
+        return case_wire(case, office, duplicate_ref, reporter)
 
     def local_id_taken(self, local_id: str) -> bool:
         return self._one("SELECT 1 AS found FROM cases WHERE local_id = %s", [local_id]) is not None
@@ -417,41 +402,13 @@ class PgOps:
     def append_event(self, **fields: Any) -> int:
         return self._insert_event(**fields)
 
-    def _insert_event(
-        self,
-        *,
-        case_id: int,
-        at: str,
-        actor_kind: str,
-        actor_nip: str | None,
-        kind: str,
-        visibility: str,
-        from_status: str | None = None,
-        to_status: str | None = None,
-        unit_code: str | None = None,
-        body: str | None = None,
-        data: dict[str, Any] | None = None,
-        uid: str | None = None,
-    ) -> int:
-        # desk/services.py append_event: the data as the same JSON text.
+    def _insert_event(self, **fields: Any) -> int:
+        # services.append_event's row, in PostgreSQL.
+        values = event_values(**fields)
         row = self._one(
-            "INSERT INTO events (case_id, at, actor_kind, actor_nip, kind, visibility, "
-            "from_status, to_status, unit_code, body, data, uid) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-            [
-                case_id,
-                at,
-                actor_kind,
-                actor_nip,
-                kind,
-                visibility,
-                from_status,
-                to_status,
-                unit_code,
-                body,
-                json.dumps(data, ensure_ascii=False, separators=(",", ":")) if data else None,
-                uid,
-            ],
+            f"INSERT INTO events ({', '.join(EVENT_ROW)}) "
+            f"VALUES ({', '.join(['%s'] * len(values))}) RETURNING id",
+            values,
         )
         assert row is not None
         return int(row["id"])

@@ -113,16 +113,23 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def add_office(
-    database: sqlite_utils.Database, name: str, units: list[str], *, coordinator: bool = False
-) -> str:
-    """Register an office for `units`; returns its new token (shown once, never stored)."""
+def office_request(name: str, units: list[str]) -> tuple[str, list[str]]:
+    """The name and unit codes of an office to register, trimmed; refused when either is
+    missing (every store checks the same)."""
     name = name.strip()
     if not name:
         raise InvalidInput(t("central.office.no_name"))
     codes = sorted({code.strip() for code in units if code.strip()})
     if not codes:
         raise InvalidInput(t("central.office.no_units"))
+    return name, codes
+
+
+def add_office(
+    database: sqlite_utils.Database, name: str, units: list[str], *, coordinator: bool = False
+) -> str:
+    """Register an office for `units`; returns its new token (shown once, never stored)."""
+    name, codes = office_request(name, units)
     token = secrets.token_urlsafe(32)
     with write_transaction(database):
         if database.execute("SELECT 1 FROM offices WHERE name = ?", [name]).fetchone():
