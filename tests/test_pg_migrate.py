@@ -414,7 +414,7 @@ def test_a_source_being_written_is_refused_and_held_while_copying(
 
     # While the copy runs, a server's write waits (here: gives up after 0.1 s).
     refused: list[str] = []
-    copy_table = migration._copy_table
+    copy_table = migration.copy_table
 
     def copy_and_try_writing(source: Any, pg: Any, table: str) -> int:
         if table == "cases":
@@ -424,7 +424,7 @@ def test_a_source_being_written_is_refused_and_held_while_copying(
                 refused.append(str(error))
         return copy_table(source, pg, table)
 
-    monkeypatch.setattr(migration, "_copy_table", copy_and_try_writing)
+    monkeypatch.setattr(migration, "copy_table", copy_and_try_writing)
     migrate(central, pg_dsn)
     writer.close()
     assert refused == ["database is locked"]

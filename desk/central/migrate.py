@@ -286,13 +286,13 @@ def _copy(
             "empty database. Nothing was changed."
         )
     pg_setup.create_tables(pg)
-    rows = {table: _copy_table(source, pg, table) for table in pg_setup.CENTRAL_TABLES}
-    _move_identities_past_copied_ids(source, pg)
+    rows = {table: copy_table(source, pg, table) for table in pg_setup.CENTRAL_TABLES}
+    move_identities_past_copied_ids(source, pg)
     pg_setup.install_log_triggers(pg)
     return rows, *_verify(source, pg, rows)
 
 
-def _copy_table(source: sqlite3.Connection, pg: psycopg.Connection[Any], table: str) -> int:
+def copy_table(source: sqlite3.Connection, pg: psycopg.Connection[Any], table: str) -> int:
     columns = _copied_columns(source, pg, table)
     derived = _DERIVED_COLUMNS.get(table)
     selected = ", ".join(f'"{column}"' for column in columns)
@@ -350,7 +350,7 @@ def _rows(source: sqlite3.Connection, query: str) -> Iterator[tuple[Any, ...]]:
         yield from batch
 
 
-def _move_identities_past_copied_ids(
+def move_identities_past_copied_ids(
     source: sqlite3.Connection, pg: psycopg.Connection[Any]
 ) -> None:
     """Every identity, and the change log's sequence, continue after the highest copied value."""

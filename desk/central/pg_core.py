@@ -510,8 +510,8 @@ class PgCorePart(PgBase):
             source = sqlite3.connect(path)
             try:
                 for table in _SEEDED_TABLES:
-                    migrate._copy_table(source, conn, table)
-                migrate._move_identities_past_copied_ids(source, conn)
+                    migrate.copy_table(source, conn, table)
+                migrate.move_identities_past_copied_ids(source, conn)
             finally:
                 source.close()
 
