@@ -280,22 +280,9 @@ def apply_op(
         return judge_op(SqliteOps(database), office, op, now, request, limits)
 
 
-def judge_op(
-    tx: OpTransaction,
-    office: Office,
-    op: dict[str, Any],
-    now: datetime,
-    request: frozenset[str] = frozenset(),
-    limits: FileLimits = DEFAULT_FILE_LIMITS,
-) -> dict[str, Any]:
-    """Apply one (shape-checked) op for `office` inside the caller's transaction `tx`.
-
-    `request`: the ids of the ops pushed in the same request (for the effective base).
-
-    The result is recorded with the op before the transaction commits, so a replay after a lost
-    answer gets the same result and never a second effect.
-    """
-    record = OpRecord(
+def op_record(op: dict[str, Any], office: Office, now: datetime) -> OpRecord:
+    """What `applied_ops` records of a (shape-checked) op pushed by `office` at `now`."""
+    return OpRecord(
         op_id=op["id"],
         office=office.name,
         case_local_id=op["c"],
@@ -304,6 +291,26 @@ def judge_op(
         content_sha256=content_hash(op),
         at=to_text(now),
     )
+
+
+def judge_op(
+    tx: OpTransaction,
+    office: Office,
+    op: dict[str, Any],
+    now: datetime,
+    request: frozenset[str] = frozenset(),
+    limits: FileLimits = DEFAULT_FILE_LIMITS,
+    record: OpRecord | None = None,
+) -> dict[str, Any]:
+    """Apply one (shape-checked) op for `office` inside the caller's transaction `tx`.
+
+    `request`: the ids of the ops pushed in the same request (for the effective base).
+    `record`: the op's `op_record`, when the caller has made it already.
+
+    The result is recorded with the op before the transaction commits, so a replay after a lost
+    answer gets the same result and never a second effect.
+    """
+    record = record or op_record(op, office, now)
     seen = tx.claim_op(record)
     if seen is not None:
         return _answer_again(op, office, record, seen)
@@ -343,8 +350,9 @@ def _judge(
 ) -> tuple[dict[str, Any], int | None]:
     """The result of `op` (applying it when it may apply) and the effective base it was judged at.
 
-    Runs inside the op's transaction; a refusal raised half-way rolls back to a savepoint so
-    that nothing of the op is left but its recorded result.
+    Runs inside the op's transaction; an action is judged before anything is written, and a
+    create or an attach refused half-way rolls back to a savepoint, so that nothing of a
+    refused op is left but its recorded result.
     """
     # The effective base is recorded with every answer, refusals included: an op the desk
     # stacked on this one offline is judged from it (a refusal recorded without it made every
@@ -431,31 +439,33 @@ def _judge(
     if why is not None:
         return _rejected(op, 403, "role", why), base
     try:
-        with tx.savepoint():  # a refusal leaves nothing behind
-            # The desk's own rules judge it (desk/services.py), reading through the store.
-            plan = plan_action(
-                tx.reference(),
-                actor,
-                action,
-                case,
-                reason=payload.get("reason"),
-                text=payload.get("text"),
-                unit_code=payload.get("unit"),
-                officer_nip=payload.get("assignee"),
-                duplicate_of=payload.get("duplicate_of"),
-                now=at,
-                uid=op["id"],
-            )
-            applied = tx.write_plan(plan)
-            tx.append_audit(
-                at=to_text(now),
-                actor_nip=actor.nip,
-                action=action.value,
-                case_id=case["id"],
-                detail={**applied.audit_detail(), "office": office.name},
-            )
+        # The desk's own rules judge it (desk/services.py), reading through the store; a
+        # refusal is raised before anything is written, so it leaves nothing behind.
+        plan = plan_action(
+            tx.reference(),
+            actor,
+            action,
+            case,
+            reason=payload.get("reason"),
+            text=payload.get("text"),
+            unit_code=payload.get("unit"),
+            officer_nip=payload.get("assignee"),
+            duplicate_of=payload.get("duplicate_of"),
+            now=at,
+            uid=op["id"],
+        )
     except DeskError as error:
         return _rejected(op, 422, "invalid", str(error)), base
+    # No savepoint: nothing here is refused once judged. A row the database refused all the
+    # same (a broken invariant) fails the whole push, and nothing of it is kept.
+    applied = tx.write_plan(plan)
+    tx.append_audit(
+        at=to_text(now),
+        actor_nip=actor.nip,
+        action=action.value,
+        case_id=case["id"],
+        detail={**applied.audit_detail(), "office": office.name},
+    )
     return {"id": op["id"], "r": "applied", "v": int(applied.case["version"])}, base
 
 

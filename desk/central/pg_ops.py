@@ -9,13 +9,20 @@ PostgreSQL adds is concurrency, several server processes on one database
   push names, in id order (`FOR NO KEY UPDATE`): two pushes on the same cases wait for each
   other instead of deadlocking, and an op is judged against the version committed before it,
   never applied to a base another op already moved.
-- Each op claims its id first: `INSERT INTO applied_ops ... ON CONFLICT (op_id) DO NOTHING`.
-  A twin racing it on another worker waits for this transaction's row; once committed, the
-  twin finds it and answers `duplicate` (or `op_reused`), as a retry does on SQLite. If this
-  transaction rolls back, the twin's claim goes through and it applies the op. Never both.
-- The judging writes in savepoints (`PgOps.savepoint`), so a refused op leaves nothing but its
-  recorded answer. A deadlock or a serialization failure (two pushes claiming the same op ids
-  in opposite orders) retries the whole push: nothing of it was committed or answered.
+- The push claims its op ids first, all in one statement: `INSERT INTO applied_ops ...
+  ON CONFLICT (op_id) DO NOTHING RETURNING op_id` (`PgOps.prepare`). A twin racing it on
+  another worker waits for this transaction's rows; once committed, the twin finds them and
+  answers `duplicate` (or `op_reused`), as a retry does on SQLite. If this transaction rolls
+  back, the twin's claim goes through and it applies the op. Never both. The same statement
+  reads nothing of the answers: the ids known already, and the latest op at each op's base
+  (the effective base), are read in one statement each, and the answers are written in one
+  at the end (`record_answers`). An op is then one statement, its case's update and its
+  event together (`write_plan`): about 30 round trips for a push of 20 notes instead of 150.
+- The rules judge an action before anything of it is written, so a refused op leaves nothing
+  but its recorded answer; a create and an attach, which write before they can be refused,
+  write in savepoints (`PgOps.savepoint`). A deadlock or a serialization failure (two pushes
+  claiming the same op ids in opposite orders) retries the whole push: nothing of it was
+  committed or answered.
 - Tracking numbers: one row of central_meta, updated in the create's savepoint: creates take
   numbers one after the other, and a refused create gives its number back.
 - The audit entries of the transaction are appended at its end, under the change log's lock
@@ -40,7 +47,7 @@ from ulid import ULID
 from db.timefmt import to_text
 from desk.attachments import location_of
 from desk.automatic import CHUNK, DUE_COLUMNS, AutomaticResult, count, plan_move
-from desk.central.apply import OpRecord, Seen, judge_op
+from desk.central.apply import OpRecord, Seen, judge_op, op_record
 from desk.central.cases import case_wire, shows_reporter
 from desk.central.digest import bucket_key
 from desk.central.files import FileLimits
@@ -59,6 +66,8 @@ Conn = psycopg.Connection[dict[str, Any]]
 AUTOMATIC_KEY = int.from_bytes(b"desk-aut", "big", signed=True)
 # How many times a push is tried again after a deadlock or a serialization failure.
 PUSH_RETRIES = 3
+# The column `write_plan` reads the new event's id from, beside the case's own.
+EVENT_ID = "appended_event_id"
 
 
 class StaleWrite(RuntimeError):
@@ -167,6 +176,14 @@ class PgOps:
         self._officers: dict[str, tuple[str, str, str, str | None, int] | None] = {}
         self._locked: dict[int, dict[str, Any]] = {}  # by id, as this transaction wrote them
         self._ids: dict[str, int] = {}  # local id -> id, for the locked cases
+        # The op records of the push (`prepare`): the ids it claimed and has still to judge;
+        # the first answers of the ids known (committed before, or judged in this push); the
+        # latest op at each (case, base), as stored before the push and as it judged them; and
+        # the answers to record when the push ends.
+        self._to_judge: set[str] = set()
+        self._seen: dict[str, Seen] = {}
+        self._latest: dict[tuple[str, int], tuple[str, str, int | None]] = {}
+        self._answers: list[tuple[str, str, int | None]] = []
 
     def lock_cases(self, ops: list[dict[str, Any]]) -> None:
         """Lock every case the push names, in id order, before any op is judged (section 4);
@@ -189,52 +206,101 @@ class PgOps:
 
     # The op's record ----------------------------------------------------------------------
 
-    def claim_op(self, record: OpRecord) -> Seen | None:
-        claimed = self._one(
+    def prepare(self, office: str, records: list[OpRecord]) -> None:
+        """Claim the push's op ids in one statement, then read the first answers of the ids
+        known already and the latest op at the base of each op's base: `claim_op` and
+        `last_op` answer from these and from what the push judges, instead of two statements
+        an op (design, section 3). Call it once the push's cases are locked."""
+        first: dict[str, OpRecord] = {}
+        for record in records:  # an id twice in the push: claimed as its first comes
+            first.setdefault(record.op_id, record)
+        claimed = self.conn.execute(
             "INSERT INTO applied_ops (op_id, office, case_local_id, kind, base_version, "
-            "content_sha256, at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            "content_sha256, at) SELECT op_id, %s, case_local_id, kind, base_version, "
+            "content_sha256, at FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[], "
+            "%s::text[], %s::text[]) WITH ORDINALITY AS pushed (op_id, case_local_id, kind, "
+            "base_version, content_sha256, at, place) ORDER BY place "  # `n` in push order
             "ON CONFLICT (op_id) DO NOTHING RETURNING op_id",
             [
-                record.op_id,
-                record.office,
-                record.case_local_id,
-                record.kind,
-                record.base_version,
-                record.content_sha256,
-                record.at,
+                office,
+                list(first),
+                [r.case_local_id for r in first.values()],
+                [r.kind for r in first.values()],
+                [r.base_version for r in first.values()],
+                [r.content_sha256 for r in first.values()],
+                [r.at for r in first.values()],
             ],
-        )
-        if claimed is not None:
+        ).fetchall()
+        self._to_judge = {str(row["op_id"]) for row in claimed}
+        known = [op_id for op_id in first if op_id not in self._to_judge]
+        if known:
+            # Committed by another push: this statement's snapshot is taken after the claim
+            # waited for it (a twin racing this push on another worker).
+            for row in self.conn.execute(
+                "SELECT op_id, office, content_sha256, result FROM applied_ops "
+                "WHERE op_id = ANY(%s)",
+                [known],
+            ):
+                if row["result"] is None:  # pragma: no cover - the unique key says not
+                    raise RuntimeError(f"op {row['op_id']} is claimed but has no answer")
+                self._seen[row["op_id"]] = (row["office"], row["content_sha256"], row["result"])
+        bases = {(r.case_local_id, r.base_version - 1) for r in records if r.kind != "create"}
+        if bases:
+            # The effective base's look-up for every op at once; `result IS NULL` are this
+            # push's own claims, answered from memory as it judges them.
+            for row in self.conn.execute(
+                "SELECT asked.case_local_id, asked.base_version, latest.op_id, latest.result, "
+                "latest.eff_base FROM unnest(%s::text[], %s::bigint[]) AS asked "
+                "(case_local_id, base_version) CROSS JOIN LATERAL (SELECT op_id, result, "
+                "eff_base FROM applied_ops WHERE office = %s AND "
+                "case_local_id = asked.case_local_id AND base_version = asked.base_version "
+                "AND kind <> 'attach' AND result IS NOT NULL ORDER BY n DESC LIMIT 1) AS latest",
+                [[c for c, _ in bases], [b for _, b in bases], office],
+            ):
+                key = (str(row["case_local_id"]), int(row["base_version"]))
+                self._latest[key] = (str(row["op_id"]), str(row["result"]), row["eff_base"])
+
+    def claim_op(self, record: OpRecord) -> Seen | None:
+        if record.op_id in self._to_judge:
+            self._to_judge.discard(record.op_id)  # judged now; the same id again is known
             return None
-        # Known: committed by another push (this statement's snapshot is taken after the
-        # insert waited for it), or judged earlier in this one.
-        row = self._one(
-            "SELECT office, content_sha256, result FROM applied_ops WHERE op_id = %s",
-            [record.op_id],
-        )
-        if row is None or row["result"] is None:  # pragma: no cover - the unique key says not
-            raise RuntimeError(f"op {record.op_id} is claimed but has no answer")
-        return str(row["office"]), str(row["content_sha256"]), str(row["result"])
+        seen = self._seen.get(record.op_id)
+        if seen is None:
+            raise RuntimeError(f"op {record.op_id} was not prepared")
+        return seen
 
     def finish_op(self, record: OpRecord, result: str, eff_base: int | None) -> None:
-        self.conn.execute(
-            "UPDATE applied_ops SET result = %s, eff_base = %s WHERE op_id = %s",
-            [result, eff_base, record.op_id],
+        self._answers.append((record.op_id, result, eff_base))
+        self._seen[record.op_id] = (record.office, record.content_sha256, result)
+        if record.kind != "attach":
+            self._latest[(record.case_local_id, record.base_version)] = (
+                record.op_id,
+                result,
+                eff_base,
+            )
+
+    def record_answers(self) -> None:
+        """Write the answers of the ops the push judged, in one statement."""
+        if self._to_judge:  # pragma: no cover - every claimed op is judged before this
+            raise RuntimeError(f"ops claimed and not judged: {sorted(self._to_judge)}")
+        if not self._answers:
+            return
+        ids, results, bases = zip(*self._answers, strict=True)
+        written = self.conn.execute(
+            "UPDATE applied_ops SET result = answer.result, eff_base = answer.eff_base "
+            "FROM unnest(%s::text[], %s::text[], %s::bigint[]) AS answer (op_id, result, "
+            "eff_base) WHERE applied_ops.op_id = answer.op_id",
+            [list(ids), list(results), list(bases)],
         )
+        if written.rowcount != len(self._answers):  # pragma: no cover - claimed above
+            raise RuntimeError("an op's answer found no claim to record it on")
+        self._answers.clear()
 
     def last_op(
         self, office: str, case_local_id: str, base: int
     ) -> tuple[str, str, int | None] | None:
-        # `n` is SQLite's rowid: the latest; an unfinished claim is this op's own (other base).
-        row = self._one(
-            "SELECT op_id, result, eff_base FROM applied_ops WHERE office = %s AND "
-            "case_local_id = %s AND base_version = %s AND kind <> 'attach' "
-            "ORDER BY n DESC LIMIT 1",
-            [office, case_local_id, base],
-        )
-        if row is None:
-            return None
-        return str(row["op_id"]), str(row["result"]), row["eff_base"]
+        # The push's office only (`prepare` read the latest op of that office at each base).
+        return self._latest.get((case_local_id, base))
 
     # Reads --------------------------------------------------------------------------------
 
@@ -336,20 +402,30 @@ class PgOps:
             raise
 
     def write_plan(self, plan: Plan) -> Applied:
+        # The case's update under its version and its event, in one statement: a round trip
+        # an op. No row of the update, no event: the version guard raises below.
         assignments = sql.SQL(", ").join(
             sql.SQL("{} = %s").format(sql.Identifier(column)) for column in plan.changes
         )
-        case = self._one(
-            sql.SQL("UPDATE cases SET {} WHERE id = %s AND version = %s RETURNING *").format(
-                assignments
+        event = event_values(**plan.event)
+        row = self._one(
+            sql.SQL(
+                "WITH updated AS (UPDATE cases SET {} WHERE id = %s AND version = %s "
+                "RETURNING *), appended AS (INSERT INTO events ({}) SELECT {} FROM updated "
+                "RETURNING id) SELECT updated.*, appended.id AS {} FROM updated, appended"
+            ).format(
+                assignments,
+                sql.SQL(", ").join(map(sql.Identifier, EVENT_ROW)),
+                sql.SQL(", ").join(sql.Placeholder() * len(event)),
+                sql.Identifier(EVENT_ID),
             ),
-            [*plan.changes.values(), plan.case_id, plan.expected_version],
+            [*plan.changes.values(), plan.case_id, plan.expected_version, *event],
         )
-        if case is None:
+        if row is None:
             raise StaleWrite(f"case {plan.case_id} is no longer at version {plan.expected_version}")
-        self._keep(case)
-        event_id = self.append_event(**plan.event)
-        return plan.applied(case, event_id)
+        event_id = int(row.pop(EVENT_ID))
+        self._keep(row)
+        return plan.applied(row, event_id)
 
     def next_tracking_no(self, first: int) -> str:
         # The last number given, in one row: the update locks it until the push commits, so
@@ -529,7 +605,13 @@ class PgOpsPart(PgBase):
             tx = PgOps(conn)
             tx.lock_cases(ops)
             now = clock()  # read once the cases are ours: times follow the order of commits
-            results = [judge_op(tx, office, op, now, request, limits) for op in ops]
+            records = [op_record(op, office, now) for op in ops]
+            tx.prepare(office.name, records)
+            results = [
+                judge_op(tx, office, op, now, request, limits, record)
+                for op, record in zip(ops, records, strict=True)
+            ]
+            tx.record_answers()
             tx.commit_audit()
         return results
 
