@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from db import audit
+from desk.central import feed
 from desk.central.sqlite_store import SqliteStore
 from desk.central.store_api import CentralStore, StoreMoved, open_store, shown_location
 from desk.central.testing import prepare_central
@@ -187,14 +188,38 @@ def test_admitting_a_request_is_authenticating_it_then_taking_a_token_on_both_st
     token = twins.tokens["pupr"]
     for store in (twins.sqlite, twins.pg):
         answers = [store.admit(token, 1.0, 3) for _ in range(4)]
-        assert [office.name if office else None for office, _ in answers] == ["pupr"] * 4
+        assert [office.name if office else None for office, _, _ in answers] == ["pupr"] * 4
         assert answers[0][0] == store.authenticate(token)  # the same office, units and all
-        assert [wait for _, wait in answers[:3]] == [0.0, 0.0, 0.0]
+        assert [wait for _, wait, _ in answers[:3]] == [0.0, 0.0, 0.0]
         assert 0.9 < answers[3][1] <= 1.0
-        assert store.admit("not a token", 1.0, 3) == (None, 0.0)
+        assert all(page is None for _, _, page in answers)  # no cursor, no page
+        assert store.admit("not a token", 1.0, 3) == (None, 0.0, None)
         store.revoke_office("dinkes")
-        assert store.admit(twins.tokens["dinkes"], 1.0, 3) == (None, 0.0)
+        assert store.admit(twins.tokens["dinkes"], 1.0, 3) == (None, 0.0, None)
         assert store.take_token("dinkes", 1.0, 3) == 0.0  # its bucket untouched (still full)
+
+
+def test_an_idle_sync_is_admitted_with_its_page_on_both_stores(twins: Twins) -> None:
+    """`admit` with a cursor: at the end of the log, the idle page `changes` gives for it (the
+    same cursor back, nothing in it); any other cursor, or a request over its rate, no page
+    (the request then reads its page as any other)."""
+    token = twins.tokens["pupr"]
+    for store in (twins.sqlite, twins.pg):
+        office = store.authenticate(token)
+        assert office is not None
+        page = store.changes(office, "", 500)
+        while page.body is not None and page.body["has_more"]:
+            page = store.changes(office, page.next_cursor, 500)
+        end = page.next_cursor
+        admitted, wait, idle = store.admit(token, 100.0, 100, end)
+        assert (admitted, wait) == (office, 0.0)
+        assert idle == store.changes(office, end, 500) == feed.Page(None, end)
+        epoch, last = end.split(".")
+        assert store.admit(token, 100.0, 100, f"{epoch}.{int(last) - 1}")[2] is None
+        assert store.admit(token, 100.0, 100, "another-epoch.1")[2] is None
+        assert store.admit(token, 100.0, 100, "")[2] is None
+        waited = [store.admit(token, 0.001, 1, end) for _ in range(2)][-1]
+        assert waited[1] > 0 and waited[2] is None
 
 
 def test_a_seeded_store_holds_what_the_sqlite_seed_makes(tmp_path: Path, pg_dsn: str) -> None:  # noqa: F811

@@ -283,13 +283,23 @@ def number(text: str, longest: int = 18) -> int | None:
 
 async def office_of(request: Request) -> Office:
     """The office whose token the request carries (401 otherwise), within its rate (429)."""
+    office, _ = await admitted(request)
+    return office
+
+
+async def admitted(request: Request, idle_cursor: str = "") -> tuple[Office, feed.Page | None]:
+    """`office_of`; with `idle_cursor`, also the page of a desk's idle sync when that cursor is
+    at the end of the log (`CentralStore.admit`): the most frequent request is then one
+    trip to the store instead of two."""
     central: Central = request.app.state.central
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise HttpError(401, "unauthorized", "missing bearer token")
     rate, burst = central.options.rate, central.options.burst
-    office, wait = await central.run(lambda store: store.admit(token.strip(), rate, burst))
+    office, wait, idle = await central.run(
+        lambda store: store.admit(token.strip(), rate, burst, idle_cursor)
+    )
     if office is None:
         raise HttpError(401, "unauthorized", "token refused (unknown or revoked)")
     note_office(request, office.name)  # for the request's log line, a 429 included
@@ -298,7 +308,7 @@ async def office_of(request: Request) -> Office:
         raise HttpError(
             429, "rate_limited", "too many requests", headers={"Retry-After": str(seconds)}
         )
-    return office
+    return office, idle
 
 
 def endpoint(
@@ -313,6 +323,20 @@ def endpoint(
             return error_response(error)
 
     return wrapped
+
+
+async def changes_endpoint(request: Request) -> Response:
+    """`GET /sync/v1/changes`: admitted together with the idle page of its cursor."""
+    try:
+        office, idle = await admitted(request, request.query_params.get("cursor", ""))
+
+        async def answer(request: Request, office: Office) -> Response:
+            return await changes(request, office, idle)
+
+        response: Response = await witnessed(answer)(request, office)
+        return response
+    except HttpError as error:
+        return error_response(error)
 
 
 async def hello(request: Request, office: Office) -> Response:
@@ -338,7 +362,9 @@ async def hello(request: Request, office: Office) -> Response:
     return json_response(request, body, {})
 
 
-async def changes(request: Request, office: Office) -> Response:
+async def changes(request: Request, office: Office, idle: feed.Page | None = None) -> Response:
+    """A page of the feed; `idle` is the page already known when the cursor is at the end of
+    the log (`admitted`)."""
     central: Central = request.app.state.central
     cursor = request.query_params.get("cursor", "")
     limit_text = request.query_params.get("limit", str(feed.DEFAULT_LIMIT))
@@ -352,7 +378,10 @@ async def changes(request: Request, office: Office) -> Response:
     if streamed not in ("0", "1"):
         raise HttpError(400, "bad_request", "stream must be 0 or 1")
     try:
-        page = await central.run(lambda store: store.changes(office, cursor, limit))
+        if idle is None:
+            page = await central.run(lambda store: store.changes(office, cursor, limit))
+        else:
+            page = idle
     except feed.CursorGone:
         raise HttpError(
             410, "cursor_gone", "unknown or expired cursor: pull again from the start"
@@ -654,7 +683,7 @@ def create_app(
         routes=[
             Route("/sync/v1/health", operations.health, methods=["GET"]),
             Route("/sync/v1/hello", endpoint(hello), methods=["GET"]),
-            Route("/sync/v1/changes", endpoint(witnessed(changes)), methods=["GET"]),
+            Route("/sync/v1/changes", changes_endpoint, methods=["GET"]),
             Route("/sync/v1/push", endpoint(witnessed(push)), methods=["POST"]),
             Route("/sync/v1/cases", endpoint(fetch_cases), methods=["POST"]),
             Route("/sync/v1/digest", endpoint(digest_endpoint), methods=["POST"]),

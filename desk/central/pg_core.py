@@ -41,7 +41,7 @@ from psycopg import errors, sql
 from db.audit import Entry, chained
 from db.connection import private_folder
 from db.timefmt import to_text, utc_now
-from desk.central import pg_changes, pg_setup, witness
+from desk.central import feed, pg_changes, pg_setup, witness
 from desk.central.pg_base import PgBase, give_event_uids
 from desk.central.store import office_request, token_digest
 from desk.central.store_api import Office, shown_location
@@ -114,6 +114,14 @@ ADMIT = (
     "SELECT name, %(burst)s - 1, clock_timestamp(), true FROM office "
     f"WHERE revoked_at IS NULL{_BUCKET_UPDATE}) "
     "SELECT office.*, bucket.granted, bucket.tokens FROM office LEFT JOIN bucket ON true"
+)
+# ADMIT with the epoch and the end of the change log, of the statement's one snapshot (a
+# number it shows has every number below it committed: pg_changes.py).
+ADMIT_IDLE = ADMIT.replace(
+    "bucket.tokens FROM",
+    "bucket.tokens, (SELECT value FROM central_meta WHERE key = 'epoch') AS epoch, "
+    "(SELECT coalesce(max(seq), 0) FROM central_changes) AS last_seq FROM",
+    1,
 )
 
 
@@ -275,18 +283,24 @@ class PgCorePart(PgBase):
             ).fetchone()
         return _admitted(row, digest)
 
-    def admit(self, token: str, rate: float, burst: int) -> tuple[Office | None, float]:
+    def admit(
+        self, token: str, rate: float, burst: int, cursor: str = ""
+    ) -> tuple[Office | None, float, feed.Page | None]:
         # One statement, one round trip (every request makes it): the office with its units
-        # and, when it may work, a token from its bucket.
+        # and, when it may work, a token from its bucket; for a cursor, the log's head too.
         digest = token_digest(token)
         with self._single() as conn:
             row = conn.execute(
-                ADMIT, {"digest": digest, "rate": float(rate), "burst": float(burst)}
+                ADMIT_IDLE if cursor else ADMIT,
+                {"digest": digest, "rate": float(rate), "burst": float(burst)},
             ).fetchone()
         office = _admitted(row, digest)
-        if office is None or row is None or row["granted"]:
-            return office, 0.0
-        return office, _wait(float(row["tokens"]), rate)
+        if office is None or row is None:
+            return None, 0.0, None
+        if not row["granted"]:
+            return office, _wait(float(row["tokens"]), rate), None
+        idle = feed.idle_page(cursor, str(row["epoch"]), int(row["last_seq"])) if cursor else None
+        return office, 0.0, idle
 
     def take_token(self, office: str, rate: float, burst: int) -> float:
         with self._write() as conn:

@@ -209,6 +209,14 @@ def changes(database: sqlite_utils.Database, office: Office, cursor: str, limit:
         return feed.changes(SqliteFeedReads(database), office, cursor, limit)
 
 
+def idle_page(database: sqlite_utils.Database, cursor: str) -> Page | None:
+    """The page of a desk's idle sync (feed.idle_page) when `cursor` is at the end of the log,
+    else None; the epoch and the end of the log read in one snapshot."""
+    with _snapshot(database):
+        reads = SqliteFeedReads(database)
+        return feed.idle_page(cursor, reads.epoch(), reads.last_seq())
+
+
 def cases_by_id(
     database: sqlite_utils.Database, office: Office, local_ids: list[str]
 ) -> dict[str, Any]:

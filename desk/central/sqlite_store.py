@@ -108,9 +108,16 @@ class SqliteStore:
     def authenticate(self, token: str) -> Office | None:
         return self._locked(lambda db: store.authenticate(db, token))
 
-    def admit(self, token: str, rate: float, burst: int) -> tuple[Office | None, float]:
+    def admit(
+        self, token: str, rate: float, burst: int, cursor: str = ""
+    ) -> tuple[Office | None, float, feed.Page | None]:
         office = self.authenticate(token)
-        return office, (0.0 if office is None else self.take_token(office.name, rate, burst))
+        if office is None:
+            return None, 0.0, None
+        wait = self.take_token(office.name, rate, burst)
+        if wait > 0 or not cursor:
+            return office, wait, None
+        return office, wait, self._locked(lambda db: sqlite_feed.idle_page(db, cursor))
 
     def take_token(self, office: str, rate: float, burst: int) -> float:
         now = time.monotonic()

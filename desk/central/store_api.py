@@ -130,9 +130,16 @@ class CentralStore(Protocol):
         else the seconds until it may (and it is not counted)."""
         ...
 
-    def admit(self, token: str, rate: float, burst: int) -> tuple[Office | None, float]:
+    def admit(
+        self, token: str, rate: float, burst: int, cursor: str = ""
+    ) -> tuple[Office | None, float, Page | None]:
         """`authenticate` then, for an office, `take_token`: what every request asks first
-        (one round trip on PostgreSQL)."""
+        (one round trip on PostgreSQL): the office, the seconds to wait (0 when admitted).
+
+        With `cursor`, also the page of a desk's idle sync when the cursor is at the end of
+        the log (`feed.idle_page`), else None: the most frequent request in one call. The page
+        is as of the admission: a change committed after it comes with the next sync, as one
+        committed after the answer would."""
         ...
 
     # The feed, read in one snapshot per call -----------------------------------------------
