@@ -22,6 +22,10 @@ Then, with 2 PostgreSQL workers, a worker is killed with SIGKILL in the middle o
 offices reconnect, re-send what was not answered (same op ids) and finish on the other worker;
 the store must hold every op exactly once (`applied_ops`, and one note event per op).
 
+During the idle and push loads the CPU time of each part is read from /proc: the server
+process with its workers, PostgreSQL's processes and this load generator; the table shows how
+many CPUs each kept busy and the CPU each spent per sync or op (all share the same machine).
+
 Nothing is asserted: the table goes into bench/README.md.
 """
 
@@ -55,6 +59,7 @@ from db.timefmt import to_text, utc_now  # noqa: E402
 
 DESK = str(Path(sys.executable).parent / "desk")
 BATCH = 20  # ops per push, as the issue asks
+CPU_PARTS = ("server", "postgresql", "load")  # what the CPU rows of the table show
 PULL_LIMIT = 500
 
 
@@ -290,6 +295,15 @@ class Load:
     latencies: list[float] = field(default_factory=list)
     results: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds by part (cpu_seconds)
+
+    def cores(self, part: str) -> float:
+        """How many of the machine's CPUs `part` kept busy during the load, on average."""
+        return self.cpu.get(part, 0.0) / self.seconds if self.seconds else 0.0
+
+    def cpu_per(self, part: str) -> float:
+        """CPU microseconds `part` spent per sync or op."""
+        return self.cpu.get(part, 0.0) / self.done * 1e6 if self.done else 0.0
 
     def rate(self) -> float:
         return self.done / self.seconds if self.seconds else 0.0
@@ -405,10 +419,15 @@ class Figures:
     push: Load
 
 
-def measure(label: str, port: int, offices: list[Office], args: argparse.Namespace) -> Figures:
+def measure(
+    label: str, port: int, server: int, offices: list[Office], args: argparse.Namespace
+) -> Figures:
     cases, seconds = asyncio.run(full_pulls(port, offices, args.concurrent))
-    idle = asyncio.run(idle_syncs(port, offices, args.concurrent, args.seconds))
-    push = asyncio.run(pushes(port, offices, args.concurrent, args.seconds, f"bench-{label}"))
+    idle = measured_cpu(server, lambda: idle_syncs(port, offices, args.concurrent, args.seconds))
+    push = measured_cpu(
+        server,
+        lambda: pushes(port, offices, args.concurrent, args.seconds, f"bench-{label}"),
+    )
     figures = Figures(label, cases / seconds, idle, push)
     print(
         f"{label}: pull {figures.cases_per_s:,.0f} cases/s ({cases} in {seconds:.1f} s); "
@@ -418,6 +437,51 @@ def measure(label: str, port: int, offices: list[Office], args: argparse.Namespa
         flush=True,
     )
     return figures
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(server: int) -> dict[str, float]:
+    """CPU seconds used so far by each part on this machine (from /proc): the server process
+    `server` and its workers, PostgreSQL's processes, and this load generator."""
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    postgres: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            pid = int(entry.name)
+            parents[pid] = int(fields[1])
+            used[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+            if (entry / "cmdline").read_bytes().startswith(b"postgres"):
+                postgres.add(pid)
+
+    def serves(pid: int) -> bool:
+        while pid > 1:
+            if pid == server:
+                return True
+            pid = parents.get(pid, 1)
+        return False
+
+    parts = {"server": 0.0, "postgresql": 0.0, "load": used.get(os.getpid(), 0.0)}
+    for pid, seconds in used.items():
+        if pid in postgres:
+            parts["postgresql"] += seconds
+        elif serves(pid):
+            parts["server"] += seconds
+    return parts
+
+
+def measured_cpu(server: int, load: Any) -> Load:
+    """Run `load()` (an idle or push load) and add the CPU each part used meanwhile."""
+    before = cpu_seconds(server)
+    result: Load = asyncio.run(load())
+    after = cpu_seconds(server)
+    result.cpu = {part: after[part] - before[part] for part in after}
+    return result
 
 
 def worker_pids(master: int) -> list[int]:
@@ -511,13 +575,15 @@ def main() -> None:
                 outcome = kill_a_worker(dsn, offices, args)
                 print(f"kill -9 of one of 2 workers during pushes: {outcome}")
                 return
-            with serving(str(sqlite_path), Path(folder) / "files-sqlite", 1) as (port, _):
-                results.append(measure("SQLite", port, offices, args))
+            with serving(str(sqlite_path), Path(folder) / "files-sqlite", 1) as (port, process):
+                results.append(measure("SQLite", port, process.pid, offices, args))
             for workers in [int(n) for n in args.workers.split(",") if n]:
                 files = Path(folder) / f"files-pg-{workers}"
                 files.mkdir()
-                with serving(dsn, files, workers) as (port, _):
-                    results.append(measure(f"PostgreSQL ×{workers}", port, offices, args))
+                with serving(dsn, files, workers) as (port, process):
+                    results.append(
+                        measure(f"PostgreSQL ×{workers}", port, process.pid, offices, args)
+                    )
             kill = None if args.no_kill or not args.workers else kill_a_worker(dsn, offices, args)
     print_table(results, args, kill)
 
@@ -550,6 +616,27 @@ def print_table(results: list[Figures], args: argparse.Namespace, kill: str | No
             "",
         ),
     ]
+    for load in ("idle", "push"):
+        rows.append(
+            (
+                f"CPUs busy during the {load} load: server / PostgreSQL / load generator",
+                [
+                    " / ".join(f"{getattr(f, load).cores(part):.2f}" for part in CPU_PARTS)
+                    for f in results
+                ],
+                "",
+            )
+        )
+        rows.append(
+            (
+                f"CPU µs per {'sync' if load == 'idle' else 'op'}: server / PostgreSQL",
+                [
+                    " / ".join(f"{getattr(f, load).cpu_per(part):.0f}" for part in CPU_PARTS[:2])
+                    for f in results
+                ],
+                "",
+            )
+        )
     for name, values, target in rows:
         print(f"| {name} | " + " | ".join(values) + f" | {target} |")
     for f in results[1:]:

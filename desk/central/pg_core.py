@@ -157,16 +157,16 @@ def append_audit_entries(
     The change log's lock first, held until commit: the head read next is the last committed
     one, and no other writer reads it before these entries are committed (design, 2.4). Call
     it as the transaction's last write. Each entry is `db.audit.append`'s, byte for byte; a
-    push's entries go in one statement (a round trip each would be most of a push's time)."""
+    push's entries go in one statement (a statement each was a tenth of a push's time)."""
     conn.execute("SELECT pg_advisory_xact_lock(%s)", [pg_changes.LOCK_KEY])
     last = _row(conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"))
     rows = chained(last, entries)
-    with conn.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO audit_log (seq, at, actor_nip, action, case_id, detail, prev_hash, "
-            "hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            rows,
-        )
+    conn.execute(
+        "INSERT INTO audit_log (seq, at, actor_nip, action, case_id, detail, prev_hash, hash) "
+        "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::bigint[], "
+        "%s::text[], %s::text[], %s::text[])",
+        [list(column) for column in zip(*rows, strict=True)],
+    )
     return int(rows[-1][0])
 
 
