@@ -512,7 +512,8 @@ def test_an_op_the_rules_refuse_leaves_the_next_op_the_case_as_stored(stores: An
 
 # Generated pushes (issue 17: the push is judged in set statements on PostgreSQL, one at a
 # time on SQLite): the ops a desk may send, re-sends of earlier ones whole or changed, ids
-# repeated inside one push, stacked bases and officers of the wrong office.
+# repeated inside one push, stacked bases, officers of the wrong office, creates and ops on
+# the new case in the same push, attachments and unknown cases.
 ACTORS = (ADMIN.nip, PETUGAS_PUPR.nip, PETUGAS_PUPR_2.nip, PETUGAS_DINKES.nip)
 PAYLOADS: dict[str, Any] = {
     "note": st.fixed_dictionaries({"text": st.sampled_from(["Cek.", "   "])}),
@@ -531,11 +532,22 @@ PAYLOADS: dict[str, Any] = {
 OFFICERS = {"prov": (ADMIN.nip,), "pupr": (PETUGAS_PUPR.nip, PETUGAS_PUPR_2.nip)}
 
 
+PHOTO = {
+    "sha256": hashlib.sha256(b"foto").hexdigest(),
+    "name": "foto.jpg",
+    "size": 4,
+    "media_type": "image/jpeg",
+}
+
+
 @st.composite
 def generated_pushes(draw: st.DrawFn, cases: dict[str, dict[str, Any]]) -> list[Any]:
     """Pushes on `cases` (each at its version now on the stores): bases at that version, one
-    before it (stale) or after it (stacked offline on the example's earlier ops)."""
+    before it (stale) or after it (stacked offline on the example's earlier ops); now and then
+    a counter complaint (`create`), which later ops of the example may act on, an attachment,
+    or an op on a case the central system does not know."""
     made: list[dict[str, Any]] = []
+    targets = [cases[name] for name in ("working", "verified", "fresh", "held")]
     pushes = []
     for _ in range(draw(st.integers(1, 4))):
         office = draw(st.sampled_from(sorted(OFFICERS)))
@@ -547,12 +559,30 @@ def generated_pushes(draw: st.DrawFn, cases: dict[str, dict[str, Any]]) -> list[
                     again["p"] = {"text": "Lain."}
                 ops.append(again)
                 continue
-            case = cases[draw(st.sampled_from(["working", "verified", "fresh", "held"]))]
-            kind = draw(st.sampled_from(sorted(PAYLOADS)))
-            base = case["version"] + draw(st.integers(-1, 2))
             officers = OFFICERS[office] if draw(st.integers(0, 4)) else ACTORS
-            operation = op(case, kind, draw(st.sampled_from(officers)), base=base)
-            operation["p"] = draw(PAYLOADS[kind])
+            actor = draw(st.sampled_from(officers))
+            case = draw(st.sampled_from(targets))
+            shape = draw(st.integers(0, 9))
+            if shape == 0:
+                operation = {
+                    "id": str(ULID()),
+                    "c": str(ULID()),
+                    "k": "create",
+                    "v": 0,
+                    "p": {"title": "Lampu jalan mati", "body": "Sudah seminggu."},
+                    "a": actor,
+                    "t": to_text(NOW),
+                }
+                targets.append({"local_id": operation["c"], "version": 1})
+            elif shape == 1:
+                operation = op(case, "attach", actor, **PHOTO)
+            elif shape == 2:
+                operation = op({"local_id": "no-such-case", "version": 1}, "note", actor, text="x")
+            else:
+                kind = draw(st.sampled_from(sorted(PAYLOADS)))
+                base = case["version"] + draw(st.integers(-1, 2))
+                operation = op(case, kind, actor, base=base)
+                operation["p"] = draw(PAYLOADS[kind])
             made.append(operation)
             ops.append(operation)
         pushes.append((office, ops))
@@ -575,7 +605,73 @@ def test_generated_pushes_answer_and_write_alike_on_both_stores(stores: Any) -> 
         pushes = data.draw(generated_pushes({n: now[c["local_id"]] for n, c in cases.items()}))
         # Each example goes on from the state the earlier ones left, on both stores alike.
         assert push_all(pg_store, offices, pushes) == push_all(sqlite_store, offices, pushes)
-        for table in ("applied_ops", "cases", "events", "case_versions", "audit_log"):
+        for table in (*TABLES, "applied_ops"):
             assert rows(pg_store, table) == rows(sqlite_store, table), table
 
     check()
+
+
+def test_a_retry_racing_its_original_sees_the_original_ops_on_the_case_it_created(
+    stores: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A desk's push creates a case and stacks ops on it; its answer is lost and the desk sends
+    the push again, with one more op, while the original is still being committed on another
+    worker. The retry could not lock the case (it did not exist yet), so it reads the
+    original's answers when it judges: the resent ops are duplicates and the new one is judged
+    from the refused op it was stacked on, as the SQLite store judges the same two pushes one
+    after the other."""
+    import threading
+
+    from desk.central import pg_ops
+
+    sqlite_store, pg_store, _ = stores
+    offices = offices_of(sqlite_store)
+    local_id = str(ULID())
+    create = {
+        "id": str(ULID()),
+        "c": local_id,
+        "k": "create",
+        "v": 0,
+        "p": {"title": "Lampu jalan mati", "body": "Sudah seminggu."},
+        "a": ADMIN.nip,
+        "t": to_text(NOW),
+    }
+    created = {"local_id": local_id, "version": 1}
+    refused = op(created, "note", PETUGAS_DINKES.nip, text="Bukan kantor ini.")  # scope
+    stacked = op(created, "note", ADMIN.nip, base=2, text="Sudah dicek.")
+    original, retry = [create, refused], [create, refused, stacked]
+
+    answers_written = threading.Event()
+    go_on = threading.Event()
+    real = pg_ops.PgOps.record_answers
+
+    def held_before_commit(self: Any) -> None:
+        real(self)
+        if threading.current_thread().name == "original":
+            answers_written.set()
+            assert go_on.wait(30)
+
+    monkeypatch.setattr(pg_ops.PgOps, "record_answers", held_before_commit)
+    got: dict[str, Any] = {}
+
+    def push(name: str, ops: list[dict[str, Any]]) -> None:
+        ids = frozenset(o["id"] for o in ops)
+        got[name] = pg_store.apply_ops(offices["prov"], ops, lambda: NOW, ids, LIMITS)
+
+    first = threading.Thread(target=push, args=("original", original), name="original")
+    first.start()
+    assert answers_written.wait(30)
+    second = threading.Thread(target=push, args=("retry", retry), name="retry")
+    second.start()
+    second.join(1.0)
+    assert second.is_alive()  # waiting for the original's claims
+    go_on.set()
+    first.join(30)
+    second.join(30)
+
+    expected = [
+        sqlite_store.apply_ops(offices["prov"], ops, lambda: NOW, frozenset(), LIMITS)
+        for ops in (original, retry)
+    ]
+    assert [got["original"], got["retry"]] == expected
+    assert [a["r"] for a in got["retry"]] == ["duplicate", "rejected", "applied"], got["retry"]

@@ -121,8 +121,9 @@ class OpTransaction(Protocol):
     (desk/central/pg_ops.py) implement it; the rules never run SQL of their own."""
 
     def claim_op(self, record: OpRecord) -> Seen | None:
-        """The op id's recorded answer when it is known; None when this op is ours to judge
-        (PostgreSQL claims the id here, so that a racing twin waits and then finds it)."""
+        """The op id's recorded answer when it is known; None when this op is ours to judge.
+        (PostgreSQL claimed the push's ids before its first op was judged, `PgOps.prepare`,
+        so that a racing twin waits and then finds them; it answers from that.)"""
         ...
 
     def finish_op(self, record: OpRecord, result: str, eff_base: int | None) -> None:
@@ -133,7 +134,8 @@ class OpTransaction(Protocol):
         self, office: str, case_local_id: str, base: int
     ) -> tuple[str, str, int | None] | None:
         """The latest non-attach op of `office` on the case with base `base`: (op id, result,
-        effective base)."""
+        effective base), this transaction's earlier ops included. (PostgreSQL: only for the
+        office of the push it prepared.)"""
         ...
 
     def officer(self, nip: str) -> tuple[str, str, str, str | None, int] | None:

@@ -123,6 +123,7 @@ ADMIT_IDLE = ADMIT.replace(
     "(SELECT coalesce(max(seq), 0) FROM central_changes) AS last_seq FROM",
     1,
 )
+assert ADMIT_IDLE != ADMIT, "ADMIT's last select changed: say where the log's head goes"
 
 
 class FilesFolderMissing(DeskError):

@@ -68,6 +68,17 @@ AUTOMATIC_KEY = int.from_bytes(b"desk-aut", "big", signed=True)
 PUSH_RETRIES = 3
 # The column `write_plan` reads the new event's id from, beside the case's own.
 EVENT_ID = "appended_event_id"
+# The latest non-attach op of an office (%s, last) at each (case, base) of two arrays, for the
+# effective base (desk/central/apply.py); `result IS NULL` are the asking push's own claims,
+# which it answers from memory as it judges them.
+LATEST_OPS = (
+    "SELECT asked.case_local_id, asked.base_version, latest.n, latest.op_id, latest.result, "
+    "latest.eff_base FROM unnest(%s::text[], %s::bigint[]) AS asked (case_local_id, "
+    "base_version) CROSS JOIN LATERAL (SELECT n, op_id, result, eff_base FROM applied_ops "
+    "WHERE office = %s AND case_local_id = asked.case_local_id AND base_version = "
+    "asked.base_version AND kind <> 'attach' AND result IS NOT NULL ORDER BY n DESC LIMIT 1) "
+    "AS latest"
+)
 
 
 class StaleWrite(RuntimeError):
@@ -176,13 +187,17 @@ class PgOps:
         self._officers: dict[str, tuple[str, str, str, str | None, int] | None] = {}
         self._locked: dict[int, dict[str, Any]] = {}  # by id, as this transaction wrote them
         self._ids: dict[str, int] = {}  # local id -> id, for the locked cases
-        # The op records of the push (`prepare`): the ids it claimed and has still to judge;
-        # the first answers of the ids known (committed before, or judged in this push); the
-        # latest op at each (case, base), as stored before the push and as it judged them; and
-        # the answers to record when the push ends.
+        # The op records of the push (`prepare`): its office; the ids it claimed, with their
+        # `n`, and those it has still to judge; the first answers of the ids known (committed
+        # before, or judged in this push); the latest op at each (case, base) as (n, op id,
+        # answer, effective base), as stored before the push and as it judged them; the cases
+        # it had locked when it read those; and the answers to record when the push ends.
+        self._office = ""
+        self._claimed: dict[str, int] = {}
         self._to_judge: set[str] = set()
         self._seen: dict[str, Seen] = {}
-        self._latest: dict[tuple[str, int], tuple[str, str, int | None]] = {}
+        self._latest: dict[tuple[str, int], tuple[int, str, str, int | None]] = {}
+        self._read_when_locked: set[str] = set()
         self._answers: list[tuple[str, str, int | None]] = []
 
     def lock_cases(self, ops: list[dict[str, Any]]) -> None:
@@ -211,6 +226,7 @@ class PgOps:
         known already and the latest op at the base of each op's base: `claim_op` and
         `last_op` answer from these and from what the push judges, instead of two statements
         an op (design, section 3). Call it once the push's cases are locked."""
+        self._office = office
         first: dict[str, OpRecord] = {}
         for record in records:  # an id twice in the push: claimed as its first comes
             first.setdefault(record.op_id, record)
@@ -220,7 +236,7 @@ class PgOps:
             "content_sha256, at FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[], "
             "%s::text[], %s::text[]) WITH ORDINALITY AS pushed (op_id, case_local_id, kind, "
             "base_version, content_sha256, at, place) ORDER BY place "  # `n` in push order
-            "ON CONFLICT (op_id) DO NOTHING RETURNING op_id",
+            "ON CONFLICT (op_id) DO NOTHING RETURNING op_id, n",
             [
                 office,
                 list(first),
@@ -231,7 +247,8 @@ class PgOps:
                 [r.at for r in first.values()],
             ],
         ).fetchall()
-        self._to_judge = {str(row["op_id"]) for row in claimed}
+        self._claimed = {str(row["op_id"]): int(row["n"]) for row in claimed}
+        self._to_judge = set(self._claimed)
         known = [op_id for op_id in first if op_id not in self._to_judge]
         if known:
             # Committed by another push: this statement's snapshot is taken after the claim
@@ -244,21 +261,21 @@ class PgOps:
                 if row["result"] is None:  # pragma: no cover - the unique key says not
                     raise RuntimeError(f"op {row['op_id']} is claimed but has no answer")
                 self._seen[row["op_id"]] = (row["office"], row["content_sha256"], row["result"])
-        bases = {(r.case_local_id, r.base_version - 1) for r in records if r.kind != "create"}
+        # The effective base's look-up for every op on a case this push holds locked: no
+        # other push can record an op of this office on it meanwhile. An op on a case that
+        # did not exist when the push locked its cases (created since) looks it up when it is
+        # judged (`last_op`).
+        self._read_when_locked = set(self._ids)
+        bases = {
+            (r.case_local_id, r.base_version - 1)
+            for r in records
+            if r.kind != "create" and r.case_local_id in self._read_when_locked
+        }
         if bases:
-            # The effective base's look-up for every op at once; `result IS NULL` are this
-            # push's own claims, answered from memory as it judges them.
             for row in self.conn.execute(
-                "SELECT asked.case_local_id, asked.base_version, latest.op_id, latest.result, "
-                "latest.eff_base FROM unnest(%s::text[], %s::bigint[]) AS asked "
-                "(case_local_id, base_version) CROSS JOIN LATERAL (SELECT op_id, result, "
-                "eff_base FROM applied_ops WHERE office = %s AND "
-                "case_local_id = asked.case_local_id AND base_version = asked.base_version "
-                "AND kind <> 'attach' AND result IS NOT NULL ORDER BY n DESC LIMIT 1) AS latest",
-                [[c for c, _ in bases], [b for _, b in bases], office],
+                LATEST_OPS, [[c for c, _ in bases], [b for _, b in bases], office]
             ):
-                key = (str(row["case_local_id"]), int(row["base_version"]))
-                self._latest[key] = (str(row["op_id"]), str(row["result"]), row["eff_base"])
+                self._remember(row)
 
     def claim_op(self, record: OpRecord) -> Seen | None:
         if record.op_id in self._to_judge:
@@ -269,14 +286,32 @@ class PgOps:
             raise RuntimeError(f"op {record.op_id} was not prepared")
         return seen
 
+    def _remember(self, row: dict[str, Any]) -> None:
+        """Keep an op of `LATEST_OPS` (or judged in this push) if it is the latest at its key:
+        the highest `n`, as SQLite's latest rowid."""
+        key = (str(row["case_local_id"]), int(row["base_version"]))
+        kept = self._latest.get(key)
+        if kept is None or int(row["n"]) > kept[0]:
+            self._latest[key] = (
+                int(row["n"]),
+                str(row["op_id"]),
+                str(row["result"]),
+                row["eff_base"],
+            )
+
     def finish_op(self, record: OpRecord, result: str, eff_base: int | None) -> None:
         self._answers.append((record.op_id, result, eff_base))
         self._seen[record.op_id] = (record.office, record.content_sha256, result)
         if record.kind != "attach":
-            self._latest[(record.case_local_id, record.base_version)] = (
-                record.op_id,
-                result,
-                eff_base,
+            self._remember(
+                {
+                    "case_local_id": record.case_local_id,
+                    "base_version": record.base_version,
+                    "n": self._claimed[record.op_id],
+                    "op_id": record.op_id,
+                    "result": result,
+                    "eff_base": eff_base,
+                }
             )
 
     def record_answers(self) -> None:
@@ -299,8 +334,14 @@ class PgOps:
     def last_op(
         self, office: str, case_local_id: str, base: int
     ) -> tuple[str, str, int | None] | None:
-        # The push's office only (`prepare` read the latest op of that office at each base).
-        return self._latest.get((case_local_id, base))
+        if office != self._office:  # pragma: no cover - the rules ask for the push's office
+            raise ValueError(f"a push of {self._office} asked for an op of {office}")
+        if case_local_id not in self._read_when_locked:
+            # Not read by `prepare`: what is recorded now, beside what this push judged.
+            for row in self.conn.execute(LATEST_OPS, [[case_local_id], [base], office]):
+                self._remember(row)
+        kept = self._latest.get((case_local_id, base))
+        return None if kept is None else kept[1:]
 
     # Reads --------------------------------------------------------------------------------
 
