@@ -223,9 +223,10 @@ class PgOps:
 
     def prepare(self, office: str, records: list[OpRecord]) -> None:
         """Claim the push's op ids in one statement, then read the first answers of the ids
-        known already and the latest op at the base of each op's base: `claim_op` and
-        `last_op` answer from these and from what the push judges, instead of two statements
-        an op (design, section 3). Call it once the push's cases are locked."""
+        known already and, for each op, the office's latest op at the version before its base
+        (the effective base): `claim_op` and `last_op` answer from these and from what the
+        push judges, instead of two statements an op (design, section 3). Call it once the
+        push's cases are locked."""
         self._office = office
         first: dict[str, OpRecord] = {}
         for record in records:  # an id twice in the push: claimed as its first comes
