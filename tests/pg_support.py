@@ -34,6 +34,7 @@ import contextlib
 import os
 import secrets
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
@@ -176,8 +177,16 @@ def central_store(
 ) -> Iterator[str]:
     """A central store's location, once per store: a SQLite file (not made yet), then a fresh
     PostgreSQL database's URL (empty; its schema is made when it is first opened)."""
-    folder = tmp_path_factory.mktemp("central")
-    if request.param == "sqlite":
+    with central_location(request.param, tmp_path_factory.mktemp("central")) as location:
+        yield location
+
+
+@contextlib.contextmanager
+def central_location(kind: str, folder: Path) -> Iterator[str]:
+    """A new central store's location in `folder`, of `kind` ("sqlite" or "postgresql"): a
+    SQLite file not made yet, or a fresh PostgreSQL database's URL, with its folder of
+    attachment contents in `DESK_CENTRAL_FILES` (the database is dropped afterwards)."""
+    if kind == "sqlite":
         yield str(folder / "central.db")
         return
     with fresh_database() as dsn, pytest.MonkeyPatch.context() as patch:

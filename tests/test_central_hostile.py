@@ -714,15 +714,10 @@ def world_store(
 ) -> Iterator[str]:
     """`central_store` for the module's one server: a SQLite path, or a fresh PostgreSQL
     database's URL (with its folder of attachment contents)."""
-    from tests.pg_support import fresh_database, url_of
+    from tests.pg_support import central_location
 
-    folder = tmp_path_factory.mktemp("hostile")
-    if request.param == "sqlite":
-        yield str(folder / "central.db")
-        return
-    with fresh_database() as dsn, pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DESK_CENTRAL_FILES", str(folder / "central.files"))
-        yield url_of(dsn)
+    with central_location(request.param, tmp_path_factory.mktemp("hostile")) as location:
+        yield location
 
 
 @pytest.fixture(scope="module")

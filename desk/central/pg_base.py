@@ -19,7 +19,7 @@ Rows come as dicts (`dict_row`), as sqlite-utils gives them to the shared code.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,19 +53,19 @@ class PgBase:
             open=True,
         )
 
-    @contextmanager
-    def _read(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
-        with self.pool.connection() as conn:
-            conn.isolation_level = IsolationLevel.REPEATABLE_READ
-            conn.read_only = True
-            with conn.transaction():
-                yield conn
+    def _read(self) -> AbstractContextManager[psycopg.Connection[dict[str, Any]]]:
+        return self._transaction(IsolationLevel.REPEATABLE_READ, read_only=True)
+
+    def _write(self) -> AbstractContextManager[psycopg.Connection[dict[str, Any]]]:
+        return self._transaction(IsolationLevel.READ_COMMITTED, read_only=False)
 
     @contextmanager
-    def _write(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+    def _transaction(
+        self, level: IsolationLevel, *, read_only: bool
+    ) -> Iterator[psycopg.Connection[dict[str, Any]]]:
         with self.pool.connection() as conn:
-            conn.isolation_level = IsolationLevel.READ_COMMITTED
-            conn.read_only = False
+            conn.isolation_level = level
+            conn.read_only = read_only
             with conn.transaction():
                 yield conn
 

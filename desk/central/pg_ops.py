@@ -431,14 +431,14 @@ class PgOps:
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
+        # What a savepoint holds (a create, an attach) writes no case row this push keeps:
+        # the kept rows change only in `write_plan`, which no savepoint holds.
         kept = len(self.audit)
-        rows, ids = dict(self._locked), dict(self._ids)
         try:
             with self.conn.transaction():
                 yield
         except BaseException as error:
             del self.audit[kept:]  # the entries of what was undone
-            self._locked, self._ids = rows, ids  # and the rows as the database has them again
             if isinstance(error, errors.IntegrityError):
                 raise RowRefused(str(error).strip(), error.diag.constraint_name) from error
             raise
@@ -518,9 +518,6 @@ class PgOps:
         return case_id
 
     def append_event(self, **fields: Any) -> int:
-        return self._insert_event(**fields)
-
-    def _insert_event(self, **fields: Any) -> int:
         # services.append_event's row, in PostgreSQL.
         values = event_values(**fields)
         row = self._one(
