@@ -146,3 +146,21 @@ def wire_op(
         "a": actor,
         "t": to_text(NOW),
     }
+
+
+def create_op(actor: str, **payload: Any) -> dict[str, Any]:
+    """A `create` op as a desk sends it for a complaint taken at its counter, by `actor` at NOW
+    with new ids; `payload` adds to (or replaces) its title and body."""
+    from ulid import ULID
+
+    from db.timefmt import to_text
+
+    return {
+        "id": str(ULID()),
+        "c": str(ULID()),
+        "k": "create",
+        "v": 0,
+        "p": {"title": "Lampu jalan mati", "body": "Sudah seminggu.", **payload},
+        "a": actor,
+        "t": to_text(NOW),
+    }

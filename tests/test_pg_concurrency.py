@@ -28,15 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-from ulid import ULID
 
 from db import audit
-from db.timefmt import to_text
 from desk.central.files import FileLimits
 from desk.central.migrate import migrate
 from desk.central.store import add_office, fill_event_uids, open_central
 from desk.central.store_api import Office
-from tests.conftest import ADMIN, NOW, PETUGAS_PUPR, case_in, make_office, new_case
+from tests.conftest import ADMIN, NOW, PETUGAS_PUPR, case_in, create_op, make_office, new_case
 from tests.conftest import wire_op as op
 from tests.pg_support import pg_dsn  # noqa: F401  (the fixture)
 
@@ -83,15 +81,7 @@ def open_pg(dsn: str, files: Path) -> Any:
 
 
 def create(title: str) -> dict[str, Any]:
-    return {
-        "id": str(ULID()),
-        "c": str(ULID()),
-        "k": "create",
-        "v": 0,
-        "p": {"title": f"Kasus {title}", "body": "Isi."},
-        "a": PETUGAS_PUPR.nip,
-        "t": to_text(NOW),
-    }
+    return create_op(PETUGAS_PUPR.nip, title=f"Kasus {title}", body="Isi.")
 
 
 def _pusher(

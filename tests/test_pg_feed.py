@@ -25,7 +25,6 @@ from typing import Any, cast
 import pytest
 from ulid import ULID
 
-from db.timefmt import to_text
 from desk.central import digest, feed
 from desk.central.apply import apply_op
 from desk.central.digest import DigestQuery, TooManyCases, bucket_key
@@ -36,7 +35,7 @@ from desk.central.pg_feed import PgFeedPart, PgFeedReads
 from desk.central.sqlite_store import SqliteStore
 from desk.central.store import add_office, fill_event_uids, open_central
 from desk.central.store_api import Office
-from tests.conftest import ADMIN, NOW, OFFICERS, PETUGAS_PUPR, case_in, wire_op
+from tests.conftest import ADMIN, NOW, OFFICERS, PETUGAS_PUPR, case_in, create_op, wire_op
 from tests.pg_support import (  # noqa: F401  (pg_dsn: the fixture)
     DATABASE_PREFIX,
     POSTGRESQL,
@@ -93,15 +92,7 @@ def build_central(path: Path) -> None:
         assert push(COORDINATOR, wire_op(fresh, "verify", ADMIN.nip, unit="PUPR"))["r"] == "applied"
         follow_up = wire_op(working, "follow_up", PETUGAS_PUPR.nip, text="Dijadwalkan.")
         assert push(UNIT_OFFICE, follow_up)["r"] == "applied"
-        created = {
-            "id": str(ULID()),
-            "c": str(ULID()),
-            "k": "create",
-            "v": 0,
-            "p": {"title": "Lampu jalan mati", "body": "Seminggu.", "reporter": {"name": "Rina"}},
-            "a": PETUGAS_PUPR.nip,
-            "t": to_text(NOW),
-        }
+        created = create_op(PETUGAS_PUPR.nip, body="Seminggu.", reporter={"name": "Rina"})
         assert push(UNIT_OFFICE, created)["r"] == "applied"  # unit-less, recorded by pupr
         # An Anonim case at PUPR (its reporter withheld from pupr, shown to prov), and duplicate
         # links: one inside pupr's scope, one to a case pupr cannot read.

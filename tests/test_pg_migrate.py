@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ulid import ULID
 
 from db.timefmt import to_text
 from desk.central import migrate as migration
@@ -37,7 +36,16 @@ from desk.central.migrate import (
 )
 from desk.central.store import add_office, fill_event_uids, list_offices, open_central
 from desk.central.witness import Head, observe, resolve_alarm
-from tests.conftest import ADMIN, NOW, OFFICERS, PETUGAS_DINKES, PETUGAS_PUPR, case_in, wire_op
+from tests.conftest import (
+    ADMIN,
+    NOW,
+    OFFICERS,
+    PETUGAS_DINKES,
+    PETUGAS_PUPR,
+    case_in,
+    create_op,
+    wire_op,
+)
 from tests.pg_support import fresh_database, pg_dsn  # noqa: F401  (the fixture)
 
 # Columns only PostgreSQL has: where they come from (desk/central/migrate.py).
@@ -100,15 +108,7 @@ def build_central(path: Path) -> None:
         assert push("pupr", follow_up)["r"] == "applied"
         refused = push("dinkes", wire_op(at_pupr, "note", PETUGAS_DINKES.nip, text="Bukan kami."))
         assert refused["r"] == "rejected"
-        created = {
-            "id": str(ULID()),
-            "c": str(ULID()),
-            "k": "create",
-            "v": 0,
-            "p": {"title": "Lampu jalan mati", "body": "Seminggu.", "reporter": {"name": "Rina"}},
-            "a": PETUGAS_PUPR.nip,
-            "t": to_text(NOW),
-        }
+        created = create_op(PETUGAS_PUPR.nip, body="Seminggu.", reporter={"name": "Rina"})
         assert push("pupr", created)["r"] == "applied"
         sha = hashlib.sha256(b"foto").hexdigest()
         meta = {"sha256": sha, "name": "foto.jpg", "size": 4, "media_type": "image/jpeg"}

@@ -40,6 +40,7 @@ from tests.conftest import (
     PETUGAS_PUPR_2,
     PIMPINAN,
     case_in,
+    create_op,
     make_office,
 )
 from tests.conftest import (
@@ -244,19 +245,6 @@ def script(cases: dict[str, dict[str, Any]]) -> list[tuple[str, list[dict[str, A
     ]
 
 
-def counter_complaint(actor: str) -> dict[str, Any]:
-    """A `create` op as a desk sends it for a complaint taken at its counter, new ids."""
-    return {
-        "id": str(ULID()),
-        "c": str(ULID()),
-        "k": "create",
-        "v": 0,
-        "p": {"title": "Lampu jalan mati", "body": "Sudah seminggu."},
-        "a": actor,
-        "t": to_text(NOW),
-    }
-
-
 def rows(store: Any, table: str) -> list[dict[str, Any]]:
     """Every row of `table` on either store, as dicts, without the PostgreSQL-only columns."""
     order = TABLES.get(table, "op_id")
@@ -409,7 +397,7 @@ def test_a_create_the_database_refuses_gives_its_number_and_audit_entry_back(
     offices = offices_of(stores[0])
 
     def create() -> dict[str, Any]:
-        operation = counter_complaint(PETUGAS_PUPR.nip)
+        operation = create_op(PETUGAS_PUPR.nip)
         [answer] = pg_store.apply_ops(
             offices["pupr"], [operation], lambda: NOW, frozenset({operation["id"]}), LIMITS
         )
@@ -569,7 +557,7 @@ def generated_pushes(draw: st.DrawFn, cases: dict[str, dict[str, Any]]) -> list[
             case = draw(st.sampled_from(targets))
             shape = draw(st.integers(0, 9))
             if shape == 0:
-                operation = counter_complaint(actor)
+                operation = create_op(actor)
                 targets.append({"local_id": operation["c"], "version": 1})
             elif shape == 1:
                 operation = op(case, "attach", actor, **PHOTO)
@@ -623,7 +611,7 @@ def test_a_retry_racing_its_original_sees_the_original_ops_on_the_case_it_create
 
     sqlite_store, pg_store, _ = stores
     offices = offices_of(sqlite_store)
-    create = counter_complaint(ADMIN.nip)
+    create = create_op(ADMIN.nip)
     created = {"local_id": create["c"], "version": 1}
     refused = op(created, "note", PETUGAS_DINKES.nip, text="Bukan kantor ini.")  # scope
     stacked = op(created, "note", ADMIN.nip, base=2, text="Sudah dicek.")
