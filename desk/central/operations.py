@@ -29,6 +29,15 @@ from starlette.responses import JSONResponse, Response
 
 log = logging.getLogger("desk.central.requests")
 HEALTH_TIMEOUT = 2.0  # seconds: a store slower than this is not one to send desks to
+# How every central server runs under uvicorn: our request log (`RequestLog`) instead of its
+# access log, which knows neither the office nor the bytes; the app's lifespan (the store
+# opened and closed, the automatic moves); no Server or Date header, bytes a GPRS desk pays for.
+UVICORN_SETTINGS: dict[str, Any] = {
+    "access_log": False,
+    "lifespan": "on",
+    "server_header": False,
+    "date_header": False,
+}
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

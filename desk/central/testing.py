@@ -25,6 +25,7 @@ from typing import Any
 import uvicorn
 
 from desk.central.app import create_app
+from desk.central.operations import UVICORN_SETTINGS
 from desk.central.store_api import open_store
 
 STARTUP_TIMEOUT = 10.0
@@ -41,14 +42,7 @@ def running_server(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app,
-        log_level="warning",
-        access_log=False,
-        lifespan="on",
-        server_header=False,
-        date_header=False,
-    )
+    config = uvicorn.Config(app, log_level="warning", **UVICORN_SETTINGS)
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name=f"central-{port}", daemon=True

@@ -366,7 +366,7 @@ def serve(
     import uvicorn
 
     from desk.central.app import WORKER_OPTIONS_ENV, create_app
-    from desk.central.operations import log_requests_to_stderr
+    from desk.central.operations import UVICORN_SETTINGS, log_requests_to_stderr
     from desk.central.store_api import kind_of, open_store, shown_location
 
     if kind_of(store) == "postgresql" and files is None:
@@ -397,14 +397,7 @@ def serve(
     log_requests_to_stderr()
     if workers == 1:
         app_ = create_app(central, **options)  # the app closes the store when the server stops
-        config = uvicorn.Config(
-            app_,
-            log_level="info",
-            access_log=False,
-            lifespan="on",
-            server_header=False,
-            date_header=False,
-        )
+        config = uvicorn.Config(app_, log_level="info", **UVICORN_SETTINGS)
         uvicorn.Server(config).run(sockets=[sock])
         return
     # Several processes on the one listening socket (the kernel spreads the connections); each
@@ -423,10 +416,7 @@ def serve(
         factory=True,
         workers=workers,
         log_level="info",
-        access_log=False,
-        lifespan="on",
-        server_header=False,
-        date_header=False,
+        **UVICORN_SETTINGS,
     )
     from uvicorn.supervisors import Multiprocess
 
